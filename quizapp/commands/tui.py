@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+import argparse
+
+
+def run(args: argparse.Namespace) -> int:
+    from quizapp.tui.app import QuizApp
+
+    QuizApp().run()
+    return 0

@@ -1,0 +1,478 @@
+"""Load YAML decks into models, turning every problem into `path:line:col: field: message`.
+
+The loader never raises anything but `DeckFileError` (one file) and never stops at the first
+problem: pydantic reports every field error of a deck, and each is placed at the line and
+column of the YAML node it is about (PyYAML's C parser keeps the marks).
+"""
+
+from __future__ import annotations
+
+import difflib
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from quizapp.core.generators import GENERATORS
+from quizapp.core.models import (
+    CARD_TYPES,
+    ChoiceCard,
+    Deck,
+    FlashCard,
+    FreeCard,
+    GeneratedCard,
+    NumericCard,
+    Tolerance,
+)
+
+try:  # the C parser is an order of magnitude faster; fall back if PyYAML was built without it
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+DECK_SUFFIXES = (".yaml", ".yml")
+CARD_MODELS: dict[str, type[BaseModel]] = {
+    "flashcard": FlashCard,
+    "choice": ChoiceCard,
+    "numeric": NumericCard,
+    "free": FreeCard,
+    "generated": GeneratedCard,
+}
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class DeckError:
+    """One problem in one deck file, placed like a compiler error (1-based line and column)."""
+
+    path: str
+    line: int | None
+    col: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}:{self.col}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
+
+
+class DeckFileError(Exception):
+    """A deck file could not be loaded; `errors` holds every problem found in it."""
+
+    def __init__(self, errors: Sequence[DeckError]) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = list(errors)
+
+
+@dataclass
+class LoadResult:
+    decks: list[Deck] = field(default_factory=list)
+    errors: list[DeckError] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def deck(self, deck_id: str) -> Deck:
+        for deck in self.decks:
+            if deck.deck == deck_id:
+                return deck
+        raise KeyError(deck_id)
+
+    @property
+    def failed_files(self) -> list[str]:
+        return sorted({e.path for e in self.errors})
+
+
+def format_loc(loc: Loc) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+@dataclass
+class _Marks:
+    """Where each value (and each mapping key) of the document starts."""
+
+    values: dict[Loc, yaml.Mark] = field(default_factory=dict)
+    keys: dict[Loc, yaml.Mark] = field(default_factory=dict)
+
+    def value(self, loc: Loc) -> yaml.Mark | None:
+        for end in range(len(loc), -1, -1):
+            mark = self.values.get(loc[:end])
+            if mark is not None:
+                return mark
+        return None
+
+    def key(self, loc: Loc) -> yaml.Mark | None:
+        return self.keys.get(loc) or self.value(loc)
+
+
+class _Problem(Exception):
+    def __init__(self, mark: yaml.Mark | None, message: str, loc: Loc = ()) -> None:
+        super().__init__(message)
+        self.mark, self.message, self.loc = mark, message, loc
+
+
+def _walk(
+    node: yaml.Node, loc: Loc, marks: _Marks, seen: set[int], problems: list[_Problem]
+) -> None:
+    if id(node) in seen:
+        # An alias: decks are plain data, and aliases allow "billion laughs" expansion.
+        raise _Problem(node.start_mark, "YAML anchors and aliases are not supported in decks", loc)
+    seen.add(id(node))
+    marks.values[loc] = node.start_mark
+    if isinstance(node, yaml.MappingNode):
+        first_seen: dict[str, yaml.Mark] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Problem(key_node.start_mark, "mapping keys must be plain text", loc)
+            key = key_node.value
+            if key in first_seen:
+                problems.append(
+                    _Problem(
+                        key_node.start_mark,
+                        f"duplicate key {key!r} (first at line {first_seen[key].line + 1})",
+                        (*loc, key),
+                    )
+                )
+                continue
+            first_seen[key] = key_node.start_mark
+            marks.keys[(*loc, key)] = key_node.start_mark
+            _walk(value_node, (*loc, key), marks, seen, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*loc, index), marks, seen, problems)
+
+
+def _decode(raw: bytes, path: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise DeckFileError(
+            [DeckError(path, line, col, "", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})")]
+        ) from None
+
+
+def _compose(text: str, path: str) -> tuple[Any, _Marks]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise DeckFileError([DeckError(path, 1, 1, "", "the file is empty")])
+        marks, problems = _Marks(), []
+        _walk(node, (), marks, set(), problems)
+        if problems:
+            raise DeckFileError([_place(path, p.mark, p.loc, p.message) for p in problems])
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = exc.problem or "invalid YAML"
+        if exc.context:
+            message = f"{message} ({exc.context})"
+        raise DeckFileError([_place(path, mark, (), f"YAML: {message}")]) from None
+    except _Problem as exc:
+        raise DeckFileError([_place(path, exc.mark, exc.loc, exc.message)]) from None
+    except yaml.YAMLError as exc:
+        raise DeckFileError([DeckError(path, 1, 1, "", f"YAML: {exc}")]) from None
+    except RecursionError:
+        raise DeckFileError([DeckError(path, 1, 1, "", "the file is nested too deeply")]) from None
+    finally:
+        loader.dispose()
+    return data, marks
+
+
+def _place(path: str, mark: yaml.Mark | None, loc: Loc, message: str) -> DeckError:
+    line = mark.line + 1 if mark is not None else 1
+    col = mark.column + 1 if mark is not None else 1
+    return DeckError(path, line, col, format_loc(loc), message)
+
+
+def _model_at(data: Any, loc: Loc) -> type[BaseModel] | None:
+    """The model whose fields live at `loc` (to suggest a key for a misspelt one)."""
+    if loc == ():
+        return Deck
+    if len(loc) == 2 and loc[0] == "cards":
+        card = _get(data, loc)
+        if isinstance(card, dict):
+            return CARD_MODELS.get(str(card.get("type")))
+    if len(loc) == 3 and loc[0] == "cards" and loc[2] == "tolerance":
+        return Tolerance
+    if len(loc) == 3 and loc[0] == "cards" and loc[2] == "params":
+        card = _get(data, loc[:2])
+        gen = GENERATORS.get(str(card.get("generator"))) if isinstance(card, dict) else None
+        return gen.Params if gen else None
+    return None
+
+
+def _get(data: Any, loc: Loc) -> Any:
+    for part in loc:
+        if (
+            isinstance(data, dict)
+            and part in data
+            or isinstance(data, list)
+            and isinstance(part, int)
+            and 0 <= part < len(data)
+        ):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def _clean_loc(data: Any, loc: Sequence[Any]) -> tuple[Loc, bool]:
+    """Drop pydantic's union-member segments; report whether the location exists in the data."""
+    clean: list[str | int] = []
+    current = data
+    for part in loc:
+        if (
+            isinstance(current, dict)
+            and part in current
+            or isinstance(current, list)
+            and isinstance(part, int)
+            and 0 <= part < len(current)
+        ):
+            clean.append(part)
+            current = current[part]
+        elif isinstance(part, str) and (part in CARD_TYPES or "[" in part or part in _TYPE_NAMES):
+            continue  # a discriminator tag or union member name, not a key of the file
+        else:
+            clean.append(part)
+            return tuple(clean), False
+    return tuple(clean), True
+
+
+_TYPE_NAMES = {"int", "float", "str", "bool", "list", "dict", "literal", "none"}
+
+
+def _message(err: dict[str, Any]) -> str:
+    msg: str = err["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            msg = msg[len(prefix) :]
+    if msg.startswith("Input should be"):
+        msg = "should be" + msg[len("Input should be") :]
+    if err["type"] == "string_pattern_mismatch":
+        msg = "should be a lowercase slug (letters, digits, '-' or '_'), e.g. why-calibrate"
+    return msg
+
+
+def _validation_errors(
+    exc: ValidationError, data: Any, marks: _Marks, path: str, prefix: Loc = ()
+) -> list[DeckError]:
+    by_loc: dict[Loc, list[str]] = {}
+    mark_at: dict[Loc, yaml.Mark | None] = {}
+    for err in exc.errors():
+        loc, exists = _clean_loc(_get(data, prefix) if prefix else data, err["loc"])
+        message = _message(err)
+        if ":" in message and err["type"] == "value_error":
+            head, _, rest = message.partition(": ")
+            if head.isidentifier():  # "answer: index 4 is out of range" -> field cards[3].answer
+                loc, message = (*loc, head), rest
+        full = (*prefix, *loc)
+        if err["type"] == "extra_forbidden":
+            model = _model_at(data, full[:-1])
+            message = "unknown key"
+            if model is not None:
+                allowed = list(model.model_fields)
+                close = difflib.get_close_matches(str(full[-1]), allowed, n=1)
+                message += (
+                    f"; did you mean {close[0]!r}?"
+                    if close
+                    else f" (allowed: {', '.join(allowed)})"
+                )
+            mark = marks.key(full)
+        elif err["type"] == "missing":
+            message = "required key is missing"
+            mark = marks.value(full[:-1])
+        elif err["type"] == "union_tag_invalid":
+            message = f"unknown card type; use one of {', '.join(CARD_TYPES)}"
+            full = (*full, "type")
+            mark = marks.value(full)
+        elif err["type"] == "union_tag_not_found":
+            message = f"required key 'type' is missing (one of {', '.join(CARD_TYPES)})"
+            mark = marks.value(full)
+        else:
+            mark = marks.value(full) if exists else marks.value(full[:-1])
+        by_loc.setdefault(full, [])
+        if message not in by_loc[full]:
+            by_loc[full].append(message)
+        mark_at.setdefault(full, mark)
+    return [
+        _place(
+            path, mark_at[loc], loc, "; or ".join(messages) if len(messages) > 1 else messages[0]
+        )
+        for loc, messages in by_loc.items()
+    ]
+
+
+def parse_deck(raw: bytes | str, path: str | Path = "<deck>") -> Deck:
+    """Parse one deck file's content. Raises DeckFileError, and nothing else."""
+    path = str(path)
+    try:
+        text = _decode(raw, path) if isinstance(raw, bytes) else raw
+        data, marks = _compose(text, path)
+        return _validate(data, marks, path)
+    except DeckFileError:
+        raise
+    except Exception as exc:  # a bug of ours must not become a traceback for the deck author
+        raise DeckFileError([DeckError(path, 1, 1, "", f"could not be loaded: {exc!r}")]) from None
+
+
+def _validate(data: Any, marks: _Marks, path: str) -> Deck:
+    if not isinstance(data, dict):
+        kind = type(data).__name__ if data is not None else "nothing"
+        raise DeckFileError(
+            [
+                _place(
+                    path,
+                    marks.value(()),
+                    (),
+                    f"the top level must be a mapping with deck, title and cards, not {kind}",
+                )
+            ]
+        )
+    errors: list[DeckError] = []
+    deck: Deck | None = None
+    try:
+        deck = Deck.model_validate(data)
+    except ValidationError as exc:
+        errors.extend(_validation_errors(exc, data, marks, path))
+
+    cards = data.get("cards")
+    if isinstance(cards, list):
+        seen: dict[str, int] = {}
+        for index, card in enumerate(cards):
+            if not isinstance(card, dict):
+                continue
+            card_id = card.get("id")
+            if isinstance(card_id, str):
+                if card_id in seen:
+                    first = marks.value(("cards", seen[card_id], "id"))
+                    where = f" (first at line {first.line + 1})" if first else ""
+                    errors.append(
+                        _place(
+                            path,
+                            marks.value(("cards", index, "id")),
+                            ("cards", index, "id"),
+                            f"duplicate card id {card_id!r}{where}",
+                        )
+                    )
+                else:
+                    seen[card_id] = index
+            if card.get("type") == "generated":
+                errors.extend(_check_generator(card, index, data, marks, path))
+    if errors:
+        errors.sort(key=lambda e: (e.line or 0, e.col or 0))
+        raise DeckFileError(errors)
+    assert deck is not None
+    deck._path = path
+    return deck
+
+
+def _check_generator(
+    card: dict[str, Any], index: int, data: Any, marks: _Marks, path: str
+) -> list[DeckError]:
+    name = card.get("generator")
+    if not isinstance(name, str):
+        return []  # pydantic already reported it
+    generator = GENERATORS.get(name)
+    if generator is None:
+        known = ", ".join(sorted(GENERATORS))
+        close = difflib.get_close_matches(name, list(GENERATORS), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f" (known: {known})"
+        loc: Loc = ("cards", index, "generator")
+        return [_place(path, marks.value(loc), loc, f"unknown generator {name!r}{hint}")]
+    params = card.get("params", {})
+    if not isinstance(params, dict):
+        return []
+    try:
+        parsed = generator.parse_params(params)
+        generator.generate(parsed, random.Random(0))  # params that validate must also generate
+    except ValidationError as exc:
+        return _validation_errors(exc, data, marks, path, prefix=("cards", index, "params"))
+    except Exception as exc:
+        loc = ("cards", index, "params")
+        return [
+            _place(path, marks.value(loc), loc, f"these params cannot generate a question: {exc}")
+        ]
+    return []
+
+
+def load_deck_file(path: str | Path) -> Deck:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DeckFileError(
+            [DeckError(str(path), None, None, "", exc.strerror or str(exc))]
+        ) from None
+    return parse_deck(raw, path)
+
+
+def deck_files(
+    sources: Iterable[str | Path], *, missing_ok: bool = False
+) -> tuple[list[Path], list[DeckError]]:
+    """Expand folders into their deck files (recursively, sorted); report missing sources."""
+    files: list[Path] = []
+    errors: list[DeckError] = []
+    for source in sources:
+        source = Path(source)
+        if source.is_dir():
+            files.extend(
+                sorted(p for p in source.rglob("*") if p.suffix in DECK_SUFFIXES and p.is_file())
+            )
+        elif source.is_file():
+            files.append(source)
+        elif not missing_ok:
+            errors.append(DeckError(str(source), None, None, "", "no such file or directory"))
+    unique = list(dict.fromkeys(files))
+    return unique, errors
+
+
+def load_decks(sources: Iterable[str | Path], *, missing_ok: bool = False) -> LoadResult:
+    """Load every deck of the sources; bad files are reported and skipped, good ones load."""
+    files, errors = deck_files(sources, missing_ok=missing_ok)
+    result = LoadResult(files=files, errors=errors)
+    owner: dict[str, Deck] = {}
+    for path in files:
+        try:
+            deck = load_deck_file(path)
+        except DeckFileError as exc:
+            result.errors.extend(exc.errors)
+            continue
+        if deck.deck in owner:
+            result.errors.append(
+                DeckError(
+                    str(path),
+                    *_deck_id_position(path),
+                    "deck",
+                    f"duplicate deck id {deck.deck!r} (also in {owner[deck.deck].path})",
+                )
+            )
+            continue
+        owner[deck.deck] = deck
+        result.decks.append(deck)
+    return result
+
+
+def _deck_id_position(path: Path) -> tuple[int, int]:
+    """Line and column of the `deck:` value, for the duplicate-id error (the file parsed fine)."""
+    try:
+        _, marks = _compose(_decode(path.read_bytes(), str(path)), str(path))
+        mark = marks.value(("deck",))
+        return (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    except (DeckFileError, OSError):
+        return 1, 1

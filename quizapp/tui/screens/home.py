@@ -1,0 +1,72 @@
+"""Home: the decks with their card counts, and the way into every mode."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+
+class HomeScreen(Screen[None]):
+    CSS_PATH = "home.tcss"
+    BINDINGS = [
+        Binding("d", "open('drill')", "Drill", id="drill"),
+        Binding("m", "open('mock')", "Mock interview", id="mock"),
+        Binding("e", "open('exercises')", "Exercises", id="exercises"),
+        Binding("s", "open('stats')", "Stats", id="stats"),
+        Binding("r", "reload", "Reload decks", id="reload"),
+        Binding("q", "app.quit", "Quit", id="quit-home"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="home-body"):
+            yield Static(id="deck-errors", classes="notice")
+            yield Static("Decks", classes="section-title")
+            yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
+            yield Static(id="deck-summary", classes="dim")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_decks()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_decks()
+
+    def refresh_decks(self) -> None:
+        library = self.app.library  # type: ignore[attr-defined]
+        table = self.query_one("#decks", DataTable)
+        table.clear(columns=True)
+        table.add_columns("Deck", "Title", "Cards", "Generated")
+        for deck in library.decks:
+            table.add_row(
+                deck.deck,
+                deck.title,
+                str(len(deck.cards)),
+                str(len(deck.cards) - deck.hand_written),
+                key=deck.deck,
+            )
+        total = sum(len(d.cards) for d in library.decks)
+        self.query_one("#deck-summary", Static).update(f"{len(library.decks)} decks, {total} cards")
+        notice = self.query_one("#deck-errors", Static)
+        if library.errors:
+            files = library.failed_files
+            shown = "\n".join(f"  {e}" for e in library.errors[:5])
+            more = f"\n  … and {len(library.errors) - 5} more" if len(library.errors) > 5 else ""
+            notice.update(
+                f"{len(files)} deck file{'s' * (len(files) != 1)} skipped because of errors "
+                f"(run `quizapp validate`):\n{shown}{more}"
+            )
+            notice.display = True
+        else:
+            notice.display = False
+
+    def action_open(self, name: str) -> None:
+        self.app.open_screen(name)  # type: ignore[attr-defined]
+
+    def action_reload(self) -> None:
+        self.app.reload_library()  # type: ignore[attr-defined]
+        self.refresh_decks()
+        self.notify("Decks reloaded")
