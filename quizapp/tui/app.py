@@ -29,11 +29,19 @@ class QuizApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
     ]
 
-    def __init__(self, start: StartRequest | None = None, database: Database | None = None) -> None:
+    def __init__(
+        self,
+        start: StartRequest | None = None,
+        database: Database | None = None,
+        library: LoadResult | None = None,
+    ) -> None:
+        """`database` and `library` are injected by tests; by default they come from the
+        user's data folder and deck sources."""
         super().__init__()
         self.start = start
         self._database = database
-        self._library: LoadResult | None = None
+        self._library = library
+        self._fixed_library = library is not None
 
     @property
     def db(self) -> Database:
@@ -48,7 +56,8 @@ class QuizApp(App[None]):
         return self._library
 
     def reload_library(self) -> LoadResult:
-        self._library = None
+        if not self._fixed_library:
+            self._library = None
         return self.library
 
     def on_mount(self) -> None:

@@ -25,8 +25,8 @@ async def test_home_lists_decks_and_quits(user_decks: Path) -> None:
     async with app.run_test(size=(110, 30)) as pilot:
         table = app.screen.query_one("#decks", DataTable)
         keys = [row.value for row in table.rows]
-        assert "calibration" in keys
-        assert table.get_row("calibration")[2] == "6"
+        assert "test-calibration" in keys
+        assert table.get_row("test-calibration")[2] == "6"
         assert not app.screen.query_one("#deck-errors", Static).display
         await pilot.press("ctrl+q")
     assert app.return_code == 0

@@ -50,10 +50,10 @@ def test_validate_passes_on_good_decks(decks_dir: Path, capsys: pytest.CaptureFi
 def test_decks_json_is_one_document(decks_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["decks", "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
-    mine = [d for d in document["decks"] if d["deck"] == "calibration"]
+    mine = [d for d in document["decks"] if d["deck"] == "test-calibration"]
     assert mine == [
         {
-            "deck": "calibration",
+            "deck": "test-calibration",
             "title": "Calibration",
             "description": "Why and how activation ranges are observed.",
             "cards": 6,
@@ -67,19 +67,19 @@ def test_decks_json_is_one_document(decks_dir: Path, capsys: pytest.CaptureFixtu
 def test_sample_generated_card_with_seed(
     decks_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["sample", "calibration/qparams-drill", "--seed", "7", "--json"]) == 0
+    assert main(["sample", "test-calibration/qparams-drill", "--seed", "7", "--json"]) == 0
     first = json.loads(capsys.readouterr().out)
     assert first["type"] == "generated" and first["seed"] == 7
     assert set(first["answer"]) == {"scale", "zero_point"}
     assert set(first["params"]) == {"x_min", "x_max", "dtype", "qscheme", "reduce_range"}
-    assert main(["sample", "calibration/qparams-drill", "--seed", "7", "--json"]) == 0
+    assert main(["sample", "test-calibration/qparams-drill", "--seed", "7", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == first
 
 
 def test_sample_choice_and_errors(decks_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["sample", "calibration/select-all", "--json"]) == 0
+    assert main(["sample", "test-calibration/select-all", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["answer"] == [0, 2]
-    assert main(["sample", "calibration/nope"]) == 1
+    assert main(["sample", "test-calibration/nope"]) == 1
     assert "has no card 'nope'" in capsys.readouterr().err
     assert main(["sample", "nodeck/x"]) == 1
     assert main(["sample", "no-slash"]) == 1

@@ -11,7 +11,7 @@ from quizapp.core.loader import DeckFileError, load_decks, parse_deck
 
 GOOD = textwrap.dedent(
     """\
-    deck: calibration
+    deck: test-calibration
     title: Calibration
     description: Why and how activation ranges are observed.
     cards:
@@ -63,7 +63,7 @@ def replace(old: str, new: str) -> str:
 
 def test_valid_deck_loads_every_card_type() -> None:
     deck = parse_deck(GOOD, "deck.yaml")
-    assert deck.deck == "calibration"
+    assert deck.deck == "test-calibration"
     assert [c.type for c in deck.cards] == [
         "flashcard",
         "choice",
@@ -190,7 +190,7 @@ def test_aliases_are_refused() -> None:
 
 
 def test_bad_slugs() -> None:
-    errors = errors_of(replace("deck: calibration", "deck: Calibration Deck"))
+    errors = errors_of(replace("deck: test-calibration", "deck: Calibration Deck"))
     assert errors[0][:3] == (1, 7, "deck") and "slug" in errors[0][3]
 
 
@@ -199,10 +199,10 @@ def test_duplicate_deck_ids_across_files_keep_the_first(tmp_path: Path) -> None:
     (tmp_path / "b.yaml").write_text("# copy\n" + GOOD)
     (tmp_path / "c.yml").write_text("deck: broken\n")
     result = load_decks([tmp_path])
-    assert [d.deck for d in result.decks] == ["calibration"]
+    assert [d.deck for d in result.decks] == ["test-calibration"]
     messages = [str(e) for e in result.errors]
     assert (
-        f"{tmp_path / 'b.yaml'}:2:7: deck: duplicate deck id 'calibration' (also in {tmp_path / 'a.yaml'})"
+        f"{tmp_path / 'b.yaml'}:2:7: deck: duplicate deck id 'test-calibration' (also in {tmp_path / 'a.yaml'})"
         in messages
     )
     assert any(m.startswith(f"{tmp_path / 'c.yml'}:") for m in messages)
