@@ -1,0 +1,616 @@
+"""Spaced repetition: FSRS-6 through the `fsrs` package, and the queue of one drill session.
+
+What this module decides (no I/O here; storage and screens call it with `now` injected):
+
+- `review()`: the next `CardState` of a card for a rating, computed by `fsrs.Scheduler`
+  (FSRS-6 default parameters, desired retention 0.9, the default learning steps 1 min and
+  10 min and relearning step 10 min, UTC datetimes). Fuzz is off: py-fsrs draws its fuzz
+  from the global random generator, so a fuzzed schedule would not match the interval shown
+  on the rating button; with a few hundred interview cards, spreading the load matters less
+  than buttons that tell the truth.
+- `preview()`: the interval each rating would give, for the buttons.
+- `DrillSession`: the queue of one session, as Anki builds it: learning cards that have come
+  due, then due reviews (most overdue first), then new cards up to the session's limit;
+  learning cards come back within the session when their step is due (or up to 20 minutes
+  early when nothing else is left). Cram sessions show cards without changing the schedule.
+- Leeches: a card whose lapses (a review card forgotten) reach 8 is flagged, and again at
+  every 4 lapses more, as Anki does.
+- The interview date: see `new_card_quota` and `review_cutoff`.
+
+Days follow the learner's clock: a day starts at 04:00 local time (Anki's default), so a
+session at 1 a.m. still belongs to the evening before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from fsrs import Card as FsrsCard
+from fsrs import Rating, Scheduler, State
+
+from quizapp.core.models import Card
+
+DESIRED_RETENTION = 0.9
+LEARN_AHEAD = timedelta(minutes=20)  # Anki's learn-ahead limit
+CRAM_AGAIN_DELAY = timedelta(minutes=1)  # a card missed in cram comes back in the session
+LEECH_LAPSES = 8
+LEECH_REPEAT = 4  # warn again every half-threshold, as Anki does
+DEFAULT_NEW_PER_SESSION = 20
+DAY_STARTS_AT = 4  # local hour at which a new study day begins (Anki's default)
+RATING_NAMES = {
+    Rating.Again: "Again",
+    Rating.Hard: "Hard",
+    Rating.Good: "Good",
+    Rating.Easy: "Easy",
+}
+
+
+def make_scheduler() -> Scheduler:
+    return Scheduler(desired_retention=DESIRED_RETENTION, enable_fuzzing=False)
+
+
+SCHEDULER = make_scheduler()
+
+
+def card_key(deck: str, card: str) -> str:
+    """The stable identity of a card: progress is keyed by `deck/card`."""
+    return f"{deck}/{card}"
+
+
+def fsrs_card_id(key: str) -> int:
+    """A stable integer for `fsrs.Card.card_id` (its default sleeps 1 ms and is not stable)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=6).digest(), "big")
+
+
+def as_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: scheduling works in UTC only")
+    return moment.astimezone(UTC)
+
+
+# --- card state -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardState:
+    """What the schedule knows of one card that has been reviewed at least once."""
+
+    deck: str
+    card: str
+    state: State
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+    reps: int = 0
+    lapses: int = 0
+
+    @property
+    def key(self) -> str:
+        return card_key(self.deck, self.card)
+
+    @property
+    def learning(self) -> bool:
+        """In (re)learning steps: due again within minutes, not days."""
+        return self.state in (State.Learning, State.Relearning)
+
+    @property
+    def is_leech(self) -> bool:
+        return self.lapses >= LEECH_LAPSES
+
+    def to_fsrs(self) -> FsrsCard:
+        return FsrsCard(
+            card_id=fsrs_card_id(self.key),
+            state=self.state,
+            step=self.step,
+            stability=self.stability,
+            difficulty=self.difficulty,
+            due=self.due,
+            last_review=self.last_review,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["state"] = int(self.state)
+        data["due"] = self.due.isoformat()
+        data["last_review"] = self.last_review.isoformat() if self.last_review else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CardState:
+        return cls(
+            deck=data["deck"],
+            card=data["card"],
+            state=State(data["state"]),
+            step=data["step"],
+            stability=data["stability"],
+            difficulty=data["difficulty"],
+            due=datetime.fromisoformat(data["due"]),
+            last_review=(
+                datetime.fromisoformat(data["last_review"]) if data["last_review"] else None
+            ),
+            reps=data.get("reps", 0),
+            lapses=data.get("lapses", 0),
+        )
+
+
+def new_fsrs_card(deck: str, card: str, now: datetime) -> FsrsCard:
+    return FsrsCard(card_id=fsrs_card_id(card_key(deck, card)), due=as_utc(now))
+
+
+def review(
+    state: CardState | None,
+    deck: str,
+    card: str,
+    rating: Rating | int,
+    now: datetime,
+    *,
+    duration_ms: int | None = None,
+    scheduler: Scheduler = SCHEDULER,
+) -> CardState:
+    """The card's state after a review with `rating` at `now` (`state` None: a new card)."""
+    now = as_utc(now)
+    rating = Rating(rating)
+    before = state.to_fsrs() if state else new_fsrs_card(deck, card, now)
+    after, _log = scheduler.review_card(before, rating, now, duration_ms)
+    lapsed = state is not None and state.state == State.Review and rating == Rating.Again
+    return CardState(
+        deck=deck,
+        card=card,
+        state=after.state,
+        step=after.step,
+        stability=after.stability,
+        difficulty=after.difficulty,
+        due=after.due,
+        last_review=after.last_review,
+        reps=(state.reps if state else 0) + 1,
+        lapses=(state.lapses if state else 0) + int(lapsed),
+    )
+
+
+def preview(
+    state: CardState | None,
+    deck: str,
+    card: str,
+    now: datetime,
+    scheduler: Scheduler = SCHEDULER,
+) -> dict[Rating, timedelta]:
+    """The interval each rating would give now (what the rating buttons show)."""
+    now = as_utc(now)
+    return {
+        rating: review(state, deck, card, rating, now, scheduler=scheduler).due - now
+        for rating in Rating
+    }
+
+
+def became_leech(before: CardState | None, after: CardState) -> bool:
+    """True when this review made the card a leech, or a leech again (8, 12, 16... lapses)."""
+    if after.lapses < LEECH_LAPSES or (before is not None and after.lapses == before.lapses):
+        return False
+    return (after.lapses - LEECH_LAPSES) % LEECH_REPEAT == 0
+
+
+def retrievability(state: CardState, now: datetime, scheduler: Scheduler = SCHEDULER) -> float:
+    return scheduler.get_card_retrievability(state.to_fsrs(), as_utc(now))
+
+
+def format_interval(delta: timedelta) -> str:
+    """Anki-style short intervals: <1m, 10m, 3h, 11d, 2.1mo, 1.4y."""
+    seconds = delta.total_seconds()
+    if seconds < 60:
+        return "<1m"
+    minutes = seconds / 60
+    if minutes < 60:
+        return f"{minutes:.0f}m"
+    hours = minutes / 60
+    if hours < 24:
+        return f"{hours:.0f}h"
+    days = hours / 24
+    if days < 30:
+        return f"{days:.0f}d"
+    if days < 365:
+        return f"{days / 30:.1f}mo"
+    return f"{days / 365:.1f}y"
+
+
+def format_duration(ms: int | float) -> str:
+    """A session's or a card's time: 42s, 3:05, 1:02:07."""
+    total = int(round(ms / 1000))
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{seconds:02d}"
+    if minutes:
+        return f"{minutes}:{seconds:02d}"
+    return f"{seconds}s"
+
+
+# --- days -----------------------------------------------------------------------------------
+
+
+def local_tz() -> tzinfo:
+    tz = datetime.now().astimezone().tzinfo
+    assert tz is not None
+    return tz
+
+
+def study_day(moment: datetime, tz: tzinfo | None = None) -> date:
+    """The learner's study day of a moment (days start at DAY_STARTS_AT local time)."""
+    local = moment.astimezone(tz or local_tz())
+    return (local - timedelta(hours=DAY_STARTS_AT)).date()
+
+
+def day_start(day: date, tz: tzinfo | None = None) -> datetime:
+    """The UTC moment a study day begins."""
+    local = datetime.combine(day, time(DAY_STARTS_AT), tzinfo=tz or local_tz())
+    return local.astimezone(UTC)
+
+
+def end_of_day(moment: datetime, tz: tzinfo | None = None) -> datetime:
+    return day_start(study_day(moment, tz) + timedelta(days=1), tz)
+
+
+# --- the interview date -----------------------------------------------------------------------
+
+
+def parse_interview_date(text: str) -> date:
+    """`2026-12-15` (ISO). Raises ValueError with a message fit for the learner."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            f"{text.strip()!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-12-15"
+        ) from None
+
+
+def days_before_interview(today: date, interview: date) -> int:
+    """Study days left before the interview day (today counts, the interview day does not)."""
+    return (interview - today).days
+
+
+def new_card_quota(
+    session_limit: int,
+    *,
+    unseen: int,
+    introduced_today: int = 0,
+    today: date,
+    interview: date | None,
+) -> int:
+    """New cards this session may introduce.
+
+    Without an interview date it is the session limit. With one, the pace is raised so that
+    every card has been seen before the interview day: the cards still unseen this morning
+    (`unseen + introduced_today`) are spread evenly over the study days left (today up to the
+    eve), and the quota is what today still owes to that pace, if that is more than the
+    session limit. On or after the interview day the date no longer changes anything.
+    """
+    days_left = days_before_interview(today, interview) if interview else 0
+    if days_left <= 0:
+        return session_limit
+    daily = math.ceil((unseen + introduced_today) / days_left)
+    return max(session_limit, min(unseen, daily - introduced_today))
+
+
+def review_cutoff(now: datetime, interview: date | None, tz: tzinfo | None = None) -> datetime:
+    """Reviews due before this moment belong to a session started at `now`.
+
+    Normally the end of today (reviews are due by the day, as in Anki). With an interview
+    date, reviews are pulled forward: on the eve of the interview, the reviews that would come
+    due on the interview day itself are due now, so that the last pass over them happens
+    before the interview rather than on its morning. Reviews due later than that need no
+    pulling: FSRS places every due date where the predicted recall falls to the desired
+    retention (0.9), so a card due after the interview is still above 90% on the day. What
+    remains at risk is a card never seen at all, which `new_card_quota` prevents.
+    """
+    cutoff = end_of_day(now, tz)
+    if interview is not None and study_day(now, tz) + timedelta(days=1) == interview:
+        cutoff = day_start(interview + timedelta(days=1), tz)
+    return cutoff
+
+
+@dataclass(frozen=True)
+class InterviewPlan:
+    """What the interview date means today, for the screens and stats."""
+
+    interview: date
+    days_left: int  # study days before the interview day
+    unseen: int
+    new_per_day: int  # the pace that sees every card before the day
+
+    def describe(self) -> str:
+        if self.days_left < 0:
+            return f"Interview date {self.interview.isoformat()} has passed."
+        if self.days_left == 0:
+            return f"Interview today ({self.interview.isoformat()}). Good luck!"
+        days = f"{self.days_left} day{'s' * (self.days_left != 1)}"
+        text = f"Interview on {self.interview.isoformat()}: {days} to go."
+        if self.unseen:
+            text += (
+                f" {self.unseen} card{'s' * (self.unseen != 1)} never seen: at least "
+                f"{self.new_per_day} new a day to see them all in time."
+            )
+        else:
+            text += " Every card has been seen."
+        return text
+
+
+def interview_plan(interview: date, today: date, unseen: int) -> InterviewPlan:
+    days_left = days_before_interview(today, interview)
+    pace = math.ceil(unseen / days_left) if days_left > 0 else unseen
+    return InterviewPlan(interview, days_left, unseen, pace)
+
+
+# --- the session queue ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionCard:
+    """One card as the session shows it."""
+
+    deck: str
+    card: Card
+    state: CardState | None  # None: a new card
+
+    @property
+    def key(self) -> str:
+        return card_key(self.deck, self.card.id)
+
+    @property
+    def kind(self) -> str:
+        """new | learning | relearning | review."""
+        if self.state is None:
+            return "new"
+        return {State.Learning: "learning", State.Relearning: "relearning"}.get(
+            self.state.state, "review"
+        )
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    new: int
+    learning: int  # (re)learning cards shown within the learn-ahead limit
+    review: int
+    later: int  # learning cards due again later today, beyond the learn-ahead limit
+
+    @property
+    def total(self) -> int:
+        return self.new + self.learning + self.review
+
+    def describe(self) -> str:
+        text = f"{self.total} left: {self.new} new, {self.learning} learning, {self.review} review"
+        if self.later:
+            text += f" ({self.later} later today)"
+        return text
+
+
+@dataclass(frozen=True)
+class SessionReview:
+    """One answer given in the session (what the summary counts)."""
+
+    key: str
+    rating: Rating
+    correct: bool  # auto-graded verdict (after any override); self-rated: not Again
+    duration_ms: int
+    was_new: bool
+    review_id: int | None = None
+    leech: bool = False
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    reviews: int
+    cards: int
+    correct: int
+    new_cards: int
+    total_ms: int
+    ratings: dict[Rating, int]
+    leeches: tuple[str, ...]
+
+    @property
+    def correct_rate(self) -> float | None:
+        return self.correct / self.reviews if self.reviews else None
+
+
+@dataclass
+class _Snapshot:
+    learning: list[tuple[datetime, str]]
+    review: list[str]
+    new: list[str]
+    state: CardState | None  # None: the card was new
+
+
+@dataclass
+class DrillSession:
+    """The queue of one drill (or cram) session. Pure: storage writes happen elsewhere.
+
+    Build it with `DrillSession.build`; ask `next_card(now)`, then `record(...)` the answer
+    (with the state storage saved), `undo()` to take the last answer back.
+    """
+
+    cards: dict[str, SessionCard]  # key -> card, every card the session may show
+    states: dict[str, CardState]
+    cram: bool = False
+    learning: list[tuple[datetime, str]] = field(default_factory=list)  # (due, key), sorted
+    review_queue: list[str] = field(default_factory=list)
+    new_queue: list[str] = field(default_factory=list)
+    cutoff: datetime | None = None  # learning cards due after this leave the session
+    log: list[SessionReview] = field(default_factory=list)
+    _undo: list[_Snapshot] = field(default_factory=list)
+
+    @classmethod
+    def build(
+        cls,
+        cards: Iterable[tuple[str, Card]],
+        states: dict[str, CardState],
+        now: datetime,
+        *,
+        new_limit: int = DEFAULT_NEW_PER_SESSION,
+        cram: bool = False,
+        interview: date | None = None,
+        tz: tzinfo | None = None,
+    ) -> DrillSession:
+        """`cards`: (deck id, card) in deck order. New cards are taken round-robin across
+        decks (in each deck's own order), so a session over all decks touches every topic."""
+        now = as_utc(now)
+        by_key: dict[str, SessionCard] = {}
+        for deck, card in cards:
+            key = card_key(deck, card.id)
+            by_key[key] = SessionCard(deck, card, states.get(key))
+        known = {k: s for k, s in states.items() if k in by_key}
+        session = cls(cards=by_key, states=dict(known), cram=cram)
+        unseen = [k for k in by_key if k not in known]
+        new_keys = _round_robin(unseen, key=lambda k: by_key[k].deck)[: max(0, new_limit)]
+        if cram:
+            # Everything seen, weakest first (lowest recall now), then new cards to preview.
+            seen = sorted(known, key=lambda k: retrievability(known[k], now))
+            session.review_queue = seen
+            session.new_queue = new_keys
+            return session
+        cutoff = review_cutoff(now, interview, tz)
+        session.cutoff = end_of_day(now, tz)
+        # Learning cards due later today are in the session too: they come back when their
+        # step is due (next_card holds them back until then).
+        due = [k for k, s in known.items() if s.due < cutoff]
+        session.learning = sorted((known[k].due, k) for k in due if known[k].learning)
+        session.review_queue = sorted(
+            (k for k in due if not known[k].learning), key=lambda k: (known[k].due, k)
+        )
+        session.new_queue = new_keys
+        return session
+
+    def card(self, key: str) -> SessionCard:
+        base = self.cards[key]
+        return replace(base, state=self.states.get(key))
+
+    def next_card(self, now: datetime) -> SessionCard | None:
+        """Learning cards that are due, then reviews, then new cards, then learning cards due
+        within the learn-ahead limit; None when the session is over."""
+        now = as_utc(now)
+        if self.learning and self.learning[0][0] <= now:
+            return self.card(self.learning[0][1])
+        if self.review_queue:
+            return self.card(self.review_queue[0])
+        if self.new_queue:
+            return self.card(self.new_queue[0])
+        if self.learning and self.learning[0][0] <= now + LEARN_AHEAD:
+            return self.card(self.learning[0][1])
+        return None
+
+    def counts(self, now: datetime) -> QueueCounts:
+        now = as_utc(now)
+        soon = sum(1 for due, _ in self.learning if due <= now + LEARN_AHEAD)
+        return QueueCounts(
+            new=len(self.new_queue),
+            learning=soon,
+            review=len(self.review_queue),
+            later=len(self.learning) - soon,
+        )
+
+    def next_learning_due(self) -> datetime | None:
+        return self.learning[0][0] if self.learning else None
+
+    def record(
+        self,
+        key: str,
+        rating: Rating | int,
+        now: datetime,
+        *,
+        new_state: CardState | None = None,
+        correct: bool | None = None,
+        duration_ms: int = 0,
+        review_id: int | None = None,
+    ) -> SessionReview:
+        """Take the answer to `key` out of the queue. `new_state`: the state storage saved
+        (ignored in cram, where the schedule does not change)."""
+        now = as_utc(now)
+        rating = Rating(rating)
+        before = self.states.get(key)
+        self._undo.append(
+            _Snapshot(
+                list(self.learning),
+                list(self.review_queue),
+                list(self.new_queue),
+                before,
+            )
+        )
+        self._remove(key)
+        leech = False
+        if self.cram:
+            if rating == Rating.Again:
+                self._requeue(key, now + CRAM_AGAIN_DELAY)
+        else:
+            if new_state is None:
+                raise ValueError("a drill review needs the card's new state")
+            self.states[key] = new_state
+            leech = became_leech(before, new_state)
+            if new_state.learning and (self.cutoff is None or new_state.due < self.cutoff):
+                self._requeue(key, new_state.due)
+        entry = SessionReview(
+            key=key,
+            rating=rating,
+            correct=(rating != Rating.Again) if correct is None else correct,
+            duration_ms=duration_ms,
+            was_new=before is None,
+            review_id=review_id,
+            leech=leech,
+        )
+        self.log.append(entry)
+        return entry
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def undo(self) -> SessionReview:
+        """Take the last answer back: the queue and the card's state are as they were."""
+        if not self._undo:
+            raise IndexError("nothing to undo")
+        snapshot = self._undo.pop()
+        entry = self.log.pop()
+        self.learning = snapshot.learning
+        self.review_queue = snapshot.review
+        self.new_queue = snapshot.new
+        if snapshot.state is not None:
+            self.states[entry.key] = snapshot.state
+        else:
+            self.states.pop(entry.key, None)
+        return entry
+
+    def summary(self) -> SessionSummary:
+        ratings = {rating: 0 for rating in Rating}
+        for entry in self.log:
+            ratings[entry.rating] += 1
+        return SessionSummary(
+            reviews=len(self.log),
+            cards=len({e.key for e in self.log}),
+            correct=sum(e.correct for e in self.log),
+            new_cards=len({e.key for e in self.log if e.was_new}),
+            total_ms=sum(e.duration_ms for e in self.log),
+            ratings=ratings,
+            leeches=tuple(dict.fromkeys(e.key for e in self.log if e.leech)),
+        )
+
+    def _remove(self, key: str) -> None:
+        self.learning = [(due, k) for due, k in self.learning if k != key]
+        self.review_queue = [k for k in self.review_queue if k != key]
+        self.new_queue = [k for k in self.new_queue if k != key]
+
+    def _requeue(self, key: str, due: datetime) -> None:
+        self.learning = sorted([*self.learning, (due, key)])
+
+
+def _round_robin(keys: Sequence[str], key: Any) -> list[str]:
+    groups: dict[str, list[str]] = {}
+    for item in keys:
+        groups.setdefault(key(item), []).append(item)
+    out: list[str] = []
+    columns = list(groups.values())
+    for i in range(max((len(c) for c in columns), default=0)):
+        out.extend(column[i] for column in columns if i < len(column))
+    return out
