@@ -8,9 +8,11 @@ column of the YAML node it is about (PyYAML's C parser keeps the marks).
 from __future__ import annotations
 
 import difflib
+import json
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -123,35 +125,210 @@ class _Problem(Exception):
         self.mark, self.message, self.loc = mark, message, loc
 
 
-def _walk(
-    node: yaml.Node, loc: Loc, marks: _Marks, seen: set[int], problems: list[_Problem]
-) -> None:
-    if id(node) in seen:
-        # An alias: decks are plain data, and aliases allow "billion laughs" expansion.
-        raise _Problem(node.start_mark, "YAML anchors and aliases are not supported in decks", loc)
-    seen.add(id(node))
-    marks.values[loc] = node.start_mark
-    if isinstance(node, yaml.MappingNode):
-        first_seen: dict[str, yaml.Mark] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise _Problem(key_node.start_mark, "mapping keys must be plain text", loc)
-            key = key_node.value
-            if key in first_seen:
-                problems.append(
-                    _Problem(
-                        key_node.start_mark,
-                        f"duplicate key {key!r} (first at line {first_seen[key].line + 1})",
-                        (*loc, key),
+_STANDARD_TAGS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
+@dataclass
+class _Frame:
+    container: dict[Any, Any] | list[Any]
+    loc: Loc
+    key: Any = None  # the pending key of a mapping (None: the next scalar is a key)
+    has_key: bool = False
+    discard: bool = False  # the value of a duplicate key: parsed, not stored
+
+
+class _Builder:
+    """Builds plain data from PyYAML's C parser events, recording where each value starts.
+
+    One pass over the events is several times faster than PyYAML's compose + construct (its
+    resolver and constructor are pure Python), which matters for large decks. Plain scalars
+    that could be something other than text (numbers, booleans, null, dates) go through
+    PyYAML's own resolver and constructor, so the values are exactly what `yaml.safe_load`
+    gives.
+    """
+
+    def __init__(self) -> None:
+        self.marks = _Marks()
+        self.problems: list[_Problem] = []
+        self.root: Any = None
+        self.documents = 0
+        self._stack: list[_Frame] = []
+        self._resolver = _Loader("")
+        self._constructor = yaml.constructor.SafeConstructor()
+        self._maybe_typed = set(self._resolver.yaml_implicit_resolvers)
+        self._dups = 0
+
+    def build(self, text: str) -> Any:
+        for event in yaml.parse(text, Loader=_Loader):
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                self._check_anchor(event)
+                self._add(self._scalar(event), event.start_mark, container=False)
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                self._check_anchor(event)
+                if event.tag not in _STANDARD_TAGS:
+                    raise _Problem(
+                        event.start_mark, f"YAML tag {event.tag} is not supported in decks"
                     )
+                container: dict[Any, Any] | list[Any] = {} if kind is yaml.MappingStartEvent else []
+                loc = self._add(container, event.start_mark, container=True)
+                discard = bool(self._stack) and self._stack[-1].discard or loc is None
+                self._stack.append(_Frame(container, loc or (), discard=discard))
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                self._stack.pop()
+            elif kind is yaml.AliasEvent:
+                raise _Problem(event.start_mark, _NO_ALIASES)
+            elif kind is yaml.DocumentStartEvent:
+                self.documents += 1
+                if self.documents > 1:
+                    raise _Problem(
+                        event.start_mark, "a deck file holds one YAML document, not several"
+                    )
+        return self.root
+
+    def build_fast(self, text: str) -> Any:
+        """The same data as `build`, without recording marks: the path for valid decks.
+
+        Anything unusual (an anchor, a duplicate key, a tag, several documents) raises
+        `_NeedMarks`, and the caller parses again with `build` to place the problem.
+        """
+        loader = _Loader(text)
+        get_event, maybe_typed = loader.get_event, self._maybe_typed
+        root: Any = None
+        stack: list[tuple[Any, bool, Any, bool]] = []
+        current: Any = None
+        is_map = has_key = False
+        key: Any = None
+        documents = 0
+        try:
+            while True:
+                event = get_event()
+                kind = type(event)
+                if kind is _ScalarEvent:
+                    if event.anchor is not None:
+                        raise _NeedMarks
+                    value = event.value
+                    if event.tag is not None or (
+                        event.implicit[0] and (not value or value[0] in maybe_typed)
+                    ):
+                        value = self._scalar(event)
+                    if current is None:
+                        root = value
+                    elif not is_map:
+                        current.append(value)
+                    elif has_key:
+                        current[key] = value
+                        has_key = False
+                    elif value in current:
+                        raise _NeedMarks
+                    else:
+                        key, has_key = value, True
+                elif kind is _MappingStartEvent or kind is _SequenceStartEvent:
+                    if event.anchor is not None or event.tag not in _STANDARD_TAGS:
+                        raise _NeedMarks
+                    new: Any = {} if kind is _MappingStartEvent else []
+                    if current is None:
+                        root = new
+                    elif not is_map:
+                        current.append(new)
+                    elif has_key:
+                        current[key] = new
+                        has_key = False
+                    else:
+                        raise _NeedMarks  # a mapping or list used as a key
+                    stack.append((current, is_map, key, has_key))
+                    current, is_map, has_key = new, kind is _MappingStartEvent, False
+                elif kind is _MappingEndEvent or kind is _SequenceEndEvent:
+                    current, is_map, key, has_key = stack.pop()
+                elif kind is _StreamEndEvent:
+                    break
+                elif kind is _DocumentStartEvent:
+                    documents += 1
+                    if documents > 1:
+                        raise _NeedMarks
+                elif kind is _AliasEvent:
+                    raise _NeedMarks
+        finally:
+            loader.dispose()
+        if documents == 0:
+            raise _NeedMarks
+        return root
+
+    def _check_anchor(self, event: Any) -> None:
+        if event.anchor is not None:
+            # Aliases allow "billion laughs" expansion; decks are plain data.
+            raise _Problem(event.start_mark, _NO_ALIASES)
+
+    def _scalar(self, event: yaml.ScalarEvent) -> Any:
+        value = event.value
+        tag = event.tag
+        if tag is None or tag == "!":
+            if not event.implicit[0]:
+                return value  # quoted or block text is always a string
+            if value and value[0] not in self._maybe_typed:
+                return value
+            tag = self._resolver.resolve(yaml.ScalarNode, value, (True, False))
+            if tag == "tag:yaml.org,2002:str":
+                return value
+        node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
+        return self._constructor.construct_object(node, deep=True)
+
+    def _add(self, value: Any, mark: yaml.Mark, *, container: bool) -> Loc | None:
+        """Attach a value to its parent; return its location (None for discarded values)."""
+        if not self._stack:
+            self.root = value
+            self.marks.values[()] = mark
+            return ()
+        frame = self._stack[-1]
+        if isinstance(frame.container, list):
+            loc = (*frame.loc, len(frame.container))
+            frame.container.append(value)
+        elif not frame.has_key:
+            if container:
+                raise _Problem(mark, "mapping keys must be plain text", frame.loc)
+            try:
+                hash(value)
+            except TypeError:
+                raise _Problem(mark, "mapping keys must be plain text", frame.loc) from None
+            frame.key, frame.has_key = value, True
+            if value in frame.container:
+                first = self.marks.keys.get((*frame.loc, value))
+                where = f" (first at line {first.line + 1})" if first else ""
+                self.problems.append(
+                    _Problem(mark, f"duplicate key {value!r}{where}", (*frame.loc, value))
                 )
-                continue
-            first_seen[key] = key_node.start_mark
-            marks.keys[(*loc, key)] = key_node.start_mark
-            _walk(value_node, (*loc, key), marks, seen, problems)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _walk(item, (*loc, index), marks, seen, problems)
+                frame.key = _Duplicate(self._dups)
+                self._dups += 1
+            else:
+                self.marks.keys[(*frame.loc, value)] = mark
+            return None
+        else:
+            key = frame.key
+            frame.key, frame.has_key = None, False
+            if isinstance(key, _Duplicate) or frame.discard:
+                return None
+            loc = (*frame.loc, key)
+            frame.container[key] = value  # type: ignore[index]
+        if frame.discard:
+            return None
+        self.marks.values[loc] = mark
+        return loc
+
+
+@dataclass(frozen=True)
+class _Duplicate:
+    n: int
+
+
+_NO_ALIASES = "YAML anchors and aliases are not supported in decks"
+_ScalarEvent, _AliasEvent = yaml.ScalarEvent, yaml.AliasEvent
+_MappingStartEvent, _MappingEndEvent = yaml.MappingStartEvent, yaml.MappingEndEvent
+_SequenceStartEvent, _SequenceEndEvent = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+_DocumentStartEvent, _StreamEndEvent = yaml.DocumentStartEvent, yaml.StreamEndEvent
+
+
+class _NeedMarks(Exception):
+    """The fast path met something it leaves to the marked path."""
 
 
 def _decode(raw: bytes, path: str) -> str:
@@ -167,16 +344,9 @@ def _decode(raw: bytes, path: str) -> str:
 
 
 def _compose(text: str, path: str) -> tuple[Any, _Marks]:
-    loader = _Loader(text)
+    builder = _Builder()
     try:
-        node = loader.get_single_node()
-        if node is None:
-            raise DeckFileError([DeckError(path, 1, 1, "", "the file is empty")])
-        marks, problems = _Marks(), []
-        _walk(node, (), marks, set(), problems)
-        if problems:
-            raise DeckFileError([_place(path, p.mark, p.loc, p.message) for p in problems])
-        data = loader.construct_document(node)
+        data = builder.build(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or "invalid YAML"
@@ -187,11 +357,11 @@ def _compose(text: str, path: str) -> tuple[Any, _Marks]:
         raise DeckFileError([_place(path, exc.mark, exc.loc, exc.message)]) from None
     except yaml.YAMLError as exc:
         raise DeckFileError([DeckError(path, 1, 1, "", f"YAML: {exc}")]) from None
-    except RecursionError:
-        raise DeckFileError([DeckError(path, 1, 1, "", "the file is nested too deeply")]) from None
-    finally:
-        loader.dispose()
-    return data, marks
+    if builder.documents == 0 or (data is None and not builder.marks.values):
+        raise DeckFileError([DeckError(path, 1, 1, "", "the file is empty")])
+    if builder.problems:
+        raise DeckFileError([_place(path, p.mark, p.loc, p.message) for p in builder.problems])
+    return data, builder.marks
 
 
 def _place(path: str, mark: yaml.Mark | None, loc: Loc, message: str) -> DeckError:
@@ -323,12 +493,55 @@ def parse_deck(raw: bytes | str, path: str | Path = "<deck>") -> Deck:
     path = str(path)
     try:
         text = _decode(raw, path) if isinstance(raw, bytes) else raw
-        data, marks = _compose(text, path)
-        return _validate(data, marks, path)
+        deck = _fast_deck(text)
+        if deck is None:  # something is wrong: parse again, keeping marks to place it
+            data, marks = _compose(text, path)
+            deck = _validate(data, marks, path)
+        deck._path = path
+        return deck
     except DeckFileError:
         raise
     except Exception as exc:  # a bug of ours must not become a traceback for the deck author
         raise DeckFileError([DeckError(path, 1, 1, "", f"could not be loaded: {exc!r}")]) from None
+
+
+def _fast_deck(text: str) -> Deck | None:
+    """The deck, if the file is entirely valid; None if the marked path must explain why."""
+    try:
+        data = _Builder().build_fast(text)
+        if not isinstance(data, dict):
+            return None
+        deck = Deck.model_validate(data)
+    except (_NeedMarks, yaml.YAMLError, ValidationError, RecursionError):
+        return None
+    ids = [card.id for card in deck.cards]
+    if len(set(ids)) != len(ids):
+        return None
+    for card in deck.cards:
+        if isinstance(card, GeneratedCard) and _generator_problem(card.generator, card.params):
+            return None
+    return deck
+
+
+def _generator_problem(name: str, params: dict[str, Any]) -> str | None:
+    """Why these params cannot generate a question (None: they can). Cached: decks repeat them."""
+    try:
+        key = json.dumps(params, sort_keys=True, default=repr)
+    except (TypeError, ValueError):
+        return "params must be plain values"
+    return _generator_problem_cached(name, key)
+
+
+@lru_cache(maxsize=1024)
+def _generator_problem_cached(name: str, params_json: str) -> str | None:
+    generator = GENERATORS.get(name)
+    if generator is None:
+        return "unknown generator"
+    try:
+        generator.generate(generator.parse_params(json.loads(params_json)), random.Random(0))
+    except Exception as exc:
+        return str(exc)
+    return None
 
 
 def _validate(data: Any, marks: _Marks, path: str) -> Deck:
@@ -378,7 +591,6 @@ def _validate(data: Any, marks: _Marks, path: str) -> Deck:
         errors.sort(key=lambda e: (e.line or 0, e.col or 0))
         raise DeckFileError(errors)
     assert deck is not None
-    deck._path = path
     return deck
 
 

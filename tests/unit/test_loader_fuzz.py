@@ -101,3 +101,51 @@ def test_valid_structure_round_trips(data: st.DataObject) -> None:
     result = load_or_error(yaml.safe_dump(document))
     assert isinstance(result, Deck)
     assert len(result.cards) == n
+
+
+yaml_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=12),
+    st.sampled_from(
+        ["yes", "No", "~", "0x1F", "1_000", "1:20", "2026-11-28", ".inf", "1e3", "007"]
+    ),
+)
+yaml_values = st.recursive(
+    yaml_scalars,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=25,
+)
+
+
+@FUZZ
+@given(yaml_values, st.sampled_from([None, True, False]))
+def test_fast_and_marked_builders_agree_with_pyyaml(value: object, flow: bool | None) -> None:
+    """Both of the loader's YAML paths give exactly what PyYAML's C safe loader gives."""
+    from quizapp.core.loader import _Builder, _compose
+
+    text = yaml.safe_dump(value, default_flow_style=flow, allow_unicode=True)
+    expected = yaml.load(text, Loader=yaml.CSafeLoader)
+    assert _Builder().build_fast(text) == expected
+    assert _compose(text, "x.yaml")[0] == expected
+
+
+@FUZZ
+@given(st.text(alphabet="ab: -[]{},\n'\"#&*!1.", max_size=60))
+def test_fast_path_never_accepts_what_pyyaml_rejects(text: str) -> None:
+    from quizapp.core.loader import _Builder, _NeedMarks
+
+    try:
+        expected = yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        expected = "error"
+    try:
+        got = _Builder().build_fast(text)
+    except (_NeedMarks, yaml.YAMLError):
+        return  # the marked path takes over and reports it
+    assert expected != "error"
+    assert got == expected
