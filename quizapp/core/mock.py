@@ -42,6 +42,8 @@ DECK_SPREAD = 0.7
 # A card the learner always gets right still turns up now and then.
 MIN_WEIGHT = 0.2
 
+EPSILON = 1e-6  # seconds: closer than this to a limit counts as having reached it
+
 FLASHCARD_MARKS = {"wrong": 0.0, "partly": 0.5, "right": 1.0}
 
 
@@ -340,8 +342,8 @@ class MockRun:
         self.interruptions = interruptions
         self._clock = clock
         self._checkpoint = clock()
-        if self.status == "running":
-            self.tick()  # a resumed mock whose time had run out ends at once
+        if self.status == "running" and self.elapsed >= self.time_limit_s:
+            self._stop("time")  # a saved mock whose time had run out ends when opened
 
     # time -------------------------------------------------------------------------------------
 
@@ -388,10 +390,11 @@ class MockRun:
             step = min(span, max(total_left, 0.0), question_left)
             self.time_spent[self.current] += step
             self._checkpoint += step
-            if step >= total_left:
+            # A microsecond of float rounding must not leave the clock one tick from the end.
+            if total_left - step <= EPSILON:
                 self._stop("time")
                 return Tick(moved=moved, ended=True)
-            if step >= question_left:
+            if question_left - step <= EPSILON:
                 # Exactly at the budget: float rounding must not leave a sliver to expire again.
                 self.time_spent[self.current] = max(
                     self.time_spent[self.current], float(self.per_question_s or 0.0)
