@@ -94,4 +94,16 @@ def generate(name: str, raw_params: dict[str, Any], seed: int) -> GeneratedQuest
 
 
 # Registration happens on import of each module.
-from quizapp.core.generators import qparams  # noqa: E402,F401
+from quizapp.core.generators import (  # noqa: E402,F401
+    accumulator,
+    dequantize,
+    error,
+    integer_linear,
+    model_size,
+    per_channel,
+    qparams,
+    quantize,
+    reduce_range,
+    requant,
+    symmetric,
+)
