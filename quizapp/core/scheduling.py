@@ -33,7 +33,7 @@ from typing import Any
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 
-from quizapp.core.models import Card
+from quizapp.core.models import Card, Deck
 
 DESIRED_RETENTION = 0.9
 LEARN_AHEAD = timedelta(minutes=20)  # Anki's learn-ahead limit
@@ -344,6 +344,51 @@ def interview_plan(interview: date, today: date, unseen: int) -> InterviewPlan:
     days_left = days_before_interview(today, interview)
     pace = math.ceil(unseen / days_left) if days_left > 0 else unseen
     return InterviewPlan(interview, days_left, unseen, pace)
+
+
+# --- what a session covers ------------------------------------------------------------------
+
+
+def select_cards(
+    decks: Iterable[Deck], deck: str | None = None, tag: str | None = None
+) -> list[tuple[str, Card]]:
+    """(deck id, card) of one deck or all, optionally only cards with a tag, in deck order."""
+    return [
+        (d.deck, card)
+        for d in decks
+        if deck is None or d.deck == deck
+        for card in d.cards
+        if tag is None or tag in card.tags
+    ]
+
+
+def is_due(state: CardState, now: datetime, cutoff: datetime) -> bool:
+    """Due in a session started at `now`: a review due before the cutoff (see
+    `review_cutoff`), a learning step due within the learn-ahead limit."""
+    if state.learning:
+        return state.due <= now + LEARN_AHEAD
+    return state.due < cutoff
+
+
+@dataclass(frozen=True)
+class ScopeCounts:
+    cards: int
+    due: int
+    new: int
+
+
+def scope_counts(
+    cards: Iterable[tuple[str, Card]], states: dict[str, CardState], now: datetime, cutoff: datetime
+) -> ScopeCounts:
+    total = due = new = 0
+    for deck, card in cards:
+        total += 1
+        state = states.get(card_key(deck, card.id))
+        if state is None:
+            new += 1
+        elif is_due(state, now, cutoff):
+            due += 1
+    return ScopeCounts(total, due, new)
 
 
 # --- the session queue ------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from fsrs import Rating, Scheduler, State
@@ -19,13 +19,12 @@ from fsrs import Rating, Scheduler, State
 from quizapp.core.loader import LoadResult
 from quizapp.core.scheduling import (
     DEFAULT_NEW_PER_SESSION,
-    LEARN_AHEAD,
     LEECH_LAPSES,
     SCHEDULER,
     CardState,
     as_utc,
     card_key,
-    day_start,
+    is_due,
     parse_interview_date,
     review,
     review_cutoff,
@@ -297,14 +296,6 @@ class DeckCounts:
         }
 
 
-def is_due(state: CardState, now: datetime, cutoff: datetime) -> bool:
-    """Due in a session started at `now`: a review before the cutoff, a learning step within
-    the learn-ahead limit."""
-    if state.learning:
-        return state.due <= now + LEARN_AHEAD
-    return state.due < cutoff
-
-
 def deck_counts(
     db: Database,
     library: LoadResult,
@@ -332,15 +323,10 @@ def deck_counts(
     return counts
 
 
-def due_on_day(
-    db: Database, day: date, keys: Iterable[str] | None = None, *, tz: tzinfo | None = None
-) -> int:
-    """Scheduled cards (of `keys`) that come due during the study day `day`."""
-    start, end = day_start(day, tz), day_start(day + timedelta(days=1), tz)
-    rows = db.query(
-        "SELECT deck, card FROM card_state WHERE due >= ? AND due < ?",
-        (to_db_time(start), to_db_time(end)),
-    )
+def due_before(db: Database, moment: datetime, keys: Iterable[str] | None = None) -> int:
+    """Scheduled cards (of `keys`) due before `moment`: with the end of tomorrow, what a
+    session tomorrow would hold (new cards aside)."""
+    rows = db.query("SELECT deck, card FROM card_state WHERE due < ?", (to_db_time(moment),))
     wanted = None if keys is None else set(keys)
     return sum(1 for r in rows if wanted is None or card_key(r["deck"], r["card"]) in wanted)
 

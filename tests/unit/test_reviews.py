@@ -18,7 +18,7 @@ from quizapp.storage.db import Database
 from quizapp.storage.reviews import (
     UndoError,
     deck_counts,
-    due_on_day,
+    due_before,
     get_interview_date,
     get_new_per_session,
     introduced_since,
@@ -206,8 +206,9 @@ def test_deck_counts_new_learning_review_due(db: Database, tmp_path: Path) -> No
     assert counts.due == 1  # the learning card is within the learn-ahead limit
     later = deck_counts(db, library, NOW + timedelta(days=8), tz=UTC)["t-counts"]
     assert later.due == 2
-    assert due_on_day(db, date(2026, 3, 10), tz=UTC) == 2  # b, and the card no deck has
-    assert due_on_day(db, date(2026, 3, 10), {"t-counts/b"}, tz=UTC) == 1
+    assert due_before(db, NOW + timedelta(days=8)) == 1  # a (learning)
+    assert due_before(db, NOW + timedelta(days=9)) == 3  # b, and the card no deck has
+    assert due_before(db, NOW + timedelta(days=9), {"t-counts/b", "t-counts/c"}) == 1
     assert introduced_since(db, NOW) == 3
     assert introduced_since(db, NOW + timedelta(seconds=1)) == 0
 

@@ -1,0 +1,93 @@
+"""`quizapp config [KEY [VALUE]]`: list, show or set a setting; VALUE `none` clears it."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from quizapp.commands import fail
+from quizapp.core.scheduling import DEFAULT_NEW_PER_SESSION, parse_interview_date, study_day
+from quizapp.storage.db import Database, utc_now
+from quizapp.storage.reviews import (
+    get_interview_date,
+    get_new_per_session,
+    set_interview_date,
+    set_new_per_session,
+)
+
+
+@dataclass(frozen=True)
+class Setting:
+    help: str
+    show: Callable[[Database], str]
+    set: Callable[[Database, str | None], str]  # returns what was stored, for the message
+
+
+def _set_interview_date(db: Database, text: str | None) -> str:
+    if text is None:
+        set_interview_date(db, None)
+        return "not set"
+    day = parse_interview_date(text)
+    today = study_day(utc_now())
+    if day < today:
+        raise ValueError(f"{day.isoformat()} is in the past (today is {today.isoformat()})")
+    set_interview_date(db, day)
+    return day.isoformat()
+
+
+def _set_new_per_session(db: Database, text: str | None) -> str:
+    if text is None:
+        set_new_per_session(db, None)
+        return f"{DEFAULT_NEW_PER_SESSION} (the default)"
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number") from None
+    set_new_per_session(db, value)
+    return str(value)
+
+
+def _show_date(day: date | None) -> str:
+    return day.isoformat() if day else "not set"
+
+
+SETTINGS: dict[str, Setting] = {
+    "interview-date": Setting(
+        "the day of your interview (YYYY-MM-DD): drills pace new cards and pull reviews "
+        "forward so that every card has been seen before it",
+        lambda db: _show_date(get_interview_date(db)),
+        _set_interview_date,
+    ),
+    "new-per-session": Setting(
+        "new cards a drill session introduces (the interview date may raise it)",
+        lambda db: str(get_new_per_session(db)),
+        _set_new_per_session,
+    ),
+}
+
+
+def run(args: argparse.Namespace) -> int:
+    known = ", ".join(SETTINGS)
+    if args.key is not None and args.key not in SETTINGS:
+        return fail(f"unknown setting {args.key!r} (settings: {known})")
+    with Database() as db:
+        for notice in db.notices:
+            print(f"quizapp: {notice}")
+        if args.key is None:
+            width = max(len(k) for k in SETTINGS)
+            for key, setting in SETTINGS.items():
+                print(f"{key:<{width}}  {setting.show(db):<12}  {setting.help}")
+            return 0
+        setting = SETTINGS[args.key]
+        if args.value is None:
+            print(setting.show(db))
+            return 0
+        value = None if args.value.strip().lower() == "none" else args.value
+        try:
+            stored = setting.set(db, value)
+        except ValueError as exc:
+            return fail(f"config {args.key}: {exc}")
+        print(f"{args.key} = {stored}")
+        return 0

@@ -1,0 +1,307 @@
+"""Drill set-up: what to drill (all due cards, one deck, one tag), how many new cards, cram.
+
+`quizapp drill --deck ID` opens this screen with `autostart=True`, which starts the session
+at once (or says why there is nothing to drill).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Checkbox, Footer, Header, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from quizapp.core.models import Card
+from quizapp.core.scheduling import (
+    CardState,
+    DrillSession,
+    ScopeCounts,
+    card_key,
+    day_start,
+    interview_plan,
+    new_card_quota,
+    review_cutoff,
+    scope_counts,
+    select_cards,
+    study_day,
+)
+from quizapp.storage.db import utc_now
+from quizapp.storage.reviews import (
+    get_interview_date,
+    get_new_per_session,
+    introduced_since,
+    load_states,
+)
+
+ALL = "all"
+
+
+def scope_id(deck: str | None, tag: str | None) -> str:
+    if deck is not None and tag is not None:
+        return f"deck:{deck}+tag:{tag}"
+    if deck is not None:
+        return f"deck:{deck}"
+    if tag is not None:
+        return f"tag:{tag}"
+    return ALL
+
+
+def parse_scope(option_id: str) -> tuple[str | None, str | None]:
+    deck = tag = None
+    for part in option_id.split("+"):
+        kind, _, value = part.partition(":")
+        if kind == "deck":
+            deck = value
+        elif kind == "tag":
+            tag = value
+    return deck, tag
+
+
+class DrillSetupScreen(Screen[None]):
+    CSS_PATH = "drill.tcss"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="setup-back"),
+        Binding("enter", "start", "Start", id="setup-start", priority=False),
+        Binding("c", "toggle_cram", "Cram", id="setup-cram"),
+        Binding("n", "focus_limit", "New cards", id="setup-new"),
+        Binding("i", "app.set_interview_date", "Interview date", id="setup-interview"),
+    ]
+
+    def __init__(
+        self,
+        deck: str | None = None,
+        tag: str | None = None,
+        cram: bool = False,
+        new_limit: int | None = None,
+        autostart: bool = False,
+        clock: Callable[[], datetime] | None = None,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.initial_scope = scope_id(deck, tag)
+        self.initial_cram = cram
+        self.initial_limit = new_limit
+        self.autostart = autostart
+        self.clock = clock or utc_now
+        self.seed = seed
+        self.counts: dict[str, ScopeCounts] = {}
+        self.labels: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="setup-body"):
+            yield Static("What to drill", classes="section-title")
+            yield Static(id="setup-interview", classes="dim")
+            yield OptionList(id="scopes")
+            with Horizontal(id="setup-options"):
+                yield Label("New cards this session", id="new-limit-label")
+                yield Input(id="new-limit", type="integer", max_length=4)
+                yield Checkbox(
+                    "Cram: review without changing the schedule",
+                    value=self.initial_cram,
+                    id="cram",
+                )
+            yield Static(id="setup-note", classes="dim")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Drill"
+        limit = self.initial_limit
+        if limit is None:
+            limit = get_new_per_session(self.app.db)  # type: ignore[attr-defined]
+        self.query_one("#new-limit", Input).value = str(limit)
+        self.refresh_scopes(self.initial_scope)
+        self.query_one("#scopes", OptionList).focus()
+        self._update_note()
+        if self.autostart:
+            self.autostart = False
+            self.call_after_refresh(self.start, self.initial_scope)
+
+    def on_screen_resume(self) -> None:
+        scopes = self.query_one("#scopes", OptionList)
+        highlighted = scopes.highlighted_option
+        self.refresh_scopes(highlighted.id if highlighted and highlighted.id else ALL)
+
+    # --- the list of scopes -----------------------------------------------------------------
+
+    def refresh_scopes(self, selected: str) -> None:
+        app = self.app
+        library = app.library  # type: ignore[attr-defined]
+        db = app.db  # type: ignore[attr-defined]
+        now = self.clock()
+        states = load_states(db)
+        interview = get_interview_date(db)
+        cutoff = review_cutoff(now, interview)
+
+        scopes: list[tuple[str, str]] = [(ALL, "All decks")]
+        scopes += [(scope_id(d.deck, None), f"{d.deck}  ·  {d.title}") for d in library.decks]
+        tags = sorted({t for d in library.decks for c in d.cards for t in c.tags})
+        scopes += [(scope_id(None, t), f"#{t}") for t in tags]
+        if selected not in {s for s, _ in scopes}:
+            deck, tag = parse_scope(selected)
+            scopes.append((selected, f"{deck} #{tag}" if deck and tag else selected))
+        self.counts = {}
+        self.labels = {}
+        for sid, label in scopes:
+            deck, tag = parse_scope(sid)
+            cards = select_cards(library.decks, deck, tag)
+            self.counts[sid] = scope_counts(cards, states, now, cutoff)
+            self.labels[sid] = label
+
+        width = max(len(label) for label in self.labels.values()) + 4
+        options: list[Option | None] = []
+        previous_kind = ALL
+        for sid, label in scopes:
+            kind = sid.split(":")[0]
+            if kind != previous_kind:
+                options.append(None)  # a separator between all / decks / tags
+                previous_kind = kind
+            options.append(Option(self._option_text(label, self.counts[sid], width), id=sid))
+        option_list = self.query_one("#scopes", OptionList)
+        option_list.clear_options()
+        option_list.add_options(options)
+        try:
+            option_list.highlighted = option_list.get_option_index(selected)
+        except Exception:
+            option_list.highlighted = 0
+
+        unseen = self.counts[ALL].new
+        line = self.query_one("#setup-interview", Static)
+        if interview is None:
+            line.update("No interview date set (i sets one: the pace then sees every card in time).")
+        else:
+            line.update(interview_plan(interview, study_day(now), unseen).describe())
+
+    @staticmethod
+    def _option_text(label: str, counts: ScopeCounts, width: int) -> Text:
+        text = Text(label.ljust(width))
+        text.append(f"{counts.due:>4} due", style="bold green" if counts.due else "dim")
+        text.append("   ")
+        text.append(f"{counts.new:>4} new", style="bold blue" if counts.new else "dim")
+        text.append(f"   {counts.cards:>4} cards", style="dim")
+        return text
+
+    # --- options ----------------------------------------------------------------------------
+
+    def action_toggle_cram(self) -> None:
+        box = self.query_one("#cram", Checkbox)
+        box.value = not box.value
+
+    def action_focus_limit(self) -> None:
+        self.query_one("#new-limit", Input).focus()
+
+    @on(Checkbox.Changed, "#cram")
+    def _cram_changed(self) -> None:
+        self._update_note()
+
+    def _update_note(self) -> None:
+        cram = self.query_one("#cram", Checkbox).value
+        note = (
+            "Cram: every card of the choice, weakest first, then new ones up to the limit. "
+            "Ratings are logged; the schedule does not move."
+            if cram
+            else "Due reviews first (most overdue first), then new cards up to the limit; "
+            "cards in learning come back within the session."
+        )
+        self.query_one("#setup-note", Static).update(note)
+
+    def new_limit(self) -> int | None:
+        text = self.query_one("#new-limit", Input).value.strip()
+        try:
+            value = int(text)
+        except ValueError:
+            return None
+        return value if value >= 0 else None
+
+    # --- starting -----------------------------------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#scopes")
+    def _scope_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.start(event.option.id or ALL)
+
+    @on(Input.Submitted, "#new-limit")
+    def _limit_entered(self) -> None:
+        self.action_start()
+
+    def action_start(self) -> None:
+        highlighted = self.query_one("#scopes", OptionList).highlighted_option
+        self.start(highlighted.id if highlighted and highlighted.id else ALL)
+
+    def start(self, sid: str) -> None:
+        from quizapp.tui.screens.drill_session import DrillScreen
+
+        app = self.app
+        library, db = app.library, app.db  # type: ignore[attr-defined]
+        limit = self.new_limit()
+        if limit is None:
+            self.notify("New cards: enter a whole number (0 or more).", severity="error")
+            self.query_one("#new-limit", Input).focus()
+            return
+        cram = self.query_one("#cram", Checkbox).value
+        deck, tag = parse_scope(sid)
+        cards = select_cards(library.decks, deck, tag)
+        now = self.clock()
+        states = load_states(db)
+        interview = get_interview_date(db)
+        quota = limit
+        if not cram and interview is not None:
+            today = study_day(now)
+            unseen = sum(1 for d, c in cards if card_key(d, c.id) not in states)
+            quota = new_card_quota(
+                limit,
+                unseen=unseen,
+                introduced_today=introduced_since(db, day_start(today)),
+                today=today,
+                interview=interview,
+            )
+            if quota > limit:
+                self.notify(
+                    f"{quota} new cards this session (not {limit}) to keep the pace for "
+                    f"the interview on {interview.isoformat()}.",
+                    timeout=6,
+                )
+        session = DrillSession.build(
+            cards, states, now, new_limit=quota, cram=cram, interview=interview
+        )
+        label = self.labels.get(sid, sid)
+        if session.next_card(now) is None:
+            tomorrow = self._due_tomorrow(cards, states, now)
+            self.notify(
+                f"Nothing to drill in {label} now ({tomorrow} due by tomorrow). "
+                "Press c for cram to go over it anyway.",
+                title="All done",
+                timeout=8,
+            )
+            return
+        plan = None
+        if interview is not None:
+            all_cards = select_cards(library.decks)
+            unseen_all = sum(1 for d, c in all_cards if card_key(d, c.id) not in states)
+            plan = interview_plan(interview, study_day(now), unseen_all).describe()
+        self.app.push_screen(
+            DrillScreen(
+                session,
+                database=db,
+                title=label.split("  ·  ")[0],
+                clock=self.clock,
+                seed=self.seed,
+                interview_note=plan,
+            )
+        )
+
+    @staticmethod
+    def _due_tomorrow(
+        cards: list[tuple[str, Card]], states: dict[str, CardState], now: datetime
+    ) -> int:
+        end = day_start(study_day(now) + timedelta(days=2))
+        return sum(
+            1 for d, c in cards if (s := states.get(card_key(d, c.id))) is not None and s.due < end
+        )

@@ -1,0 +1,355 @@
+"""Widgets that show a question and take its answer (drill and mock both use them).
+
+They only render and collect input: a screen checks answers (`quizapp.core.questions`) and
+tells them what to show. Messages go up (`NumberFields.Submitted`, `RatingBar.Rated`),
+attributes and method calls come down.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+
+from fsrs import Rating
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, Static
+
+from quizapp.core.generators import AnswerField
+from quizapp.core.questions import Verdict
+
+_CODE = re.compile(r"`([^`]+)`")
+KEY_POINT_KEYS = "abcdefghi"  # ticks key points; digits stay free for the ratings
+
+
+def inline_text(text: str, style: str = "") -> Text:
+    """One line of card text: `code` spans are styled, nothing else is interpreted."""
+    out = Text(style=style)
+    last = 0
+    for match in _CODE.finditer(text):
+        out.append(text[last : match.start()])
+        out.append(match.group(1), style="bold cyan")
+        last = match.end()
+    out.append(text[last:])
+    return out
+
+
+class ChoiceList(Widget):
+    """The options of a choice question, numbered 1-9; marks what is picked, then the key."""
+
+    DEFAULT_CSS = """
+    ChoiceList {
+        height: auto;
+        padding: 0 1;
+    }
+    """
+
+    selected: reactive[frozenset[int]] = reactive(frozenset())
+    struck: reactive[frozenset[int]] = reactive(frozenset())  # removed by a hint
+    correct: reactive[frozenset[int] | None] = reactive(None)  # shown once answered
+
+    def __init__(self, options: Sequence[str], multiple: bool, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.options = tuple(options)
+        self.multiple = multiple
+
+    def toggle(self, index: int) -> None:
+        if not 0 <= index < len(self.options) or index in self.struck:
+            return
+        if self.multiple:
+            self.selected = self.selected ^ {index}
+        else:
+            self.selected = frozenset({index})
+
+    def render(self) -> Text:
+        lines = Text()
+        for i, option in enumerate(self.options):
+            chosen = i in self.selected
+            if self.correct is None:
+                box = ("[x]" if chosen else "[ ]") if self.multiple else ("(•)" if chosen else "( )")
+                style = "dim strike" if i in self.struck else ("bold" if chosen else "")
+                mark = Text(f" {i + 1}  {box} ", style="bold" if chosen else "")
+            else:
+                right = i in self.correct
+                if right:
+                    mark, style = Text(f" {i + 1}  ✔  ", style="bold green"), "green"
+                elif chosen:
+                    mark, style = Text(f" {i + 1}  ✘  ", style="bold red"), "red"
+                else:
+                    mark, style = Text(f" {i + 1}     ", style="dim"), "dim"
+                if chosen and right:
+                    style = "bold green"
+            lines.append_text(mark)
+            lines.append_text(inline_text(option, style))
+            if i < len(self.options) - 1:
+                lines.append("\n")
+        return lines
+
+
+class NumberFields(Widget):
+    """One labelled input per answer field (e.g. scale and zero point)."""
+
+    DEFAULT_CSS = """
+    NumberFields {
+        height: auto;
+        padding: 0 1;
+    }
+    NumberFields .field-row {
+        height: auto;
+    }
+    NumberFields .field-label {
+        width: 16;
+        padding: 1 1 0 0;
+        text-align: right;
+    }
+    NumberFields Input {
+        width: 30;
+    }
+    NumberFields .field-note {
+        width: 1fr;
+        padding: 1 0 0 1;
+    }
+    NumberFields .field-note.-problem {
+        color: $error;
+    }
+    """
+
+    class Submitted(Message):
+        """Enter was pressed with every field filled."""
+
+        def __init__(self, fields: NumberFields, values: dict[str, str]) -> None:
+            super().__init__()
+            self.fields = fields
+            self.values = values
+
+        @property
+        def control(self) -> NumberFields:
+            return self.fields
+
+    def __init__(self, answer_fields: Sequence[AnswerField], **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.answer_fields = tuple(answer_fields)
+
+    def compose(self) -> ComposeResult:
+        for field in self.answer_fields:
+            with Horizontal(classes="field-row"):
+                yield Label(field.label or field.name, classes="field-label")
+                yield Input(
+                    placeholder="a whole number" if field.integer else "e.g. 0.0157 or 4/255",
+                    id=f"field-{field.name}",
+                )
+                unit = field.unit or ""
+                yield Static(unit, id=f"note-{field.name}", classes="field-note")
+
+    def input(self, name: str) -> Input:
+        return self.query_one(f"#field-{name}", Input)
+
+    def values(self) -> dict[str, str]:
+        return {f.name: self.input(f.name).value for f in self.answer_fields}
+
+    def focus_first(self) -> None:
+        if self.answer_fields:
+            self.input(self.answer_fields[0].name).focus()
+
+    def show_problem(self, name: str, message: str) -> None:
+        note = self.query_one(f"#note-{name}", Static)
+        note.update(message)
+        note.add_class("-problem")
+        self.input(name).focus()
+
+    def clear_problems(self) -> None:
+        for field in self.answer_fields:
+            note = self.query_one(f"#note-{field.name}", Static)
+            note.remove_class("-problem")
+            note.update(field.unit or "")
+
+    def show_result(self, verdict: Verdict) -> None:
+        """Lock the inputs and mark each field right or wrong with the expected value."""
+        for result in verdict.fields:
+            self.input(result.name).disabled = True
+            note = self.query_one(f"#note-{result.name}", Static)
+            note.remove_class("-problem")
+            if result.correct:
+                note.update(Text("✔ right", style="bold green"))
+            else:
+                note.update(Text(f"✘ expected {result.expected}", style="bold red"))
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        values = self.values()
+        for field in self.answer_fields:  # fill the fields in order before checking
+            if not values[field.name].strip():
+                self.input(field.name).focus()
+                return
+        self.post_message(self.Submitted(self, values))
+
+
+class KeyPointList(Widget):
+    """The key points of a free answer; the learner ticks those their answer covered."""
+
+    DEFAULT_CSS = """
+    KeyPointList {
+        height: auto;
+        padding: 0 1;
+    }
+    """
+
+    ticked: reactive[frozenset[int]] = reactive(frozenset())
+
+    class Changed(Message):
+        def __init__(self, points: KeyPointList) -> None:
+            super().__init__()
+            self.points = points
+
+    def __init__(self, points: Sequence[str], **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.points = tuple(points)
+
+    @property
+    def covered(self) -> int:
+        return len(self.ticked)
+
+    def toggle(self, index: int) -> None:
+        if 0 <= index < len(self.points):
+            self.ticked = self.ticked ^ {index}
+            self.post_message(self.Changed(self))
+
+    def render(self) -> Text:
+        lines = Text()
+        for i, point in enumerate(self.points):
+            key = KEY_POINT_KEYS[i] if i < len(KEY_POINT_KEYS) else " "
+            on_ = i in self.ticked
+            lines.append(f" {key}  ", style="bold")
+            lines.append("[x] " if on_ else "[ ] ", style="bold green" if on_ else "")
+            lines.append_text(inline_text(point, "green" if on_ else ""))
+            if i < len(self.points) - 1:
+                lines.append("\n")
+        return lines
+
+
+RATING_KEYS = {Rating.Again: "1", Rating.Hard: "2", Rating.Good: "3", Rating.Easy: "4"}
+
+
+class RatingBar(Horizontal):
+    """The four rating buttons, each with the interval it would give; one is suggested."""
+
+    DEFAULT_CSS = """
+    RatingBar {
+        height: auto;
+        width: 1fr;
+        align-horizontal: center;
+    }
+    RatingBar Button {
+        width: 1fr;
+        max-width: 22;
+        min-width: 12;
+        height: 4;
+        margin: 0 1;
+    }
+    RatingBar Button.-suggested {
+        text-style: bold reverse;
+    }
+    """
+
+    class Rated(Message):
+        def __init__(self, rating: Rating) -> None:
+            super().__init__()
+            self.rating = rating
+
+    VARIANTS = {
+        Rating.Again: "error",
+        Rating.Hard: "warning",
+        Rating.Good: "success",
+        Rating.Easy: "primary",
+    }
+
+    def compose(self) -> ComposeResult:
+        for rating in Rating:
+            button = Button(
+                self._label(rating, ""), id=f"rate-{rating.name.lower()}", variant="default"
+            )
+            button.can_focus = False  # the digit keys rate; focus stays where typing happens
+            yield button
+
+    @staticmethod
+    def _label(rating: Rating, interval: str) -> str:
+        return f"{RATING_KEYS[rating]} {rating.name}\n{interval}"
+
+    def show(self, intervals: Mapping[Rating, str] | None, suggested: Rating | None) -> None:
+        """Set the interval under each button (None: cram, no schedule) and the suggestion."""
+        for rating in Rating:
+            button = self.query_one(f"#rate-{rating.name.lower()}", Button)
+            interval = intervals[rating] if intervals is not None else "no change"
+            button.label = self._label(rating, interval)
+            button.variant = self.VARIANTS[rating] if rating == suggested else "default"
+            button.set_class(rating == suggested, "-suggested")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        name = (event.button.id or "").removeprefix("rate-").capitalize()
+        self.post_message(self.Rated(Rating[name]))
+
+
+class CardTimer(Static):
+    """Time on the current card (m:ss), from an injected clock; stops when answered."""
+
+    DEFAULT_CSS = """
+    CardTimer {
+        width: auto;
+        min-width: 9;
+        text-align: right;
+    }
+    """
+
+    def __init__(self, clock: Callable[[], datetime], **kwargs: object) -> None:
+        super().__init__("", **kwargs)  # type: ignore[arg-type]
+        self.clock = clock
+        self.started: datetime | None = None
+        self.stopped: datetime | None = None
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self._tick)
+
+    def start(self) -> None:
+        self.started, self.stopped = self.clock(), None
+        self._tick()
+
+    def stop(self) -> None:
+        self.stopped = self.clock()
+        self._tick()
+
+    @property
+    def seconds(self) -> float:
+        if self.started is None:
+            return 0.0
+        return ((self.stopped or self.clock()) - self.started).total_seconds()
+
+    def _tick(self) -> None:
+        minutes, seconds = divmod(int(self.seconds), 60)
+        self.update(f"⏱ {minutes}:{seconds:02d}")
+
+
+class Section(Vertical):
+    """A titled block of the answer side (Answer, Working, Explanation...)."""
+
+    DEFAULT_CSS = """
+    Section {
+        height: auto;
+        margin: 1 0 0 0;
+    }
+    Section > .section-heading {
+        color: $text-muted;
+        text-style: bold;
+    }
+    """
+
+    def __init__(self, title: str, *children: Widget, **kwargs: object) -> None:
+        super().__init__(Label(title, classes="section-heading"), *children, **kwargs)  # type: ignore[arg-type]
