@@ -1,0 +1,168 @@
+"""The report of a finished mock: score, topics, every question with its verdict and time."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Markdown, Static
+
+from quizapp.core.mock import (
+    MockReport,
+    QuestionResult,
+    format_duration,
+    format_points,
+)
+from quizapp.storage.mocks import load_report, write_markdown_report
+
+VERDICT_STYLES = {"right": "green", "partial": "yellow", "wrong": "red", "blank": "red dim"}
+
+
+def result_markdown(result: QuestionResult) -> str:
+    """One question's review: prompt, the learner's answer, the expected one, and why."""
+    question = result.question
+    parts = [
+        f"**Question {result.position}** · {question.key} · **{result.verdict}** "
+        f"({format_points(result.score)} / 1) · {format_duration(result.time_s)}"
+        + (" · over the per-question limit" if result.over_budget else ""),
+        question.prompt,
+    ]
+    if question.options:
+        parts.append("\n".join(f"{i}. {o}" for i, o in enumerate(question.options, 1)))
+    parts += ["**Your answer**", _quote(result.given), "**Expected**", _quote(result.expected)]
+    if question.key_points:
+        covered = set((result.judgment or {}).get("covered", ()))
+        parts.append(
+            "**Key points**\n\n"
+            + "\n".join(
+                f"- {'✓' if i in covered else '✗'} {p}" for i, p in enumerate(question.key_points)
+            )
+        )
+    if question.working:
+        parts += ["**Working**", question.working]
+    if question.explanation:
+        parts += ["**Explanation**", question.explanation]
+    if question.source:
+        parts.append(f"Source: {question.source}")
+    return "\n\n".join(parts)
+
+
+def _quote(text: str) -> str:
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.strip().splitlines())
+
+
+class MockReportScreen(Screen[None]):
+    CSS_PATH = "mock_report.tcss"
+    BINDINGS = [
+        Binding("w", "write", "Write Markdown", id="report-write"),
+        Binding("escape", "back", "Back", id="report-back"),
+    ]
+
+    def __init__(self, mock_id: str, deck_titles: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.mock_id = mock_id
+        self.deck_titles = deck_titles or {}
+        self.report: MockReport | None = None
+        self.sub_title = f"Mock interview {mock_id}: report"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="report-summary")
+        with Horizontal(id="report-top"):
+            with Vertical(id="report-left"):
+                yield Static("By topic", classes="section-title")
+                yield DataTable(id="report-topics", cursor_type="none", zebra_stripes=True)
+                yield Static("Slowest", classes="section-title")
+                yield Static(id="report-slowest")
+            with Vertical(id="report-right"):
+                yield Static("Questions (enter or arrows for details)", classes="section-title")
+                yield DataTable(id="report-results", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="report-detail"):
+            yield Markdown(id="report-detail-text")
+        yield Static(id="report-written", classes="dim")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        report = self.report = load_report(self.app.db, self.mock_id, self.deck_titles)  # type: ignore[attr-defined]
+        how = {"time": "ended when the time ran out", "submit": "submitted"}.get(
+            report.ended_by or "", ""
+        )
+        interrupted = ""
+        if report.interruptions:
+            times = "once" if report.interruptions == 1 else f"{report.interruptions} times"
+            interrupted = f" · interrupted {times}"
+        started = report.started_at.strftime("%Y-%m-%d %H:%M UTC") if report.started_at else ""
+        misses = len(report.misses)
+        self.query_one("#report-summary", Static).update(
+            Text.assemble(
+                (
+                    f"{format_points(report.score)} / {format_points(report.max_score)} "
+                    f"({report.percent:.0f}%)",
+                    "bold",
+                ),
+                f" · {format_duration(report.elapsed_s)} of "
+                f"{format_duration(report.time_limit_s)} · {how}{interrupted} · {started}\n",
+                f"{misses} missed question{'s' * (misses != 1)} went back into your review "
+                "queue as Again."
+                if misses
+                else "Nothing missed.",
+            )
+        )
+        topics = self.query_one("#report-topics", DataTable)
+        topics.add_columns("Topic", "Score", "%")
+        for topic in report.topics:
+            topics.add_row(
+                Text(topic.title),
+                f"{format_points(topic.score)} / {format_points(topic.max_score)}",
+                f"{topic.percent:.0f}",
+            )
+        self.query_one("#report-slowest", Static).update(
+            "\n".join(
+                f"Q{r.position} {format_duration(r.time_s)} {r.question.key}"
+                for r in report.slowest
+            )
+            or "none"
+        )
+        results = self.query_one("#report-results", DataTable)
+        results.add_columns("#", "Topic", "Type", "Verdict", "Score", "Time")
+        for r in report.results:
+            style = VERDICT_STYLES[r.verdict]
+            results.add_row(
+                str(r.position),
+                Text(self.deck_titles.get(r.question.deck, r.question.deck)),
+                r.question.kind,
+                Text(r.verdict, style=style),
+                format_points(r.score),
+                format_duration(r.time_s) + (" !" if r.over_budget else ""),
+                key=str(r.position),
+            )
+        results.focus()
+        self._show_detail(0)
+
+    def _show_detail(self, index: int) -> None:
+        assert self.report is not None
+        if 0 <= index < len(self.report.results):
+            self.query_one("#report-detail-text", Markdown).update(
+                result_markdown(self.report.results[index])
+            )
+
+    @on(DataTable.RowHighlighted, "#report-results")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail(event.cursor_row)
+
+    @on(DataTable.RowSelected, "#report-results")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self._show_detail(event.cursor_row)
+        self.query_one("#report-detail", VerticalScroll).focus()
+
+    def action_write(self) -> None:
+        assert self.report is not None
+        path = write_markdown_report(self.report)
+        self.query_one("#report-written", Static).update(f"Report written to {path}")
+        self.notify(str(path), title="Markdown report written")
+
+    def action_back(self) -> None:
+        self.dismiss()

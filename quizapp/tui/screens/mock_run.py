@@ -1,0 +1,493 @@
+"""The mock against the clock: one question at a time, the countdown always in sight.
+
+The clock lives in `core.mock.MockRun`; this screen ticks it about four times a second and
+renders what it says (remaining time comes from the run and a monotonic clock, so ticking late
+never drifts). Every answer and every move is saved when it happens, and the time spent is
+saved every second, so a crash loses at most a second of clock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
+from textual.widgets import (
+    Button,
+    ContentSwitcher,
+    Footer,
+    Header,
+    Input,
+    Label,
+    ListItem,
+    ListView,
+    Markdown,
+    Static,
+    TextArea,
+)
+
+from quizapp.core.mock import (
+    Clock,
+    MockRun,
+    MockSetup,
+    MockStateError,
+    format_countdown,
+    format_duration,
+)
+from quizapp.core.questions import AnswerFormatError, Question, parse_number
+from quizapp.storage.db import utc_now
+from quizapp.storage.mocks import finish_mock, save_run
+
+TICK_S = 0.25
+SAVE_EVERY_S = 1.0
+LOW_TIME_S = 60.0
+
+KIND_LABELS = {
+    "flashcard": "flashcard: type what you would say",
+    "free": "free answer: explain it as you would to the interviewer",
+    "numeric": "a number",
+    "generated": "a calculation",
+}
+
+
+def kind_label(question: Question) -> str:
+    if question.kind == "choice":
+        return "select all that apply" if question.multiple else "choose one"
+    return KIND_LABELS.get(question.kind, question.kind)
+
+
+class ChoiceAnswer(Widget, can_focus=True):
+    """The options of a choice question; number keys pick (toggle, for select-all)."""
+
+    BINDINGS = [
+        Binding(str(n), f"pick({n - 1})", "Choose", key_display="1-9", show=n == 1)
+        for n in range(1, 10)
+    ]
+
+    selected: reactive[frozenset[int]] = reactive(frozenset)
+
+    class Changed(Message):
+        def __init__(self, answer: ChoiceAnswer, choices: frozenset[int]) -> None:
+            super().__init__()
+            self.answer = answer
+            self.choices = choices
+
+        @property
+        def control(self) -> ChoiceAnswer:
+            return self.answer
+
+    def __init__(
+        self,
+        options: tuple[str, ...],
+        multiple: bool,
+        selected: frozenset[int] = frozenset(),
+        *,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.options = options
+        self.multiple = multiple
+        self.set_reactive(ChoiceAnswer.selected, frozenset(selected))
+
+    def render(self) -> Text:
+        text = Text()
+        for i, option in enumerate(self.options):
+            chosen = i in self.selected
+            marks = ("[x]", "[ ]") if self.multiple else ("(•)", "( )")
+            mark = marks[0] if chosen else marks[1]
+            style = "bold" if chosen else ""
+            text.append(f"{mark} {i + 1}. {option}", style=style)
+            if i < len(self.options) - 1:
+                text.append("\n")
+        return text
+
+    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
+        return len(self.options)
+
+    def action_pick(self, index: int) -> None:
+        if index >= len(self.options):
+            return
+        if self.multiple:
+            self.selected = self.selected ^ {index}
+        else:
+            self.selected = frozenset() if self.selected == {index} else frozenset({index})
+        self.post_message(self.Changed(self, self.selected))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is not None:
+            self.action_pick(offset.y)
+
+
+class ConfirmScreen(ModalScreen[str]):
+    """A question with a few answers; dismisses with the key of the one chosen."""
+
+    CSS_PATH = "mock_confirm.tcss"
+    BINDINGS = [Binding("escape", "choose('cancel')", "Cancel", id="confirm-cancel")]
+
+    def __init__(self, title: str, message: str, choices: list[tuple[str, str, str]]) -> None:
+        """`choices`: (key, label, button variant); the first is focused."""
+        super().__init__()
+        self.title_text = title
+        self.message = message
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-dialog"):
+            yield Static(self.title_text, id="confirm-title")
+            yield Static(self.message, id="confirm-message")
+            with Horizontal(id="confirm-buttons"):
+                for key, label, variant in self.choices:
+                    yield Button(label, id=f"choice-{key}", variant=variant)  # type: ignore[arg-type]
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(f"#choice-{self.choices[0][0]}", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        assert event.button.id is not None
+        self.dismiss(event.button.id.removeprefix("choice-"))
+
+    def action_choose(self, key: str) -> None:
+        self.dismiss(key)
+
+
+class MockRunScreen(Screen[None]):
+    CSS_PATH = "mock_run.tcss"
+    BINDINGS = [
+        Binding("pagedown,ctrl+n", "next", "Next", priority=True, id="mock-next"),
+        Binding("pageup,ctrl+b", "previous", "Previous", priority=True, id="mock-previous"),
+        Binding("ctrl+s", "submit", "Submit", priority=True, id="mock-submit"),
+        Binding("escape", "leave", "Leave", priority=True, id="mock-leave"),
+    ]
+
+    def __init__(
+        self,
+        mock_id: str,
+        setup: MockSetup,
+        run: MockRun,
+        clock: Clock | None = None,
+        now: Callable[[], datetime] | None = None,
+        deck_titles: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.mock_id = mock_id
+        self.setup = setup
+        self.run = run
+        self.clock: Clock = clock or time.monotonic
+        self.now = now or utc_now
+        self.deck_titles = deck_titles or {}
+        self._last_save = self.clock()
+        self._shown = -1
+        self._ending = False
+        self.sub_title = f"Mock interview {mock_id}"
+
+    # layout -----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="run-top"):
+            yield Static(id="run-position")
+            yield Static(id="question-clock")
+            yield Static(id="total-clock")
+        with Horizontal(id="run-body"):
+            yield ListView(
+                *(
+                    ListItem(Label(self._list_label(i), id=f"list-label-{i}"), id=f"list-{i}")
+                    for i in range(len(self.run.questions))
+                ),
+                id="question-list",
+            )
+            with ContentSwitcher(id="questions", initial=f"q-{self.run.current}"):
+                for i, question in enumerate(self.run.questions):
+                    yield from self._panel(i, question)
+        yield Footer()
+
+    def _panel(self, i: int, question: Question) -> ComposeResult:
+        response = self.run.responses[i] or {}
+        with VerticalScroll(id=f"q-{i}", classes="question"):
+            title = self.deck_titles.get(question.deck, question.deck)
+            yield Static(
+                f"Question {i + 1} of {len(self.run.questions)} · {title} · {kind_label(question)}",
+                classes="question-meta",
+            )
+            yield Markdown(question.prompt, classes="prompt")
+            if question.kind == "choice":
+                yield ChoiceAnswer(
+                    question.options,
+                    question.multiple,
+                    frozenset(int(c) for c in response.get("choices", ())),
+                    id=f"answer-{i}",
+                )
+            elif question.fields:
+                given = response.get("fields") or {}
+                for j, answer_field in enumerate(question.fields):
+                    unit = f" ({answer_field.unit})" if answer_field.unit else ""
+                    yield Label(f"{answer_field.label or answer_field.name}{unit}")
+                    yield Input(
+                        value=str(given.get(answer_field.name, "")),
+                        placeholder="e.g. 0.0157, 1.5e-2 or 4/255"
+                        if not answer_field.integer
+                        else "a whole number",
+                        id=f"answer-{i}-{j}",
+                        classes="field-input",
+                    )
+                    yield Static("", id=f"format-{i}-{j}", classes="format-hint")
+            else:
+                yield Label("Your answer (as you would say it in the interview):")
+                yield TextArea(
+                    str(response.get("text", "")), id=f"answer-{i}", classes="text-answer"
+                )
+
+    def _list_label(self, i: int) -> str:
+        mark = "●" if self.run.answered(i) else "○"
+        return f"{i + 1:>2} {mark} {self.run.questions[i].kind}"
+
+    def on_mount(self) -> None:
+        self.query_one("#question-clock").display = self.run.per_question_s is not None
+        self._show(self.run.current)
+        self.refresh_clock()
+        self.set_interval(TICK_S, self.refresh_clock)
+
+    # the clock --------------------------------------------------------------------------------
+
+    def refresh_clock(self) -> None:
+        """Tick the run and render its clocks; move on or end where a limit ran out."""
+        if self._ending:
+            return
+        previous = self.run.current
+        tick = self.run.tick()
+        if tick.ended:
+            self._end()
+            return
+        if tick.moved:
+            self._save([previous, self.run.current])
+            self._show(self.run.current)
+            self.notify(
+                f"Time is up for question {previous + 1}: on to question {self.run.current + 1}. "
+                "You can still go back to it.",
+                title="Per-question limit",
+                timeout=4,
+            )
+        elif self.clock() - self._last_save >= SAVE_EVERY_S:
+            self._save([self.run.current])
+        self._render_clocks()
+
+    def _render_clocks(self) -> None:
+        remaining = self.run.remaining
+        total = self.query_one("#total-clock", Static)
+        total.update(f"{format_countdown(remaining)} left")
+        total.set_class(remaining <= min(LOW_TIME_S, 0.2 * self.run.time_limit_s), "-low")
+        question_left = self.run.question_remaining
+        if question_left is not None:
+            clock = self.query_one("#question-clock", Static)
+            if question_left > 0:
+                clock.update(f"this question {format_countdown(question_left)}")
+            else:
+                clock.update(f"this question: over by {format_duration(-question_left)}")
+            clock.set_class(question_left <= 0, "-over")
+
+    def _save(self, positions: list[int] | None = None) -> None:
+        save_run(self.app.db, self.mock_id, self.setup, self.run, positions)  # type: ignore[attr-defined]
+        self._last_save = self.clock()
+
+    # moving -----------------------------------------------------------------------------------
+
+    def _show(self, position: int) -> None:
+        self._shown = position
+        self.query_one("#questions", ContentSwitcher).current = f"q-{position}"
+        question_list = self.query_one("#question-list", ListView)
+        question_list.index = position
+        answered = len(self.run.questions) - self.run.blank_count
+        self.query_one("#run-position", Static).update(
+            f"Question {position + 1} of {len(self.run.questions)} · {answered} answered"
+        )
+        panel = self.query_one(f"#q-{position}", VerticalScroll)
+        panel.scroll_home(animate=False)
+        focusable = [w for w in panel.query("ChoiceAnswer, Input, TextArea") if w.focusable]
+        if focusable:
+            focusable[0].focus()
+
+    def _go(self, move: Callable[[], None]) -> None:
+        before = self.run.current
+        with contextlib.suppress(MockStateError):  # the time ran out: handled just below
+            move()
+        if self.run.status != "running":
+            self._end()
+            return
+        self._save([before, self.run.current])
+        self._show(self.run.current)
+        self._render_clocks()
+
+    def action_next(self) -> None:
+        self._go(self.run.next)
+
+    def action_previous(self) -> None:
+        self._go(self.run.previous)
+
+    @on(ListView.Selected, "#question-list")
+    def _jump(self, event: ListView.Selected) -> None:
+        assert event.item.id is not None
+        position = int(event.item.id.removeprefix("list-"))
+        if position != self.run.current:
+            self._go(lambda: self.run.go(position))
+
+    # answering --------------------------------------------------------------------------------
+
+    def _record(self, position: int, response: dict[str, Any] | None) -> None:
+        if self._ending:
+            return
+        try:
+            self.run.answer(response, position)
+        except MockStateError:
+            self._end()
+            return
+        self._save(sorted({position, self.run.current}))
+        self.query_one(f"#list-label-{position}", Label).update(self._list_label(position))
+        answered = len(self.run.questions) - self.run.blank_count
+        self.query_one("#run-position", Static).update(
+            f"Question {self.run.current + 1} of {len(self.run.questions)} · {answered} answered"
+        )
+
+    @on(ChoiceAnswer.Changed)
+    def _choice_changed(self, event: ChoiceAnswer.Changed) -> None:
+        assert event.answer.id is not None
+        position = int(event.answer.id.removeprefix("answer-"))
+        self._record(position, {"choices": sorted(event.choices)})
+
+    @on(Input.Changed, ".field-input")
+    def _field_changed(self, event: Input.Changed) -> None:
+        assert event.input.id is not None
+        _, i, j = event.input.id.split("-")
+        position, index = int(i), int(j)
+        question = self.run.questions[position]
+        fields = dict((self.run.responses[position] or {}).get("fields") or {})
+        name = question.fields[index].name
+        if fields.get(name, "") == event.value:
+            return
+        fields[name] = event.value
+        hint = self.query_one(f"#format-{position}-{index}", Static)
+        try:
+            if event.value.strip():
+                parse_number(event.value)
+            hint.update("")
+        except AnswerFormatError as exc:
+            hint.update(str(exc))  # says how to type a number, never whether it is right
+        self._record(position, {"fields": fields})
+
+    @on(Input.Submitted, ".field-input")
+    def _field_submitted(self, event: Input.Submitted) -> None:
+        # Enter moves to the next field, then to the next question.
+        assert event.input.id is not None
+        _, i, j = event.input.id.split("-")
+        following = self.query(f"#answer-{i}-{int(j) + 1}")
+        if following:
+            following.first().focus()
+        else:
+            self.action_next()
+
+    @on(TextArea.Changed, ".text-answer")
+    def _text_changed(self, event: TextArea.Changed) -> None:
+        assert event.text_area.id is not None
+        position = int(event.text_area.id.removeprefix("answer-"))
+        text = event.text_area.text
+        if (self.run.responses[position] or {}).get("text", "") == text:
+            return
+        self._record(position, {"text": text})
+
+    # submitting, leaving, ending --------------------------------------------------------------
+
+    def action_submit(self) -> None:
+        blanks = self.run.blank_count
+        blank_note = (
+            f"{blanks} question{'s are' if blanks != 1 else ' is'} still blank and will count "
+            "as missed. "
+            if blanks
+            else "Every question has an answer. "
+        )
+        self.app.push_screen(
+            ConfirmScreen(
+                "Submit the mock?",
+                f"{blank_note}Answers can't be changed after this. "
+                f"{format_countdown(self.run.remaining)} left on the clock.",
+                [
+                    ("keep", "Keep going", "default"),
+                    ("submit", "Submit", "primary"),
+                ],
+            ),
+            self._after_confirm,
+        )
+
+    def action_leave(self) -> None:
+        self.app.push_screen(
+            ConfirmScreen(
+                "Leave the mock?",
+                "A real interview doesn't pause. If you leave, this mock is saved and its clock "
+                f"stops with {format_countdown(self.run.remaining)} left; resume it from the mock "
+                "set-up, and the report will say it was interrupted.",
+                [
+                    ("keep", "Keep going", "default"),
+                    ("leave", "Leave", "warning"),
+                    ("submit", "Submit now", "primary"),
+                ],
+            ),
+            self._after_confirm,
+        )
+
+    def _after_confirm(self, choice: str | None) -> None:
+        if self._ending or self.run.status != "running":
+            return
+        if choice == "submit":
+            self.run.submit()
+            self._end()
+        elif choice == "leave":
+            self.run.suspend()
+            if self.run.status != "running":
+                self._end()
+                return
+            self._save()
+            self.dismiss()
+
+    def _end(self) -> None:
+        """The clock has stopped (time out or submit): grade, then the report."""
+        if self._ending:
+            return
+        self._ending = True
+        self._save()
+        # A dialog left open when the time ran out is no longer a question.
+        while self.app.screen is not self and isinstance(self.app.screen, ModalScreen):
+            self.app.pop_screen()
+        if self.run.ended_by == "time":
+            self.notify("Time is up. Your answers are in.", title="Mock over", timeout=6)
+        if self.run.status == "grading":
+            from quizapp.tui.screens.mock_grade import MockGradeScreen
+
+            self.app.switch_screen(
+                MockGradeScreen(self.mock_id, self.setup, self.run, self.now, self.deck_titles)
+            )
+        else:
+            from quizapp.tui.screens.mock_report import MockReportScreen
+
+            finish_mock(self.app.db, self.mock_id, self.setup, self.run, self.now())  # type: ignore[attr-defined]
+            self.app.switch_screen(MockReportScreen(self.mock_id, self.deck_titles))
+
+    def on_unmount(self) -> None:
+        # Quitting the app mid-mock (ctrl+q) is leaving it: keep the time spent so far.
+        if self._ending or self.run.status != "running":
+            return
+        self.run.suspend()
+        with contextlib.suppress(sqlite3.ProgrammingError):  # the database already closed
+            self._save()

@@ -1,0 +1,286 @@
+"""Mock interviews in the TUI: whole mocks ending by time-out and by submit, leaving and
+resuming, the per-question limit, the set-up form, and a snapshot of the report.
+
+The screens take a fake monotonic clock, moved by hand, and call `refresh_clock()` (what the
+4 Hz timer calls): no test waits for real time to pass.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from textual.widgets import ContentSwitcher, Input, Static, TextArea
+from unit.test_mock import FIXTURES, FakeClock
+
+from quizapp.core.loader import LoadResult, load_decks
+from quizapp.core.mock import MockSetup
+from quizapp.storage.db import Database
+from quizapp.storage.mocks import load_mock, mock_history
+from quizapp.storage.reviews import reviews_total
+from quizapp.tui.app import QuizApp, StartRequest
+from quizapp.tui.screens.mock import MockSetupScreen
+from quizapp.tui.screens.mock_grade import MockGradeScreen
+from quizapp.tui.screens.mock_report import MockReportScreen
+from quizapp.tui.screens.mock_run import ConfirmScreen, MockRunScreen
+
+FROZEN = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def library() -> LoadResult:
+    result = load_decks([FIXTURES])
+    assert result.ok
+    return result
+
+
+@pytest.fixture
+def db(quizapp_home: Path) -> Database:
+    return Database()
+
+
+def mock_app(
+    db: Database, library: LoadResult, clock: FakeClock, setup: MockSetup | None, **extra: object
+) -> QuizApp:
+    options: dict[str, object] = {"clock": clock, "now": lambda: FROZEN, **extra}
+    if setup is not None:
+        options.update(setup=setup, autostart=True)
+    return QuizApp(start=StartRequest("mock", options), database=db, library=library)
+
+
+def answer_right(screen: MockRunScreen) -> dict[int, dict]:
+    """The right response to every auto-graded question (for typing into the widgets)."""
+    answers = {}
+    for i, question in enumerate(screen.run.questions):
+        if question.kind == "choice":
+            answers[i] = {"choices": list(question.correct_choices)}
+        elif question.fields:
+            answers[i] = {f.name: f"{f.value:.8g}" for f in question.fields}
+    return answers
+
+
+async def type_fields(pilot, screen: MockRunScreen, values: dict[str, str]) -> None:
+    question = screen.run.questions[screen.run.current]
+    for j, answer_field in enumerate(question.fields):
+        field_input = screen.query_one(f"#answer-{screen.run.current}-{j}", Input)
+        field_input.focus()
+        await pilot.press(*values[answer_field.name])
+
+
+async def test_a_mock_ends_by_itself_when_the_time_runs_out(
+    db: Database, library: LoadResult
+) -> None:
+    clock = FakeClock()
+    setup = MockSetup(minutes=1, questions=3, decks=("mock-math",), seed=4)
+    app = mock_app(db, library, clock, setup)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MockRunScreen)
+        assert str(screen.query_one("#total-clock", Static).render()) == "1:00 left"
+        right = answer_right(screen)
+        # Answer the first question right, leave the other two blank.
+        clock.advance(10)
+        await type_fields(pilot, screen, right[0])
+        await pilot.pause()
+        assert screen.run.answered(0)
+        assert load_mock(db, screen.mock_id).run.responses[0] is not None  # saved when made
+        await pilot.press("pagedown")
+        assert screen.run.current == 1
+        clock.advance(30)
+        screen.refresh_clock()
+        assert str(screen.query_one("#total-clock", Static).render()) == "0:20 left"
+        assert not screen.query_one("#total-clock").has_class("-low")
+        clock.advance(10)
+        screen.refresh_clock()  # the last fifth of the time (at most a minute) shows in red
+        assert screen.query_one("#total-clock").has_class("-low")
+        clock.advance(15)  # past the limit: the next tick ends the mock
+        screen.refresh_clock()
+        await pilot.pause()
+        report_screen = app.screen
+        assert isinstance(report_screen, MockReportScreen)
+        mock_id = screen.mock_id
+        stored = load_mock(db, mock_id)
+        assert stored.status == "finished" and stored.run.ended_by == "time"
+        assert stored.run.elapsed == pytest.approx(60)
+        assert stored.run.time_spent[:2] == pytest.approx([10, 50])
+        assert [stored.run.result(i)[0] for i in range(3)] == ["right", "blank", "blank"]
+        assert stored.finished_at == FROZEN
+        summary = str(report_screen.query_one("#report-summary", Static).render())
+        assert summary.startswith("1 / 3 (33%)") and "ended when the time ran out" in summary
+        assert "2 missed questions went back into your review queue" in summary
+        assert reviews_total(db) == 2  # the misses, as Again
+        await pilot.press("w")
+        written = Path(app.db.path).parent / "reports" / f"mock-{mock_id}.md"
+        assert written.read_text().startswith(f"# Mock interview {mock_id}: 1 / 3 (33%)")
+        await pilot.press("escape")  # back to the set-up, which now shows the history
+        assert isinstance(app.screen, MockSetupScreen)
+        assert len(mock_history(db)) == 1
+
+
+async def test_a_mock_submitted_early_is_self_graded_then_reported(
+    db: Database, library: LoadResult
+) -> None:
+    clock = FakeClock()
+    setup = MockSetup(minutes=10, questions=4, decks=("mock-basics",), seed=2)
+    app = mock_app(db, library, clock, setup)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MockRunScreen)
+        kinds = [q.kind for q in screen.run.questions]
+        assert sorted(kinds) == ["choice", "choice", "flashcard", "free"]
+        for _ in range(4):
+            question = screen.run.questions[screen.run.current]
+            clock.advance(20)
+            if question.kind == "choice":
+                for index in question.correct_choices:
+                    await pilot.press(str(index + 1))
+            else:
+                assert isinstance(app.focused, TextArea)
+                await pilot.press(*"what I would say")
+            await pilot.press("pagedown")
+        await pilot.pause()
+        assert screen.run.blank_count == 0
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.click("#choice-submit")
+        await pilot.pause()
+        grade = app.screen
+        assert isinstance(grade, MockGradeScreen)
+        for _ in range(2):
+            question = grade.run.questions[grade.position]
+            if question.kind == "flashcard":
+                await pilot.press("3")  # right
+            else:
+                await pilot.press("1", "enter")  # the first of two key points covered
+            await pilot.pause()
+        report = app.screen
+        assert isinstance(report, MockReportScreen)
+        assert report.report is not None
+        assert report.report.score == pytest.approx(3.5)
+        assert report.report.ended_by == "submit"
+        assert [r.verdict for r in report.report.results].count("partial") == 1
+        stored = load_mock(db, screen.mock_id)
+        assert stored.status == "finished" and stored.run.time_spent == pytest.approx([20] * 4)
+
+
+async def test_leaving_stops_the_clock_and_resume_offers_the_remaining_time(
+    db: Database, library: LoadResult
+) -> None:
+    clock = FakeClock()
+    setup = MockSetup(minutes=2, questions=3, decks=("mock-math",), seed=9)
+    app = mock_app(db, library, clock, setup)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        run_screen = app.screen
+        assert isinstance(run_screen, MockRunScreen)
+        clock.advance(45)
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConfirmScreen)
+        clock.advance(5)  # the clock keeps running while the dialog is open
+        await pilot.click("#choice-leave")
+        await pilot.pause()
+        setup_screen = app.screen
+        assert isinstance(setup_screen, MockSetupScreen)
+        notice = str(setup_screen.query_one("#resume-notice", Static).render())
+        assert "left unfinished with 1:10 on the clock" in notice
+        clock.advance(600)  # time away does not count
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        resumed = app.screen
+        assert isinstance(resumed, MockRunScreen)
+        assert resumed.run.interruptions == 1
+        assert str(resumed.query_one("#total-clock", Static).render()) == "1:10 left"
+        await pilot.press("ctrl+s")
+        await pilot.click("#choice-submit")
+        await pilot.pause()
+        assert isinstance(app.screen, MockReportScreen)
+        assert "interrupted once" in str(app.screen.query_one("#report-summary").render())
+
+
+async def test_per_question_limit_moves_on_and_shows_the_question_clock(
+    db: Database, library: LoadResult
+) -> None:
+    clock = FakeClock()
+    setup = MockSetup(minutes=5, questions=3, decks=("mock-math",), per_question_s=30, seed=1)
+    app = mock_app(db, library, clock, setup)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MockRunScreen)
+        question_clock = screen.query_one("#question-clock", Static)
+        assert str(question_clock.render()) == "this question 0:30"
+        clock.advance(31)
+        screen.refresh_clock()
+        await pilot.pause()
+        assert screen.run.current == 1
+        assert screen.query_one("#questions", ContentSwitcher).current == "q-1"
+        assert str(question_clock.render()) == "this question 0:29"
+        await pilot.press("pageup")  # back to the expired question: allowed, no push
+        clock.advance(4)
+        screen.refresh_clock()
+        assert screen.run.current == 0
+        assert str(question_clock.render()) == "this question: over by 0:04"
+        assert question_clock.has_class("-over")
+
+
+async def test_setup_form_reports_bad_input_and_starts_from_the_form(
+    db: Database, library: LoadResult
+) -> None:
+    clock = FakeClock()
+    app = mock_app(db, library, clock, None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MockSetupScreen)
+        assert "No finished mocks yet" in str(screen.query_one("#trend-caption").render())
+        screen.query_one("#questions", Input).value = "50"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        error = str(screen.query_one("#setup-error", Static).render())
+        assert "only 7 questions match this set-up, 50 were asked for" in error
+        screen.query_one("#questions", Input).value = "2"
+        screen.query_one("#minutes", Input).value = "0.5"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        run_screen = app.screen
+        assert isinstance(run_screen, MockRunScreen)
+        assert run_screen.run.time_limit_s == 30 and len(run_screen.run.questions) == 2
+        await pilot.press("ctrl+q")
+
+
+def finished_mock_report(db: Database, library: LoadResult) -> QuizApp:
+    """A finished mock with fixed answers and times, opened on its report."""
+    from quizapp.core.mock import MockRun, draw_questions
+    from quizapp.storage.mocks import create_mock, finish_mock
+
+    clock = FakeClock()
+    setup = MockSetup(minutes=5, questions=5, seed=3)
+    questions = draw_questions(library.decks, setup)
+    run = MockRun(questions, setup.time_limit_s, None, clock)
+    for i, question in enumerate(run.questions):
+        clock.advance(10 + 7 * i)
+        run.go(i)
+        if question.kind == "choice":
+            run.answer({"choices": list(question.correct_choices)})
+        elif question.fields and i % 2 == 0:
+            run.answer({"fields": {f.name: f"{f.value:.8g}" for f in question.fields}})
+        elif question.self_rated:
+            run.answer({"text": "Ranges are observed on calibration data."})
+    clock.advance(5)
+    run.submit()
+    for position in run.pending_judgments():
+        judgment = (
+            {"mark": "partly"} if run.questions[position].kind == "flashcard" else {"covered": [0]}
+        )
+        run.judge(position, judgment)
+    mock_id = create_mock(db, setup, run, started_at=FROZEN)
+    finish_mock(db, mock_id, setup, run, finished_at=FROZEN)
+    return mock_app(db, library, clock, None, report=mock_id)
+
+
+def test_report_snapshot(snap_compare, db: Database, library: LoadResult) -> None:
+    assert snap_compare(finished_mock_report(db, library), terminal_size=SIZE)
