@@ -12,6 +12,7 @@ from quizapp.core.loader import LoadResult
 from quizapp.core.scheduling import card_key, day_start, interview_plan, study_day
 from quizapp.library import load_library
 from quizapp.storage.db import Database, utc_now
+from quizapp.storage.mocks import mocks_for_stats
 from quizapp.storage.reviews import (
     deck_counts,
     due_before,
@@ -49,6 +50,7 @@ def stats_document(
         "interview_date": interview.isoformat() if interview else None,
         "totals": totals,
         "decks": decks,
+        "mocks": mocks_for_stats(db),
     }
     if interview is not None:
         plan = interview_plan(interview, today, totals["new"])
