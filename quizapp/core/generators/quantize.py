@@ -110,7 +110,7 @@ class QuantizeValue(Generator):
             f"- x / s = {g(x)} / {g(scale)} = {float(ratio):.4f}",
             f"- round({float(ratio):.4f}) = {raw}"
             + (" (an exact tie: half to even)" if ratio.denominator == 2 else ""),
-            f"- + z: {raw} + {zero_point} = {raw + zero_point}",
+            f"- add z: {raw} + ({zero_point}) = {raw + zero_point}",
             f"- clamp to [{quant_min}, {quant_max}] (`torch.{dtype}`): q = **{q}**"
             + (" (clamped: x is outside the representable range)" if q != raw + zero_point else ""),
             f"- representable range: [{low:.6g}, {high:.6g}]; dequantized: "

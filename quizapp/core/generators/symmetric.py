@@ -104,10 +104,13 @@ class SymmetricWeightScale(Generator):
         if not restricted and extreme and w > 0:
             lines.append(
                 "- +amax maps to 127.5, which rounds (half to even) to 128 and is clamped to 127:"
-                " the positive extreme loses half a step; -amax maps exactly to -128"
+                " the positive extreme loses half a step (-amax maps to -127.5, i.e. -128)"
             )
         elif not restricted and extreme:
-            lines.append("- -amax maps exactly to -128; +amax would map to 127.5 and clip to 127")
+            lines.append(
+                "- -amax maps to -127.5, which rounds half to even to -128; +amax would map to "
+                "127.5 and be clamped to 127"
+            )
         return GeneratedQuestion(
             prompt=prompt,
             fields=(
