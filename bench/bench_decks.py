@@ -21,11 +21,11 @@ def run() -> list[Figure]:
         paths = write_decks(folder, size)
         runs = 5 if size <= 10_000 else 2
 
-        def load() -> None:
+        def load(folder: Path = folder, size: int = size) -> None:
             result = load_decks([folder])
             assert not result.errors and sum(len(d.cards) for d in result.decks) == size
 
-        def bare() -> None:
+        def bare(paths: list[Path] = paths) -> None:
             for path in paths:
                 yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
 
