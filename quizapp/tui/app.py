@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
+from importlib.util import find_spec
 from typing import Any
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from quizapp.core.loader import LoadResult
 from quizapp.library import load_library
@@ -74,6 +78,36 @@ class QuizApp(App[None]):
         from quizapp.tui import screens
 
         self.push_screen(screens.make(name, **options))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette (ctrl+p): the main actions, then Textual's own."""
+        from quizapp.tui.screens import MAIN_SCREENS
+
+        main = {
+            "drill": ("Drill", "Review due cards with spaced repetition"),
+            "mock": ("Mock interview", "A timed mock interview"),
+            "exercises": ("Exercises", "Graded PyTorch coding exercises"),
+            "stats": ("Stats", "Progress figures"),
+        }
+        yield SystemCommand("Home", "Back to the deck list", self.action_home)
+        for name, (title, help_text) in main.items():
+            if find_spec(MAIN_SCREENS[name][0]) is not None:  # screens still being built
+                yield SystemCommand(title, help_text, partial(self.open_screen, name))
+        yield SystemCommand(
+            "Set interview date",
+            "Pace the drills for an interview day",
+            self.action_set_interview_date,
+        )
+        yield from super().get_system_commands(screen)
+
+    def action_home(self) -> None:
+        while len(self.screen_stack) > 2:  # the default screen, then home
+            self.pop_screen()
+
+    def action_set_interview_date(self) -> None:
+        from quizapp.tui.screens.drill_interview import InterviewDateScreen
+
+        self.push_screen(InterviewDateScreen())
 
     def on_unmount(self) -> None:
         if self._database is not None:

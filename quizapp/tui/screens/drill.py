@@ -97,7 +97,7 @@ class DrillSetupScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="setup-body"):
-            yield Static("What to drill", classes="section-title")
+            yield Static("What to drill  (↑↓ choose, enter starts)", classes="section-title")
             yield Static(id="setup-interview", classes="dim")
             yield OptionList(id="scopes")
             with Horizontal(id="setup-options"):
@@ -175,7 +175,9 @@ class DrillSetupScreen(Screen[None]):
         unseen = self.counts[ALL].new
         line = self.query_one("#setup-interview", Static)
         if interview is None:
-            line.update("No interview date set (i sets one: the pace then sees every card in time).")
+            line.update(
+                "No interview date set (i sets one: the pace then sees every card in time)."
+            )
         else:
             line.update(interview_plan(interview, study_day(now), unseen).describe())
 
@@ -185,7 +187,7 @@ class DrillSetupScreen(Screen[None]):
         text.append(f"{counts.due:>4} due", style="bold green" if counts.due else "dim")
         text.append("   ")
         text.append(f"{counts.new:>4} new", style="bold blue" if counts.new else "dim")
-        text.append(f"   {counts.cards:>4} cards", style="dim")
+        text.append(f"   {counts.cards:>4} card{'s' * (counts.cards != 1)}", style="dim")
         return text
 
     # --- options ----------------------------------------------------------------------------

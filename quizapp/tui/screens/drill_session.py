@@ -80,7 +80,7 @@ class DrillScreen(Screen[None]):
             for i, key in enumerate(KEY_POINT_KEYS)
         ),
         Binding("o", "override", "I was right", id="drill-override"),
-        Binding("h", "hint", "Hint", id="drill-hint"),
+        Binding("ctrl+t", "hint", "Hint", id="drill-hint"),  # works while typing too
         Binding("u", "undo", "Undo", id="drill-undo"),
     ]
 
@@ -317,7 +317,9 @@ class DrillScreen(Screen[None]):
         self.phase = "answered"
         if question.kind in AUTO_GRADED:
             assert self.verdict is not None
-            self.suggested = auto_rating(question, self.verdict, self.answer_seconds, self.hint_used)
+            self.suggested = auto_rating(
+                question, self.verdict, self.answer_seconds, self.hint_used
+            )
         elif question.kind == "flashcard":
             self.suggested = Rating.Good
         area = self.query_one("#free-answer", TextArea) if question.kind == "free" else None
@@ -328,7 +330,8 @@ class DrillScreen(Screen[None]):
         side: list = []
         if question.kind in AUTO_GRADED:
             side.append(Static(self._verdict_text(), id="verdict"))
-        side.append(Section("Answer", Markdown(question.answer_text, id="answer")))
+        if question.kind != "choice":  # a choice list marks the right options itself
+            side.append(Section("Answer", Markdown(question.answer_text, id="answer")))
         if question.kind == "generated" and question.params:
             drawn = ", ".join(f"{k} = {v}" for k, v in question.params.items())
             side.append(
@@ -387,7 +390,9 @@ class DrillScreen(Screen[None]):
         elif self.verdict.correct:
             text.append("✔ Right", style="bold green")
             if self.suggested == Rating.Hard:
-                why = "after a hint" if self.hint_used else f"but slow ({self.answer_seconds:.0f} s)"
+                why = (
+                    "after a hint" if self.hint_used else f"but slow ({self.answer_seconds:.0f} s)"
+                )
                 text.append(f" {why}: suggested Hard", style="yellow")
         else:
             text.append("✘ Wrong", style="bold red")
@@ -563,6 +568,7 @@ class DrillScreen(Screen[None]):
                 title=self.scope_title,
                 cram=self.session.cram,
                 clock=self.clock,
+                remaining=self.session.counts(self.clock()),
                 next_learning=self.session.next_learning_due(),
                 interview_note=self.interview_note,
             )

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Static
 
 from quizapp.core.scheduling import (
     RATING_NAMES,
+    QueueCounts,
     SessionSummary,
     day_start,
     format_duration,
@@ -41,6 +42,7 @@ class DrillSummaryScreen(Screen[None]):
         title: str,
         cram: bool,
         clock: Callable[[], datetime],
+        remaining: QueueCounts | None = None,
         next_learning: datetime | None = None,
         interview_note: str | None = None,
     ) -> None:
@@ -51,6 +53,7 @@ class DrillSummaryScreen(Screen[None]):
         self.scope_title = title
         self.cram = cram
         self.clock = clock
+        self.remaining = remaining
         self.next_learning = next_learning
         self.interview_note = interview_note
 
@@ -72,6 +75,8 @@ class DrillSummaryScreen(Screen[None]):
     def _heading(self) -> Text:
         if not self.summary.reviews:
             return Text("Nothing reviewed this time.", style="bold")
+        if self.remaining is not None and self.remaining.total:
+            return Text("Session ended", style="bold")
         return Text("Session complete", style="bold")
 
     def _figures(self) -> Table:
@@ -107,7 +112,13 @@ class DrillSummaryScreen(Screen[None]):
         if everywhere != here:
             tomorrow += f", {everywhere} across all decks"
         table.add_row("Tomorrow", tomorrow)
-        if self.next_learning is not None and not self.cram:
+        left = self.remaining
+        if left is not None and left.total:
+            table.add_row(
+                "Not reached",
+                f"{left.new} new, {left.learning} learning, {left.review} review (they stay due)",
+            )
+        elif self.next_learning is not None and not self.cram:
             local = self.next_learning.astimezone()
             table.add_row(
                 "Learning",

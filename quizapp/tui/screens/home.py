@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
+
+from quizapp.storage.reviews import deck_counts, get_interview_date
 
 
 class HomeScreen(Screen[None]):
@@ -17,6 +20,7 @@ class HomeScreen(Screen[None]):
         Binding("e", "open('exercises')", "Exercises", id="exercises"),
         Binding("s", "open('stats')", "Stats", id="stats"),
         Binding("r", "reload", "Reload decks", id="reload"),
+        Binding("i", "app.set_interview_date", "Interview date", id="interview-date"),
         Binding("q", "app.quit", "Quit", id="quit-home"),
     ]
 
@@ -24,6 +28,7 @@ class HomeScreen(Screen[None]):
         yield Header()
         with Vertical(id="home-body"):
             yield Static(id="deck-errors", classes="notice")
+            yield Static(id="interview", classes="dim")
             yield Static("Decks", classes="section-title")
             yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
             yield Static(id="deck-summary", classes="dim")
@@ -39,17 +44,32 @@ class HomeScreen(Screen[None]):
         library = self.app.library  # type: ignore[attr-defined]
         table = self.query_one("#decks", DataTable)
         table.clear(columns=True)
-        table.add_columns("Deck", "Title", "Cards", "Generated")
+        table.add_columns("Deck", "Title", "Cards", "Generated", "Due", "New")
+        db = self.app.db  # type: ignore[attr-defined]
+        counts = deck_counts(db, library)
         for deck in library.decks:
+            due, new = counts[deck.deck].due, counts[deck.deck].new
             table.add_row(
                 deck.deck,
                 deck.title,
                 str(len(deck.cards)),
                 str(len(deck.cards) - deck.hand_written),
+                Text(str(due), style="bold green" if due else "dim"),
+                Text(str(new), style="bold blue" if new else "dim"),
                 key=deck.deck,
             )
         total = sum(len(d.cards) for d in library.decks)
-        self.query_one("#deck-summary", Static).update(f"{len(library.decks)} decks, {total} cards")
+        due = sum(c.due for c in counts.values())
+        self.query_one("#deck-summary", Static).update(
+            f"{len(library.decks)} decks, {total} cards, {due} due now. "
+            "Enter: drill the highlighted deck; d: choose what to drill."
+        )
+        interview = get_interview_date(db)
+        self.query_one("#interview", Static).update(
+            f"Interview on {interview.isoformat()} (i changes it)"
+            if interview
+            else "No interview date set (i sets one)"
+        )
         notice = self.query_one("#deck-errors", Static)
         if library.errors:
             files = library.failed_files
@@ -62,6 +82,9 @@ class HomeScreen(Screen[None]):
             notice.display = True
         else:
             notice.display = False
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.app.open_screen("drill", deck=event.row_key.value)  # type: ignore[attr-defined]
 
     def action_open(self, name: str) -> None:
         self.app.open_screen(name)  # type: ignore[attr-defined]

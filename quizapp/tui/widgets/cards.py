@@ -72,7 +72,9 @@ class ChoiceList(Widget):
         for i, option in enumerate(self.options):
             chosen = i in self.selected
             if self.correct is None:
-                box = ("[x]" if chosen else "[ ]") if self.multiple else ("(•)" if chosen else "( )")
+                box = (
+                    ("[x]" if chosen else "[ ]") if self.multiple else ("(•)" if chosen else "( )")
+                )
                 style = "dim strike" if i in self.struck else ("bold" if chosen else "")
                 mark = Text(f" {i + 1}  {box} ", style="bold" if chosen else "")
             else:
