@@ -23,7 +23,7 @@ from quizapp.tui.app import QuizApp, StartRequest
 from quizapp.tui.screens.mock import MockSetupScreen
 from quizapp.tui.screens.mock_grade import MockGradeScreen
 from quizapp.tui.screens.mock_report import MockReportScreen
-from quizapp.tui.screens.mock_run import ConfirmScreen, MockRunScreen
+from quizapp.tui.screens.mock_run import MockConfirmScreen, MockRunScreen
 
 FROZEN = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
 SIZE = (120, 40)
@@ -145,7 +145,7 @@ async def test_a_mock_submitted_early_is_self_graded_then_reported(
         await pilot.pause()
         assert screen.run.blank_count == 0
         await pilot.press("ctrl+s")
-        assert isinstance(app.screen, ConfirmScreen)
+        assert isinstance(app.screen, MockConfirmScreen)
         await pilot.click("#choice-submit")
         await pilot.pause()
         grade = app.screen
@@ -179,7 +179,7 @@ async def test_leaving_stops_the_clock_and_resume_offers_the_remaining_time(
         assert isinstance(run_screen, MockRunScreen)
         clock.advance(45)
         await pilot.press("escape")
-        assert isinstance(app.screen, ConfirmScreen)
+        assert isinstance(app.screen, MockConfirmScreen)
         clock.advance(5)  # the clock keeps running while the dialog is open
         await pilot.click("#choice-leave")
         await pilot.pause()
@@ -217,7 +217,7 @@ async def test_per_question_limit_moves_on_and_shows_the_question_clock(
         screen.refresh_clock()
         await pilot.pause()
         assert screen.run.current == 1
-        assert screen.query_one("#questions", ContentSwitcher).current == "q-1"
+        assert screen.query_one("#question-panels", ContentSwitcher).current == "q-1"
         assert str(question_clock.render()) == "this question 0:29"
         await pilot.press("pageup")  # back to the expired question: allowed, no push
         clock.advance(4)
@@ -225,6 +225,26 @@ async def test_per_question_limit_moves_on_and_shows_the_question_clock(
         assert screen.run.current == 0
         assert str(question_clock.render()) == "this question: over by 0:04"
         assert question_clock.has_class("-over")
+
+
+async def test_an_answer_given_as_the_question_time_runs_out_counts_and_the_view_follows(
+    db: Database, library: LoadResult
+) -> None:
+    clock = FakeClock()
+    setup = MockSetup(minutes=5, questions=3, decks=("mock-basics",), per_question_s=20, seed=4)
+    app = mock_app(db, library, clock, setup)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MockRunScreen)
+        assert screen.run.questions[0].kind == "choice"
+        clock.advance(21)  # the limit ran out, and no timer tick has noticed yet
+        await pilot.press("2")  # the key still reaches question 1, whose widget has focus
+        await pilot.pause()
+        assert screen.run.responses[0] == {"choices": [1]}
+        assert screen.run.current == 1
+        assert screen.query_one("#question-panels", ContentSwitcher).current == "q-1"
+        assert load_mock(db, screen.mock_id).run.responses[0] == {"choices": [1]}
 
 
 async def test_setup_form_reports_bad_input_and_starts_from_the_form(

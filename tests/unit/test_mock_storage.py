@@ -195,3 +195,17 @@ def test_miss_stats_count_drills_and_mocks_once(db: Database) -> None:
     assert len(db.query("SELECT * FROM reviews WHERE mode = 'mock'")) == 3
     stored_answer = db.query("SELECT answer FROM reviews WHERE mode = 'mock' LIMIT 1")[0]["answer"]
     assert json.loads(stored_answer)["mock"] == mock_id
+
+
+def test_stats_json_lists_finished_mocks(db: Database) -> None:
+    from quizapp.commands.stats import stats_document
+
+    clock = FakeClock()
+    mock_id, setup, run = new_mock(db, clock, questions=2, decks=("mock-math",))
+    run.submit()
+    finish_mock(db, mock_id, setup, run, finished_at=END)
+    document = stats_document(db, load_decks([FIXTURES]), now=END)
+    assert document["mocks"] == mocks_for_stats(db)
+    assert [(m["id"], m["score"], m["max_score"], m["questions"]) for m in document["mocks"]] == [
+        (mock_id, 0.0, 2.0, 2)
+    ]

@@ -322,7 +322,7 @@ class MockSetupScreen(Screen[None]):
 
     @on(Button.Pressed, "#discard")
     def _discard_pressed(self) -> None:
-        from quizapp.tui.screens.mock_run import ConfirmScreen
+        from quizapp.tui.screens.mock_run import MockConfirmScreen
 
         if self.unfinished is None:
             return
@@ -335,7 +335,7 @@ class MockSetupScreen(Screen[None]):
                 self.notify(f"Mock {mock_id} discarded")
 
         self.app.push_screen(
-            ConfirmScreen(
+            MockConfirmScreen(
                 f"Discard mock {mock_id}?",
                 "It will not appear in your history and its misses will not be reviewed.",
                 [("keep", "Keep it", "default"), ("discard", "Discard", "error")],

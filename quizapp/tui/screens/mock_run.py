@@ -131,7 +131,7 @@ class ChoiceAnswer(Widget, can_focus=True):
             self.action_pick(offset.y)
 
 
-class ConfirmScreen(ModalScreen[str]):
+class MockConfirmScreen(ModalScreen[str]):
     """A question with a few answers; dismisses with the key of the one chosen."""
 
     CSS_PATH = "mock_confirm.tcss"
@@ -211,7 +211,7 @@ class MockRunScreen(Screen[None]):
                 ),
                 id="question-list",
             )
-            with ContentSwitcher(id="questions", initial=f"q-{self.run.current}"):
+            with ContentSwitcher(id="question-panels", initial=f"q-{self.run.current}"):
                 for i, question in enumerate(self.run.questions):
                     yield from self._panel(i, question)
         yield Footer()
@@ -265,26 +265,34 @@ class MockRunScreen(Screen[None]):
     # the clock --------------------------------------------------------------------------------
 
     def refresh_clock(self) -> None:
-        """Tick the run and render its clocks; move on or end where a limit ran out."""
+        """Tick the run and render its clocks; follow it where a limit ran out."""
         if self._ending:
             return
-        previous = self.run.current
-        tick = self.run.tick()
-        if tick.ended:
-            self._end()
+        shown = self._shown
+        self.run.tick()
+        if not self._follow():
             return
-        if tick.moved:
-            self._save([previous, self.run.current])
+        if self._shown == shown and self.clock() - self._last_save >= SAVE_EVERY_S:
+            self._save([self.run.current])
+        self._render_clocks()
+
+    def _follow(self) -> bool:
+        """Show what the run says after any change: its end, or the question a per-question
+        limit moved it to (answering ticks the clock too, so a limit can run out there)."""
+        if self.run.status != "running":
+            self._end()
+            return False
+        if self.run.current != self._shown:
+            expired = self._shown
+            self._save(sorted({expired, self.run.current}))
             self._show(self.run.current)
             self.notify(
-                f"Time is up for question {previous + 1}: on to question {self.run.current + 1}. "
+                f"Time is up for question {expired + 1}: on to question {self.run.current + 1}. "
                 "You can still go back to it.",
                 title="Per-question limit",
                 timeout=4,
             )
-        elif self.clock() - self._last_save >= SAVE_EVERY_S:
-            self._save([self.run.current])
-        self._render_clocks()
+        return True
 
     def _render_clocks(self) -> None:
         remaining = self.run.remaining
@@ -308,7 +316,7 @@ class MockRunScreen(Screen[None]):
 
     def _show(self, position: int) -> None:
         self._shown = position
-        self.query_one("#questions", ContentSwitcher).current = f"q-{position}"
+        self.query_one("#question-panels", ContentSwitcher).current = f"q-{position}"
         question_list = self.query_one("#question-list", ListView)
         question_list.index = position
         answered = len(self.run.questions) - self.run.blank_count
@@ -350,12 +358,11 @@ class MockRunScreen(Screen[None]):
     def _record(self, position: int, response: dict[str, Any] | None) -> None:
         if self._ending:
             return
-        try:
+        with contextlib.suppress(MockStateError):  # the time ran out: _follow ends the mock
             self.run.answer(response, position)
-        except MockStateError:
-            self._end()
-            return
         self._save(sorted({position, self.run.current}))
+        if not self._follow():
+            return
         self.query_one(f"#list-label-{position}", Label).update(self._list_label(position))
         answered = len(self.run.questions) - self.run.blank_count
         self.query_one("#run-position", Static).update(
@@ -419,7 +426,7 @@ class MockRunScreen(Screen[None]):
             else "Every question has an answer. "
         )
         self.app.push_screen(
-            ConfirmScreen(
+            MockConfirmScreen(
                 "Submit the mock?",
                 f"{blank_note}Answers can't be changed after this. "
                 f"{format_countdown(self.run.remaining)} left on the clock.",
@@ -433,7 +440,7 @@ class MockRunScreen(Screen[None]):
 
     def action_leave(self) -> None:
         self.app.push_screen(
-            ConfirmScreen(
+            MockConfirmScreen(
                 "Leave the mock?",
                 "A real interview doesn't pause. If you leave, this mock is saved and its clock "
                 f"stops with {format_countdown(self.run.remaining)} left; resume it from the mock "
