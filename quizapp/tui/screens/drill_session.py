@@ -414,7 +414,9 @@ class DrillScreen(Screen[None]):
                 "Enter accepts, 1-4 choose."
             )
         else:
-            line = f"Enter accepts {name}; 1-4 choose another rating; u undoes the last review."
+            line = f"Enter accepts {name}; 1-4 choose another rating."
+            if self.session.can_undo:
+                line += " u undoes the last review."
         self._set_hint_line(line)
 
     def action_tick(self, index: int) -> None:
