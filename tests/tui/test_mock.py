@@ -194,8 +194,7 @@ async def test_leaving_stops_the_clock_and_resume_offers_the_remaining_time(
         assert isinstance(resumed, MockRunScreen)
         assert resumed.run.interruptions == 1
         assert str(resumed.query_one("#total-clock", Static).render()) == "1:10 left"
-        await pilot.press("ctrl+s")
-        await pilot.click("#choice-submit")
+        await pilot.press("ctrl+s", "s")  # the dialog's shortcut for Submit
         await pilot.pause()
         assert isinstance(app.screen, MockReportScreen)
         assert "interrupted once" in str(app.screen.query_one("#report-summary").render())

@@ -216,6 +216,7 @@ class MockSetupScreen(Screen[None]):
             percents.append(
                 100.0 * entry["score"] / entry["max_score"] if entry["max_score"] else 0.0
             )
+        table.display = bool(history)
         trend = self.query_one("#trend", Sparkline)
         trend.data = percents[-30:] if len(percents) > 1 else []
         trend.display = len(percents) > 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -137,15 +138,14 @@ class MockGradeScreen(Screen[None]):
         if mark in FLASHCARD_MARKS:
             self._judge({"mark": mark})
 
-    def on_key(self, event: object) -> None:
+    def on_key(self, event: events.Key) -> None:
         # Number keys tick key points of a free answer (1 = the first point).
-        key = getattr(event, "key", "")
         question = self.run.questions[self.position]
-        if question.kind == "free" and key.isdigit() and key != "0":
-            index = int(key) - 1
+        if question.kind == "free" and event.key.isdigit() and event.key != "0":
+            index = int(event.key) - 1
             if index < len(question.key_points):
                 self.query_one("#grade-points", SelectionList).toggle(index)
-                getattr(event, "stop", lambda: None)()
+                event.stop()
 
     def action_done(self) -> None:
         points = self.query_one("#grade-points", SelectionList)

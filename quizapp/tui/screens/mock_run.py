@@ -138,11 +138,13 @@ class MockConfirmScreen(ModalScreen[str]):
     BINDINGS = [Binding("escape", "choose('cancel')", "Cancel", id="confirm-cancel")]
 
     def __init__(self, title: str, message: str, choices: list[tuple[str, str, str]]) -> None:
-        """`choices`: (key, label, button variant); the first is focused."""
+        """`choices`: (key, label, button variant); the first is focused. The first letter of
+        each key chooses it from the keyboard (shown on its button)."""
         super().__init__()
         self.title_text = title
         self.message = message
         self.choices = choices
+        self.shortcuts = {key[0]: key for key, _, _ in choices}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog"):
@@ -150,7 +152,7 @@ class MockConfirmScreen(ModalScreen[str]):
             yield Static(self.message, id="confirm-message")
             with Horizontal(id="confirm-buttons"):
                 for key, label, variant in self.choices:
-                    yield Button(label, id=f"choice-{key}", variant=variant)  # type: ignore[arg-type]
+                    yield Button(f"{label} ({key[0]})", id=f"choice-{key}", variant=variant)  # type: ignore[arg-type]
         yield Footer()
 
     def on_mount(self) -> None:
@@ -163,6 +165,11 @@ class MockConfirmScreen(ModalScreen[str]):
 
     def action_choose(self, key: str) -> None:
         self.dismiss(key)
+
+    def on_key(self, event: events.Key) -> None:
+        if event.character in self.shortcuts:
+            event.stop()
+            self.dismiss(self.shortcuts[event.character])
 
 
 class MockRunScreen(Screen[None]):
