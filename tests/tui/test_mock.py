@@ -303,3 +303,38 @@ def finished_mock_report(db: Database, library: LoadResult) -> QuizApp:
 
 def test_report_snapshot(snap_compare, db: Database, library: LoadResult) -> None:
     assert snap_compare(finished_mock_report(db, library), terminal_size=SIZE)
+
+
+async def test_grading_can_wait_and_is_offered_again(db: Database, library: LoadResult) -> None:
+    clock = FakeClock()
+    setup = MockSetup(minutes=1, questions=3, decks=("mock-basics",), seed=4)
+    app = mock_app(db, library, clock, setup)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MockRunScreen)
+        free = [i for i, q in enumerate(screen.run.questions) if q.self_rated]
+        for position in free:
+            screen.query_one(f"#answer-{position}", TextArea).text = "an answer"
+        await pilot.pause()
+        clock.advance(61)
+        screen.refresh_clock()
+        await pilot.pause()
+        assert isinstance(app.screen, MockGradeScreen)
+        await pilot.press("escape")  # grade later
+        await pilot.pause()
+        setup_screen = app.screen
+        assert isinstance(setup_screen, MockSetupScreen)
+        notice = str(setup_screen.query_one("#resume-notice", Static).render())
+        assert f"{len(free)} of your answers are waiting to be judged" in notice
+        assert load_mock(db, screen.mock_id).status == "grading"
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        grade = app.screen
+        assert isinstance(grade, MockGradeScreen)
+        while isinstance(app.screen, MockGradeScreen):
+            kind = grade.run.questions[grade.position].kind
+            await pilot.press("3" if kind == "flashcard" else "enter")
+            await pilot.pause()
+        assert isinstance(app.screen, MockReportScreen)
+        assert load_mock(db, screen.mock_id).status == "finished"

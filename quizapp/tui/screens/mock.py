@@ -309,11 +309,11 @@ class MockSetupScreen(Screen[None]):
             self.app.push_screen(
                 MockRunScreen(stored.id, stored.setup, run, self.clock, self.now, self.deck_titles)
             )
-        elif run.status == "grading":
+        elif run.status == "grading" and run.pending_judgments():
             self.app.push_screen(
                 MockGradeScreen(stored.id, stored.setup, run, self.now, self.deck_titles)
             )
-        else:  # its time had run out and nothing needs judging
+        else:  # over, and nothing (left) to judge: its time ran out, or a crash came late
             finish_mock(self.db, stored.id, stored.setup, run, self.now())
             self._show_report(stored.id)
 
