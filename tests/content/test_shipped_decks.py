@@ -1,0 +1,424 @@
+"""The shipped decks stay honest: they load, ids are unique, every card explains itself, the
+type mix holds, generated cards generate, and every numeric answer is recomputed here.
+
+These tests cover ALL decks in content/, whoever wrote them. A new numeric card needs an entry
+in COMPUTED below (its answer recomputed, with torch where torch can compute it).
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import math
+import re
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from quizapp.core.generators import GENERATORS
+from quizapp.core.loader import load_deck_file, load_decks
+from quizapp.core.models import Deck, NumericCard
+from quizapp.core.questions import instantiate
+from quizapp.library import load_library
+
+torch = pytest.importorskip("torch")
+
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore::UserWarning"),
+]
+
+# The issue's floors: per named deck, and over all hand-written cards.
+MIN_HAND_WRITTEN = {
+    "int8-math": 32,
+    "calibration": 27,
+    "number-formats": 22,
+    "ptq-vs-qat": 25,
+    "pytorch-workflow": 25,
+}
+MY_DECKS = ("int8-math", "calibration", "number-formats")
+
+
+@functools.cache
+def shipped() -> tuple[Deck, ...]:
+    result = load_decks([CONTENT])
+    assert not result.errors, "\n".join(map(str, result.errors))
+    return tuple(result.decks)
+
+
+def all_cards():  # type: ignore[no-untyped-def]
+    return [(deck, card) for deck in shipped() for card in deck.cards]
+
+
+def hand_written():  # type: ignore[no-untyped-def]
+    return [(deck, card) for deck, card in all_cards() if card.type != "generated"]
+
+
+# --- loading and ids -------------------------------------------------------------------------
+
+
+def test_the_library_loads_every_shipped_file_without_errors() -> None:
+    result = load_library()  # shipped + (empty) user decks, under the test's QUIZAPP_HOME
+    assert result.errors == [], "\n".join(map(str, result.errors))
+    files = sorted(CONTENT.glob("*.yaml"))
+    assert len(files) >= 3
+    loaded = {Path(deck.path).resolve() for deck in result.decks if deck.path}
+    assert {f.resolve() for f in files} <= loaded
+
+
+@pytest.mark.parametrize("path", sorted(CONTENT.glob("*.yaml")), ids=lambda p: p.name)
+def test_each_file_loads_on_its_own(path: Path) -> None:
+    deck = load_deck_file(path)
+    assert deck.cards
+
+
+def test_deck_ids_and_card_ids_are_unique() -> None:
+    decks = [deck.deck for deck in shipped()]
+    assert len(decks) == len(set(decks))
+    for deck in shipped():
+        ids = Counter(card.id for card in deck.cards)
+        assert [i for i, n in ids.items() if n > 1] == [], deck.deck
+
+
+def test_every_card_has_an_explanation() -> None:
+    missing = [f"{d.deck}/{c.id}" for d, c in all_cards() if not (c.explanation or "").strip()]
+    assert missing == []
+
+
+FIGURE = re.compile(r"\d(?:\.\d+)?\s?(?:%|×|x\b|MB\b|GB\b|MiB\b|GiB\b|ms\b|dB\b)")
+
+
+def test_every_card_that_states_a_figure_names_its_source() -> None:
+    unsourced = []
+    for deck, card in hand_written():
+        text = " ".join(
+            str(getattr(card, name, "") or "") for name in ("prompt", "answer", "explanation")
+        )
+        text += " ".join(getattr(card, "options", None) or [])
+        if (card.type == "numeric" or FIGURE.search(text)) and not (card.source or "").strip():
+            unsourced.append(f"{deck.deck}/{card.id}")
+    assert unsourced == []
+
+
+def test_free_cards_have_three_to_five_key_points() -> None:
+    bad = [
+        f"{d.deck}/{c.id}: {len(c.key_points)}"
+        for d, c in hand_written()
+        if c.type == "free" and not 3 <= len(c.key_points) <= 5
+    ]
+    assert bad == []
+
+
+# --- type mix ----------------------------------------------------------------------------------
+
+
+def mix(cards) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    counts = Counter(card.type for card in cards)
+    total = sum(counts.values())
+    return {kind: counts[kind] / total for kind in ("choice", "numeric", "free", "flashcard")}
+
+
+def test_library_type_mix_and_size() -> None:
+    cards = [card for _, card in hand_written()]
+    shares = mix(cards)
+    assert len(shipped()) >= 8
+    assert len(cards) >= 180
+    assert shares["choice"] >= 0.20, shares
+    assert shares["numeric"] >= 0.10, shares
+    assert shares["free"] >= 0.10, shares
+
+
+@pytest.mark.parametrize("deck_id", sorted(MIN_HAND_WRITTEN))
+def test_named_decks_reach_their_size(deck_id: str) -> None:
+    deck = next((d for d in shipped() if d.deck == deck_id), None)
+    assert deck is not None, f"deck {deck_id} is missing"
+    assert deck.hand_written >= MIN_HAND_WRITTEN[deck_id]
+
+
+@pytest.mark.parametrize("deck_id", MY_DECKS)
+def test_my_decks_mix_types_and_use_multi_answer_choices(deck_id: str) -> None:
+    deck = next(d for d in shipped() if d.deck == deck_id)
+    cards = [c for c in deck.cards if c.type != "generated"]
+    shares = mix(cards)
+    assert shares["choice"] >= 0.22 and shares["numeric"] >= 0.12 and shares["free"] >= 0.12
+    assert any(c.type == "choice" and c.multiple for c in cards)
+
+
+# --- generated cards -------------------------------------------------------------------------
+
+
+def test_every_generated_card_instantiates_for_fifty_seeds() -> None:
+    generated = [(d, c) for d, c in all_cards() if c.type == "generated"]
+    assert generated
+    for deck, card in generated:
+        for seed in range(50):
+            question = instantiate(deck.deck, card, seed)
+            assert question.fields and question.working and question.prompt.strip()
+            assert all(math.isfinite(f.value) for f in question.fields), (card.id, seed)
+
+
+def test_every_generator_is_used_by_a_shipped_card() -> None:
+    used = {c.generator for _, c in all_cards() if c.type == "generated"}
+    assert set(GENERATORS) <= used, set(GENERATORS) - used
+
+
+# --- numeric answers, recomputed -----------------------------------------------------------------
+
+
+def observer_qparams(x_min: float, x_max: float, **kwargs) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+    from torch.ao.quantization import MinMaxObserver
+
+    observer = MinMaxObserver(**kwargs)
+    observer(torch.tensor([x_min, x_max]))
+    scale, zero_point = observer.calculate_qparams()
+    return float(scale), int(zero_point)
+
+
+@functools.cache
+def torchvision_parameters(name: str) -> int:
+    import torchvision.models
+
+    with torch.device("meta"):
+        return sum(p.numel() for p in getattr(torchvision.models, name)(weights=None).parameters())
+
+
+def meta_bytes(count: int, dtype) -> int:  # type: ignore[no-untyped-def]
+    return torch.empty(int(count), dtype=dtype, device="meta").nbytes
+
+
+def unique_levels(lo: float, hi: float, scale: float, dtype) -> int:  # type: ignore[no-untyped-def]
+    q = torch.quantize_per_tensor(torch.linspace(lo, hi, 1001), scale, 0, dtype)
+    return q.int_repr().unique().numel()
+
+
+def largest_exact_integer(dtype) -> int:  # type: ignore[no-untyped-def]
+    values = torch.arange(0, 2**13, dtype=torch.float64)
+    exact = values.to(dtype).to(torch.float64) == values
+    return int(values[~exact][0].item()) - 1
+
+
+def uniform_sqnr_db() -> float:
+    """A uniform signal on [-1, 1], 256 levels spanning it (step 2/256), quantized by torch."""
+    x = torch.linspace(-1, 1, 200_001)[:-1]
+    x_hat = torch.fake_quantize_per_tensor_affine(x, 2 / 256, 128, 0, 255)
+    return float(10 * torch.log10(x.pow(2).mean() / (x - x_hat).pow(2).mean()))
+
+
+def sqnr_of_norms(signal: float, noise: float) -> float:
+    from torch.ao.ns.fx.utils import compute_sqnr
+
+    x = torch.tensor([signal, 0.0])
+    return float(compute_sqnr(x, x - torch.tensor([0.0, noise])))
+
+
+def moving_average_min() -> float:
+    from torch.ao.quantization import MovingAverageMinMaxObserver
+
+    observer = MovingAverageMinMaxObserver()
+    observer(torch.tensor([-2.0, 1.0]))
+    observer(torch.tensor([-4.0, 1.0]))
+    return float(observer.min_val)
+
+
+def dequantize_code(q: int, scale: float, zero_point: int) -> float:
+    stored = torch._make_per_tensor_quantized_tensor(
+        torch.tensor([q], dtype=torch.uint8), scale, zero_point
+    )
+    return stored.dequantize().item()
+
+
+@functools.cache
+def converted_resnet18() -> dict[str, int]:
+    """Eager PTQ of torchvision's QuantizableResNet-18 (x86 qconfig): module counts, sizes."""
+    import torch.ao.nn.intrinsic.quantized as nniq
+    import torch.ao.nn.quantized as nnq
+    import torchvision.models.quantization as qmodels
+    from torch.ao.quantization import convert, get_default_qconfig, prepare
+
+    torch.backends.quantized.engine = "x86"
+    model = qmodels.resnet18(weights=None, quantize=False).eval()
+    fp32 = io.BytesIO()
+    torch.save(model.state_dict(), fp32)
+    model.fuse_model()
+    model.qconfig = get_default_qconfig("x86")
+    prepare(model, inplace=True)
+    with torch.no_grad():  # the counts and sizes do not depend on the calibration data
+        model(torch.rand(1, 3, 64, 64))
+    convert(model, inplace=True)
+    int8 = io.BytesIO()
+    torch.save(model.state_dict(), int8)
+    modules = list(model.modules())
+    return {
+        "conv_relu": sum(isinstance(m, nniq.ConvReLU2d) for m in modules),
+        "plain_conv": sum(
+            isinstance(m, nnq.Conv2d) and not isinstance(m, nniq.ConvReLU2d) for m in modules
+        ),
+        "qfunctional": sum(isinstance(m, nnq.QFunctional) for m in modules),
+        "fp32_bytes": len(fp32.getvalue()),
+        "int8_bytes": len(int8.getvalue()),
+    }
+
+
+def x86_activation_observer():  # type: ignore[no-untyped-def]
+    from torch.ao.quantization import get_default_qconfig
+
+    return get_default_qconfig("x86").activation()
+
+
+def finfo(dtype_name: str) -> Callable[[], float]:
+    return lambda: float(torch.finfo(getattr(torch, dtype_name)).max)
+
+
+# card -> its answer recomputed. Arithmetic on cited figures (accuracies, timings, file sizes)
+# checks the arithmetic; everything torch can compute is computed by torch.
+COMPUTED: dict[str, Callable[[], float]] = {
+    # int8-math
+    "int8-math/reduce-range-scale-factor": lambda: (
+        observer_qparams(0.0, 6.0, reduce_range=True)[0] / observer_qparams(0.0, 6.0)[0]
+    ),
+    "int8-math/resnet18-int8-mb": lambda: (
+        meta_bytes(torchvision_parameters("resnet18"), torch.int8) / 1e6
+    ),
+    "int8-math/resnet18-fp32-mib": lambda: (
+        meta_bytes(torchvision_parameters("resnet18"), torch.float32) / 2**20
+    ),
+    "int8-math/llm-7b-fp16-gb": lambda: meta_bytes(7e9, torch.float16) / 1e9,
+    "int8-math/int4-group-bits": lambda: (
+        (meta_bytes(128 // 2, torch.uint8) + meta_bytes(1, torch.float16)) * 8 / 128
+    ),
+    "int8-math/dequant-qmin": lambda: dequantize_code(0, 0.02, 64),
+    "int8-math/worked-example-zero-point": lambda: observer_qparams(-1.0, 3.0)[1],
+    "int8-math/relu6-reduce-range-scale": lambda: observer_qparams(0.0, 6.0, reduce_range=True)[0],
+    "int8-math/symmetric-scale-example": lambda: observer_qparams(
+        -0.51, 0.34, dtype=torch.qint8, qscheme=torch.per_tensor_symmetric
+    )[0],
+    # calibration
+    "calibration/torchvision-calibration-images": lambda: 32 * 32,
+    "calibration/tutorial-calibration-images": lambda: 32 * 30,
+    "calibration/outlier-steps": lambda: 4 / observer_qparams(0.0, 100.0)[0],
+    "calibration/moving-average-update": moving_average_min,
+    "calibration/default-activation-levels": lambda: (
+        x86_activation_observer().quant_max - x86_activation_observer().quant_min + 1
+    ),
+    # number-formats
+    "number-formats/fp16-max": finfo("float16"),
+    "number-formats/fp16-integer-limit": lambda: largest_exact_integer(torch.float16),
+    "number-formats/fp16-eps": lambda: torch.finfo(torch.float16).eps,
+    "number-formats/e5m2-max": finfo("float8_e5m2"),
+    # debugging
+    "debugging/sqnr-compute": lambda: sqnr_of_norms(10.0, 0.1),
+    "debugging/sqnr-per-bit": lambda: 20 * math.log10(2),
+    "debugging/sqnr-8bit-uniform": uniform_sqnr_db,
+    "debugging/resnet18-fc-share": lambda: (
+        (512 * 1000 + 1000) / torchvision_parameters("resnet18") * 100
+    ),
+    "debugging/bias-correction-numeric": lambda: float(
+        0.1 - (torch.tensor([0.52, -0.28]) - torch.tensor([0.5, -0.3])) @ torch.tensor([1.0, 2.0])
+    ),
+    "debugging/cle-scale-numeric": lambda: math.sqrt(8.0 / 0.5),
+    "debugging/minmax-outlier-levels": lambda: unique_levels(0, 4, 100 / 255, torch.quint8),
+    "debugging/depthwise-levels-numeric": lambda: unique_levels(-0.1, 0.1, 10 / 127.5, torch.qint8),
+    # deployment
+    "deployment/simd-int8-lanes": lambda: 512 // torch.iinfo(torch.int8).bits,
+    "deployment/vpmaddubsw-overflow": lambda: 2 * 255 * abs(torch.iinfo(torch.int8).min),
+    "deployment/blog-resnet50-speedup": lambda: 214 / 103,
+    "deployment/tutorial-mobilenet-speedup": lambda: 61 / 20,
+    "deployment/resnet18-size-ratio": lambda: 44.661 / 11.238,
+    "deployment/mib-vs-mb": lambda: 44.661 * 2**20 / 1e6,
+    "deployment/mobilenetv2-int8-mb": lambda: (
+        meta_bytes(torchvision_parameters("mobilenet_v2"), torch.int8) / 1e6
+    ),
+    # llm-quantization
+    "llm-quantization/mem-7b-fp16": lambda: meta_bytes(7e9, torch.float16) / 1e9,
+    "llm-quantization/mem-7b-int8": lambda: meta_bytes(7e9, torch.int8) / 1e9,
+    "llm-quantization/mem-7b-int4-g128": lambda: (
+        (meta_bytes(7e9 / 2, torch.uint8) + 2 * meta_bytes(7e9 / 128, torch.bfloat16)) / 1e9
+    ),
+    "llm-quantization/decode-tokens-upper-bound": lambda: (
+        1000 / (meta_bytes(7e9, torch.float16) / 1e9)
+    ),
+    "llm-quantization/kv-cache-llama2-7b": lambda: (
+        torch.empty(2, 32, 4096, 4096, dtype=torch.float16, device="meta").nbytes / 2**30
+    ),
+    "llm-quantization/kv-cache-gqa": lambda: (
+        torch.empty(2, 32, 8, 128, dtype=torch.float16, device="meta").nbytes / 1024
+    ),
+    "llm-quantization/group-overhead-bits": lambda: 4 + 2 * 16 / 64,
+    "llm-quantization/int4-layer-size": lambda: (
+        (
+            meta_bytes(4096 * 4096 / 2, torch.uint8)
+            + 2 * meta_bytes(4096 * 4096 / 128, torch.bfloat16)
+        )
+        / 2**20
+    ),
+    "llm-quantization/smoothquant-scale-numeric": lambda: 64**0.5 / 0.25 ** (1 - 0.5),
+    "llm-quantization/awq-scale-ratio": lambda: 16**0.5 / 1**0.5,
+    "llm-quantization/fp8-e4m3-max": finfo("float8_e4m3fn"),
+    # ptq-vs-qat
+    "ptq-vs-qat/mobilenetv2-ptq-gap": lambda: 71.9 - 67.3,
+    "ptq-vs-qat/qconfig-switch-gain": lambda: 67.3 - 56.7,
+    "ptq-vs-qat/resnet18-ptq-drop": lambda: 69.758 - 69.494,
+    "ptq-vs-qat/torchvision-mobilenetv2-qat-drop": lambda: 71.878 - 71.658,
+    "ptq-vs-qat/fake-quant-value": lambda: torch.fake_quantize_per_tensor_affine(
+        torch.tensor([1.234]), 0.05, 10, 0, 255
+    ).item(),
+    "ptq-vs-qat/fake-quant-clipped": lambda: torch.fake_quantize_per_tensor_affine(
+        torch.tensor([20.0]), 0.05, 10, 0, 255
+    ).item(),
+    # pytorch-workflow
+    "pytorch-workflow/x86-activation-quant-max": lambda: x86_activation_observer().quant_max,
+    "pytorch-workflow/resnet18-convrelu-count": lambda: converted_resnet18()["conv_relu"],
+    "pytorch-workflow/resnet18-plain-conv-count": lambda: converted_resnet18()["plain_conv"],
+    "pytorch-workflow/resnet18-qfunctional-count": lambda: converted_resnet18()["qfunctional"],
+    "pytorch-workflow/int8-state-dict-ratio": lambda: (
+        converted_resnet18()["fp32_bytes"] / converted_resnet18()["int8_bytes"]
+    ),
+    "pytorch-workflow/fp32-state-dict-mb": lambda: (
+        meta_bytes(torchvision_parameters("resnet18"), torch.float32) / 1e6
+    ),
+}
+# Recomputed by a measurement rather than exact arithmetic: only the card's tolerance applies.
+MEASURED = {"debugging/sqnr-8bit-uniform"}
+
+
+def numeric_cards() -> dict[str, NumericCard]:
+    return {
+        f"{deck.deck}/{card.id}": card
+        for deck, card in all_cards()
+        if isinstance(card, NumericCard)
+    }
+
+
+def test_every_numeric_card_has_a_recomputation() -> None:
+    missing = sorted(set(numeric_cards()) - set(COMPUTED))
+    assert missing == [], "add these to COMPUTED in tests/content/test_shipped_decks.py"
+
+
+def test_the_recomputation_table_names_only_existing_cards() -> None:
+    assert sorted(set(COMPUTED) - set(numeric_cards())) == []
+
+
+def decimals(value: float) -> int:
+    text = repr(float(value))
+    return 0 if text.endswith(".0") else len(text.split(".")[1])
+
+
+@pytest.mark.parametrize("key", sorted(COMPUTED))
+def test_numeric_answer_matches_its_recomputation(key: str) -> None:
+    card = numeric_cards().get(key)
+    if card is None:
+        pytest.fail(f"{key} is in COMPUTED but not in any shipped deck")
+    computed = float(COMPUTED[key]())
+    # The exact value must be accepted by the card's own tolerance ...
+    assert card.tolerance.accepts(computed, card.answer), (key, card.answer, computed)
+    # ... and the stated answer must be the computed value rounded to the digits it shows.
+    if key not in MEASURED:
+        assert abs(card.answer - computed) <= 0.5 * 10 ** -decimals(card.answer) + 1e-9, (
+            key,
+            card.answer,
+            computed,
+        )
