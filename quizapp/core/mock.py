@@ -159,28 +159,41 @@ def draw_cards(
     misses: Mapping[str, MissStat],
     rng: random.Random,
 ) -> list[tuple[str, Card]]:
-    """Weighted draw without replacement: often-missed cards first in line, kinds mixed."""
-    remaining = list(pool)
-    base = [miss_weight(misses.get(f"{deck}/{card.id}")) for deck, card in remaining]
+    """Weighted draw without replacement: often-missed cards first in line, kinds mixed.
+
+    A card's chance is its miss weight times a spreading factor for each card of the same type,
+    difficulty and deck already drawn. The factors are the same for every card of a (type,
+    difficulty, deck) group, so each draw picks a group, then a card in it: the same
+    distribution as weighing every card, at the cost of the groups rather than the pool.
+    """
+    base = [miss_weight(misses.get(f"{deck}/{card.id}")) for deck, card in pool]
+    groups: dict[tuple[str, str, str], list[int]] = {}
+    for index, (deck, card) in enumerate(pool):
+        groups.setdefault((card.type, card.difficulty, deck), []).append(index)
+    totals = {key: sum(base[i] for i in members) for key, members in groups.items()}
     types: Counter[str] = Counter()
     levels: Counter[str] = Counter()
     topics: Counter[str] = Counter()
     drawn: list[tuple[str, Card]] = []
-    for _ in range(min(count, len(remaining))):
+    for _ in range(min(count, len(pool))):
+        keys = [key for key, members in groups.items() if members]
         weights = [
-            w
-            * TYPE_SPREAD ** types[card.type]
-            * DIFFICULTY_SPREAD ** levels[card.difficulty]
-            * DECK_SPREAD ** topics[deck]
-            for w, (deck, card) in zip(base, remaining, strict=True)
+            totals[key]
+            * TYPE_SPREAD ** types[key[0]]
+            * DIFFICULTY_SPREAD ** levels[key[1]]
+            * DECK_SPREAD ** topics[key[2]]
+            for key in keys
         ]
-        index = rng.choices(range(len(remaining)), weights=weights)[0]
-        deck, card = remaining.pop(index)
-        base.pop(index)
-        types[card.type] += 1
-        levels[card.difficulty] += 1
+        key = rng.choices(keys, weights=weights)[0]
+        members = groups[key]
+        position = rng.choices(range(len(members)), weights=[base[i] for i in members])[0]
+        chosen = members.pop(position)
+        totals[key] = sum(base[i] for i in members)
+        kind, level, deck = key
+        types[kind] += 1
+        levels[level] += 1
         topics[deck] += 1
-        drawn.append((deck, card))
+        drawn.append(pool[chosen])
     # The draw order puts the most-missed first; the interview order should not tell.
     rng.shuffle(drawn)
     return drawn
