@@ -116,7 +116,7 @@ class DrillSummaryScreen(Screen[None]):
         if left is not None and left.total:
             table.add_row(
                 "Not reached",
-                f"{left.new} new, {left.learning} learning, {left.review} review (they stay due)",
+                f"{left.new} new, {left.learning} learning, {left.review} review (left for the next session)",
             )
         elif self.next_learning is not None and not self.cram:
             local = self.next_learning.astimezone()

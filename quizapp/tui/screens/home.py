@@ -43,8 +43,12 @@ class HomeScreen(Screen[None]):
     def refresh_decks(self) -> None:
         library = self.app.library  # type: ignore[attr-defined]
         table = self.query_one("#decks", DataTable)
-        table.clear(columns=True)
-        table.add_columns("Deck", "Title", "Cards", "Generated", "Due", "New")
+        # Rows only: clearing the columns too, twice in one frame (mount, then resume), left
+        # them at the width of their labels.
+        cursor_row = table.cursor_row
+        table.clear()
+        if not table.columns:
+            table.add_columns("Deck", "Title", "Cards", "Generated", "Due", "New")
         db = self.app.db  # type: ignore[attr-defined]
         counts = deck_counts(db, library)
         for deck in library.decks:
@@ -58,6 +62,8 @@ class HomeScreen(Screen[None]):
                 Text(str(new), style="bold blue" if new else "dim"),
                 key=deck.deck,
             )
+        if table.row_count:
+            table.move_cursor(row=min(cursor_row, table.row_count - 1))
         total = sum(len(d.cards) for d in library.decks)
         due = sum(c.due for c in counts.values())
         self.query_one("#deck-summary", Static).update(

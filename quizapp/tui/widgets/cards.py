@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from fsrs import Rating
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -46,7 +47,7 @@ class ChoiceList(Widget):
     DEFAULT_CSS = """
     ChoiceList {
         height: auto;
-        padding: 0 1;
+        padding: 0 2;
     }
     """
 
@@ -67,8 +68,11 @@ class ChoiceList(Widget):
         else:
             self.selected = frozenset({index})
 
-    def render(self) -> Text:
-        lines = Text()
+    def render(self) -> Table:
+        # A grid, so that a long option wraps under its own text, not under its number.
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column(ratio=1)
         for i, option in enumerate(self.options):
             chosen = i in self.selected
             if self.correct is None:
@@ -76,22 +80,19 @@ class ChoiceList(Widget):
                     ("[x]" if chosen else "[ ]") if self.multiple else ("(•)" if chosen else "( )")
                 )
                 style = "dim strike" if i in self.struck else ("bold" if chosen else "")
-                mark = Text(f" {i + 1}  {box} ", style="bold" if chosen else "")
+                mark = Text(f"{i + 1}  {box}", style="bold" if chosen else "")
             else:
                 right = i in self.correct
                 if right:
-                    mark, style = Text(f" {i + 1}  ✔  ", style="bold green"), "green"
+                    mark, style = Text(f"{i + 1}   ✔ ", style="bold green"), "green"
                 elif chosen:
-                    mark, style = Text(f" {i + 1}  ✘  ", style="bold red"), "red"
+                    mark, style = Text(f"{i + 1}   ✘ ", style="bold red"), "red"
                 else:
-                    mark, style = Text(f" {i + 1}     ", style="dim"), "dim"
+                    mark, style = Text(f"{i + 1}     ", style="dim"), "dim"
                 if chosen and right:
                     style = "bold green"
-            lines.append_text(mark)
-            lines.append_text(inline_text(option, style))
-            if i < len(self.options) - 1:
-                lines.append("\n")
-        return lines
+            grid.add_row(mark, inline_text(option, style))
+        return grid
 
 
 class NumberFields(Widget):
@@ -199,7 +200,7 @@ class KeyPointList(Widget):
     DEFAULT_CSS = """
     KeyPointList {
         height: auto;
-        padding: 0 1;
+        padding: 0 2;
     }
     """
 
@@ -223,17 +224,17 @@ class KeyPointList(Widget):
             self.ticked = self.ticked ^ {index}
             self.post_message(self.Changed(self))
 
-    def render(self) -> Text:
-        lines = Text()
+    def render(self) -> Table:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column(ratio=1)
         for i, point in enumerate(self.points):
             key = KEY_POINT_KEYS[i] if i < len(KEY_POINT_KEYS) else " "
-            on_ = i in self.ticked
-            lines.append(f" {key}  ", style="bold")
-            lines.append("[x] " if on_ else "[ ] ", style="bold green" if on_ else "")
-            lines.append_text(inline_text(point, "green" if on_ else ""))
-            if i < len(self.points) - 1:
-                lines.append("\n")
-        return lines
+            ticked = i in self.ticked
+            mark = Text(f"{key}  ", style="bold")
+            mark.append("[x]" if ticked else "[ ]", style="bold green" if ticked else "")
+            grid.add_row(mark, inline_text(point, "green" if ticked else ""))
+        return grid
 
 
 RATING_KEYS = {Rating.Again: "1", Rating.Hard: "2", Rating.Good: "3", Rating.Easy: "4"}
@@ -250,9 +251,8 @@ class RatingBar(Horizontal):
     }
     RatingBar Button {
         width: 1fr;
-        max-width: 22;
-        min-width: 12;
-        height: 4;
+        max-width: 24;
+        min-width: 14;
         margin: 0 1;
     }
     RatingBar Button.-suggested {
@@ -282,7 +282,7 @@ class RatingBar(Horizontal):
 
     @staticmethod
     def _label(rating: Rating, interval: str) -> str:
-        return f"{RATING_KEYS[rating]} {rating.name}\n{interval}"
+        return f"{RATING_KEYS[rating]} {rating.name}  {interval}"
 
     def show(self, intervals: Mapping[Rating, str] | None, suggested: Rating | None) -> None:
         """Set the interval under each button (None: cram, no schedule) and the suggestion."""
