@@ -260,8 +260,9 @@ class MockRunScreen(Screen[None]):
                 )
 
     def _list_label(self, i: int) -> str:
+        here = "▸" if i == self.run.current else " "
         mark = "●" if self.run.answered(i) else "○"
-        return f"{i + 1:>2} {mark} {self.run.questions[i].kind}"
+        return f"{here}{i + 1:>2} {mark} {self.run.questions[i].kind}"
 
     def on_mount(self) -> None:
         self.query_one("#question-clock").display = self.run.per_question_s is not None
@@ -324,6 +325,8 @@ class MockRunScreen(Screen[None]):
     def _show(self, position: int) -> None:
         self._shown = position
         self.query_one("#question-panels", ContentSwitcher).current = f"q-{position}"
+        for i in range(len(self.run.questions)):
+            self.query_one(f"#list-label-{i}", Label).update(self._list_label(i))
         question_list = self.query_one("#question-list", ListView)
         question_list.index = position
         answered = len(self.run.questions) - self.run.blank_count
