@@ -239,6 +239,8 @@ def test_qconfigs() -> None:
     assert type(weight) is tq.MinMaxObserver and weight.qscheme == torch.per_tensor_symmetric
 
     assert repr(tq.get_default_qconfig("fbgemm")) == repr(x86)
+    engines = torch.backends.quantized.supported_engines
+    assert str(engines) in deck("pytorch-workflow").card("quantized-engine").answer
     assert torch.quantization.get_default_qconfig is tq.get_default_qconfig
 
     qat = tq.get_default_qat_qconfig("x86")
