@@ -416,3 +416,51 @@ def test_pinned_params_are_respected() -> None:
     for seed in range(20):
         q = generate("per-channel-qparams", {"channels": 2, "qscheme": "affine"}, seed)
         assert {f.name for f in q.fields} >= {"scale_0", "scale_1", "zero_point_0", "zero_point_1"}
+
+
+# --- the int8 helpers the generators build on, property-tested against torch ----------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+finite = st.floats(min_value=-50, max_value=50, allow_nan=False, width=32)
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=finite, b=finite)
+def test_restricted_symmetric_qparams_match_the_neg_127_to_127_observer(a: float, b: float) -> None:
+    x_min, x_max = min(a, b), max(a, b)
+    observer = weight_observer_range_neg_127_to_127()
+    observer(torch.tensor([x_min, x_max]))
+    scale, zero_point = observer.calculate_qparams()
+    mine = int8.choose_qparams(
+        x_min, x_max, -127, 127, "qint8", "symmetric", 2.0**-12, customized_range=True
+    )
+    assert mine == (float(scale), int(zero_point))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    acc=st.integers(min_value=-(2**20), max_value=2**20),
+    s_in=st.floats(min_value=1e-3, max_value=0.1),
+    s_w=st.floats(min_value=1e-4, max_value=0.05),
+    s_out=st.floats(min_value=1e-2, max_value=1.0),
+    z_out=st.integers(min_value=0, max_value=255),
+)
+def test_requantize_matches_float32_torch_arithmetic(
+    acc: int, s_in: float, s_w: float, s_out: float, z_out: int
+) -> None:
+    multiplier = int8.requant_multiplier(s_in, s_w, s_out)
+    m = torch.tensor(s_in) * torch.tensor(s_w) / torch.tensor(s_out)
+    assert multiplier == m.item()
+    expected = (torch.tensor(float(acc)) * m).round().add(z_out).clamp(0, 255).item()
+    assert int8.requantize(acc, multiplier, z_out, 0, 255) == int(expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(min_value=1e-9, max_value=0.999))
+def test_quantize_multiplier_reconstructs_m(multiplier: float) -> None:
+    # (an M within 2^-32 of 1 rounds to M0 = 2^31 and needs shift -1; no layer has that)
+    m0, shift = int8.quantize_multiplier(multiplier)
+    assert 2**30 <= m0 < 2**31 and shift >= 0
+    assert abs(m0 * 2.0 ** (-31 - shift) - multiplier) <= multiplier * 2**-31
