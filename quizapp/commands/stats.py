@@ -9,7 +9,13 @@ from typing import Any
 
 from quizapp.commands import print_json
 from quizapp.core.loader import LoadResult
-from quizapp.core.scheduling import card_key, day_start, interview_plan, study_day
+from quizapp.core.scheduling import (
+    card_key,
+    day_start,
+    end_of_tomorrow,
+    interview_plan,
+    study_day,
+)
 from quizapp.library import load_library
 from quizapp.storage.db import Database, utc_now
 from quizapp.storage.mocks import mocks_for_stats
@@ -46,7 +52,7 @@ def stats_document(
         "reviews_total": reviews_total(db),
         "reviews_today": reviews_between(db, day_start(today, tz), day_start(tomorrow, tz)),
         # what a session tomorrow would hold (new cards aside), of the cards the decks have
-        "due_tomorrow": due_before(db, day_start(tomorrow + timedelta(days=1), tz), keys),
+        "due_tomorrow": due_before(db, end_of_tomorrow(now, tz), keys),
         "interview_date": interview.isoformat() if interview else None,
         "totals": totals,
         "decks": decks,

@@ -256,6 +256,11 @@ def end_of_day(moment: datetime, tz: tzinfo | None = None) -> datetime:
     return day_start(study_day(moment, tz) + timedelta(days=1), tz)
 
 
+def end_of_tomorrow(moment: datetime, tz: tzinfo | None = None) -> datetime:
+    """Cards due before this are what a session tomorrow would hold (new cards aside)."""
+    return day_start(study_day(moment, tz) + timedelta(days=2), tz)
+
+
 # --- the interview date -----------------------------------------------------------------------
 
 
@@ -484,7 +489,7 @@ class DrillSession:
     learning: list[tuple[datetime, str]] = field(default_factory=list)  # (due, key), sorted
     review_queue: list[str] = field(default_factory=list)
     new_queue: list[str] = field(default_factory=list)
-    cutoff: datetime | None = None  # learning cards due after this leave the session
+    day_end: datetime | None = None  # learning steps due after this wait for another day
     log: list[SessionReview] = field(default_factory=list)
     _undo: list[_Snapshot] = field(default_factory=list)
 
@@ -518,7 +523,7 @@ class DrillSession:
             session.new_queue = new_keys
             return session
         cutoff = review_cutoff(now, interview, tz)
-        session.cutoff = end_of_day(now, tz)
+        session.day_end = end_of_day(now, tz)
         # Learning cards due later today are in the session too: they come back when their
         # step is due (next_card holds them back until then).
         due = [k for k, s in known.items() if s.due < cutoff]
@@ -594,7 +599,7 @@ class DrillSession:
                 raise ValueError("a drill review needs the card's new state")
             self.states[key] = new_state
             leech = became_leech(before, new_state)
-            if new_state.learning and (self.cutoff is None or new_state.due < self.cutoff):
+            if new_state.learning and (self.day_end is None or new_state.due < self.day_end):
                 self._requeue(key, new_state.due)
         entry = SessionReview(
             key=key,

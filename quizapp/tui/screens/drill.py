@@ -7,7 +7,7 @@ at once (or says why there is nothing to drill).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from rich.text import Text
 from textual import on
@@ -18,13 +18,12 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from quizapp.core.models import Card
 from quizapp.core.scheduling import (
-    CardState,
     DrillSession,
     ScopeCounts,
     card_key,
     day_start,
+    end_of_tomorrow,
     interview_plan,
     new_card_quota,
     review_cutoff,
@@ -34,6 +33,7 @@ from quizapp.core.scheduling import (
 )
 from quizapp.storage.db import utc_now
 from quizapp.storage.reviews import (
+    due_before,
     get_interview_date,
     get_new_per_session,
     introduced_since,
@@ -275,7 +275,8 @@ class DrillSetupScreen(Screen[None]):
         )
         label = self.labels.get(sid, sid)
         if session.next_card(now) is None:
-            tomorrow = self._due_tomorrow(cards, states, now)
+            keys = [card_key(d, c.id) for d, c in cards]
+            tomorrow = due_before(db, end_of_tomorrow(now), keys)
             self.notify(
                 f"Nothing to drill in {label} now ({tomorrow} due by tomorrow). "
                 "Press c for cram to go over it anyway.",
@@ -297,13 +298,4 @@ class DrillSetupScreen(Screen[None]):
                 seed=self.seed,
                 interview_note=plan,
             )
-        )
-
-    @staticmethod
-    def _due_tomorrow(
-        cards: list[tuple[str, Card]], states: dict[str, CardState], now: datetime
-    ) -> int:
-        end = day_start(study_day(now) + timedelta(days=2))
-        return sum(
-            1 for d, c in cards if (s := states.get(card_key(d, c.id))) is not None and s.due < end
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from fsrs import Rating
 from rich.table import Table
@@ -18,9 +18,8 @@ from quizapp.core.scheduling import (
     RATING_NAMES,
     QueueCounts,
     SessionSummary,
-    day_start,
+    end_of_tomorrow,
     format_duration,
-    study_day,
 )
 from quizapp.storage.db import Database
 from quizapp.storage.reviews import due_before
@@ -105,9 +104,8 @@ class DrillSummaryScreen(Screen[None]):
         if self.cram:
             table.add_row("Schedule", "unchanged (cram)")
         now = self.clock()
-        end_of_tomorrow = day_start(study_day(now) + timedelta(days=2))
-        here = due_before(self.db, end_of_tomorrow, self.keys)
-        everywhere = due_before(self.db, end_of_tomorrow)
+        here = due_before(self.db, end_of_tomorrow(now), self.keys)
+        everywhere = due_before(self.db, end_of_tomorrow(now))
         tomorrow = f"{here} card{'s' * (here != 1)} due in {self.scope_title}"
         if everywhere != here:
             tomorrow += f", {everywhere} across all decks"

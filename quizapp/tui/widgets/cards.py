@@ -107,7 +107,6 @@ class NumberFields(Widget):
         height: auto;
     }
     NumberFields .field-label {
-        width: 16;
         padding: 1 1 0 0;
         text-align: right;
     }
@@ -140,9 +139,13 @@ class NumberFields(Widget):
         self.answer_fields = tuple(answer_fields)
 
     def compose(self) -> ComposeResult:
+        # One label width for all rows, so the inputs line up (labels can be long).
+        width = min(30, max((len(f.label or f.name) for f in self.answer_fields), default=0) + 2)
         for field in self.answer_fields:
             with Horizontal(classes="field-row"):
-                yield Label(field.label or field.name, classes="field-label")
+                label = Label(field.label or field.name, classes="field-label")
+                label.styles.width = max(width, 8)
+                yield label
                 yield Input(
                     placeholder="a whole number" if field.integer else "e.g. 0.0157 or 4/255",
                     id=f"field-{field.name}",
