@@ -27,7 +27,9 @@ def draw_matrix(rng: random.Random, channels: int, inputs: int) -> list[list[flo
     rows = []
     for _ in range(channels):
         amax = math.exp(rng.uniform(math.log(0.05), math.log(2.0)))
-        rows.append([sig(rng.uniform(-amax, amax), 2) or 0.01 for _ in range(inputs)])
+        row = [sig(rng.uniform(-amax, amax), 2) for _ in range(inputs)]
+        # no 3e-05-style entries: tiny weights are written as +-0.001
+        rows.append([v if abs(v) >= 0.001 else math.copysign(0.001, v) for v in row])
     return rows
 
 
