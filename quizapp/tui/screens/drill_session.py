@@ -375,11 +375,17 @@ class DrillScreen(Screen[None]):
                 ).items()
             }
         self._show_ratings()
-        self.query_one("#drill-scroll", VerticalScroll).scroll_to_widget(
-            answer_side, animate=False, top=question.kind in ("flashcard", "free")
-        )
+        self.call_after_refresh(self._bring_into_view, answer_side)
         self.query_one("#drill-scroll", VerticalScroll).focus()
         self.refresh_bindings()
+
+    def _bring_into_view(self, answer_side: Vertical) -> None:
+        """Scroll to the answer only when it starts below the fold: otherwise the prompt stays
+        on screen above it (the learner scrolls on with the arrow keys)."""
+        scroll = self.query_one("#drill-scroll", VerticalScroll)
+        offset = answer_side.region.y - scroll.region.y
+        if offset > scroll.region.height - 4:
+            scroll.scroll_relative(y=offset, animate=False)
 
     def _verdict_text(self) -> Text:
         assert self.verdict is not None and self.question is not None
