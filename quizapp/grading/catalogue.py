@@ -1,0 +1,243 @@
+"""The coding exercises: `exercises/<id>/exercise.yaml` plus its files, and the learner's copies.
+
+Plain Python (the TUI imports this). Adding an exercise means adding a folder:
+
+    exercises/<id>/
+      exercise.yaml   the manifest below (unknown keys are errors)
+      README.md       the task, in the learner's words
+      starter.py      the learner's starting point (must FAIL the checks)
+      solution.py     the reference (must PASS)
+      checks.py       `suite = Suite()` with its checks (see quizapp.grading.checks)
+
+The learner edits a copy of the starter in the workspace (`locations().workspace_dir/<id>/`);
+a reset keeps the old copy in `<id>/backups/`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from quizapp.core.loader import format_loc
+from quizapp.core.models import Difficulty, Slug
+from quizapp.resources import shipped_path
+from quizapp.storage.locations import locations
+
+MANIFEST = "exercise.yaml"
+REQUIRED_FILES = ("README.md", "starter.py", "solution.py", "checks.py")
+CARD_REF = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*/[a-z0-9]+(?:[-_][a-z0-9]+)*$"
+
+
+class EntryPoint(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+    signature: Annotated[str, Field(min_length=1)]  # shown to the learner, e.g. in the README
+
+
+class Manifest(BaseModel):
+    """exercise.yaml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Slug
+    title: Annotated[str, Field(min_length=1)]
+    topic: Slug
+    difficulty: Difficulty = "medium"
+    order: int
+    entry_point: EntryPoint
+    time_limit_s: Annotated[float, Field(gt=0, le=3600)] = 120.0
+    hints: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+    cards: list[Annotated[str, Field(pattern=CARD_REF)]] = []  # related deck cards: deck/card
+    file: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.py$")] | None = None
+
+    @field_validator("cards")
+    @classmethod
+    def _distinct(cls, cards: list[str]) -> list[str]:
+        if len(set(cards)) != len(cards):
+            raise ValueError("a card is listed twice")
+        return cards
+
+
+@dataclass(frozen=True)
+class Exercise:
+    manifest: Manifest
+    folder: Path
+
+    @property
+    def id(self) -> str:
+        return self.manifest.id
+
+    @property
+    def title(self) -> str:
+        return self.manifest.title
+
+    @property
+    def hints(self) -> list[str]:
+        return list(self.manifest.hints)
+
+    @property
+    def time_limit_s(self) -> float:
+        return self.manifest.time_limit_s
+
+    @property
+    def readme(self) -> Path:
+        return self.folder / "README.md"
+
+    @property
+    def starter(self) -> Path:
+        return self.folder / "starter.py"
+
+    @property
+    def solution(self) -> Path:
+        return self.folder / "solution.py"
+
+    @property
+    def checks(self) -> Path:
+        return self.folder / "checks.py"
+
+    @property
+    def workspace_file(self) -> Path:
+        """The learner's copy (it may not exist yet: see `ensure_workspace`)."""
+        name = self.manifest.file or self.id.replace("-", "_") + ".py"
+        return locations().workspace_dir / self.id / name
+
+    @property
+    def backups_dir(self) -> Path:
+        return locations().workspace_dir / self.id / "backups"
+
+
+@dataclass(frozen=True)
+class ExerciseError:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@dataclass
+class Catalogue:
+    exercises: list[Exercise] = field(default_factory=list)
+    errors: list[ExerciseError] = field(default_factory=list)
+
+    def get(self, exercise_id: str) -> Exercise:
+        for exercise in self.exercises:
+            if exercise.id == exercise_id:
+                return exercise
+        raise UnknownExercise(exercise_id, [e.id for e in self.exercises])
+
+    @cached_property
+    def ids(self) -> list[str]:
+        return [e.id for e in self.exercises]
+
+
+class UnknownExercise(KeyError):
+    def __init__(self, exercise_id: str, known: list[str]) -> None:
+        super().__init__(exercise_id)
+        self.exercise_id, self.known = exercise_id, known
+
+    def __str__(self) -> str:
+        known = ", ".join(self.known) or "none"
+        return f"no exercise {self.exercise_id!r} (exercises: {known})"
+
+
+def exercises_root() -> Path:
+    return shipped_path("exercises")
+
+
+def load_catalogue(root: Path | None = None) -> Catalogue:
+    """Every exercise folder under `root`, sorted by `order` then id; bad ones are reported."""
+    root = root or exercises_root()
+    catalogue = Catalogue()
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    for folder in folders:
+        try:
+            exercise = load_exercise(folder)
+        except ExerciseFileError as exc:
+            catalogue.errors.extend(exc.errors)
+            continue
+        catalogue.exercises.append(exercise)
+    catalogue.exercises.sort(key=lambda e: (e.manifest.order, e.id))
+    return catalogue
+
+
+class ExerciseFileError(Exception):
+    def __init__(self, errors: list[ExerciseError]) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+
+def load_exercise(folder: Path) -> Exercise:
+    path = folder / MANIFEST
+    where = str(path)
+    if not path.is_file():
+        raise ExerciseFileError([ExerciseError(where, "missing (every exercise folder needs one)")])
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ExerciseFileError([ExerciseError(where, f"not valid YAML: {exc}")]) from None
+    if not isinstance(data, dict):
+        raise ExerciseFileError([ExerciseError(where, "the top level must be a mapping")])
+    try:
+        manifest = Manifest.model_validate(data)
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors():
+            message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            loc = format_loc(tuple(err["loc"]))
+            errors.append(ExerciseError(where, f"{loc}: {message}" if loc else message))
+        raise ExerciseFileError(errors) from None
+    errors = []
+    if manifest.id != folder.name:
+        errors.append(ExerciseError(where, f"id: {manifest.id!r} must match its folder name"))
+    for name in REQUIRED_FILES:
+        if not (folder / name).is_file():
+            errors.append(ExerciseError(str(folder / name), "missing"))
+    if errors:
+        raise ExerciseFileError(errors)
+    return Exercise(manifest=manifest, folder=folder)
+
+
+def ensure_workspace(exercise: Exercise) -> Path:
+    """The learner's copy, created from the starter the first time."""
+    target = exercise.workspace_file
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        shutil.copyfile(exercise.starter, tmp)
+        tmp.replace(target)
+    return target
+
+
+def reset_workspace(exercise: Exercise, now: datetime | None = None) -> Path | None:
+    """Put the starter back; the learner's copy is kept in backups/. Returns the backup path."""
+    target = exercise.workspace_file
+    backup = None
+    if target.exists():
+        stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S")
+        exercise.backups_dir.mkdir(parents=True, exist_ok=True)
+        backup = exercise.backups_dir / f"{target.stem}-{stamp}{target.suffix}"
+        n = 1
+        while backup.exists():
+            backup = exercise.backups_dir / f"{target.stem}-{stamp}-{n}{target.suffix}"
+            n += 1
+        shutil.copy2(target, backup)
+        target.unlink()
+    ensure_workspace(exercise)
+    return backup
+
+
+def hint(exercise: Exercise, tier: int) -> str:
+    """Hint number `tier` (1-based); tiers go from a nudge to nearly the answer."""
+    hints = exercise.hints
+    if not 1 <= tier <= len(hints):
+        raise IndexError(f"{exercise.id} has hints 1 to {len(hints)}, not {tier}")
+    return hints[tier - 1]

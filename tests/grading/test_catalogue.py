@@ -1,0 +1,155 @@
+"""The exercise catalogue, the learner's workspace copies, stored results, and the rule that
+none of it (nor the runner) imports torch."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from quizapp.grading.catalogue import (
+    ExerciseFileError,
+    UnknownExercise,
+    ensure_workspace,
+    exercises_root,
+    hint,
+    load_catalogue,
+    load_exercise,
+    reset_workspace,
+)
+from quizapp.grading.runner import _BoundedOutput
+from quizapp.library import load_library
+from quizapp.storage.db import Database
+from quizapp.storage.exercises import (
+    mark_solution_viewed,
+    record_result,
+    set_hints_shown,
+    status,
+    statuses,
+)
+
+
+def test_shipped_exercises_load_and_link_to_real_cards() -> None:
+    catalogue = load_catalogue()
+    assert catalogue.errors == []
+    assert "ptq-resnet18" in catalogue.ids
+    cards = {f"{d.deck}/{c.id}" for d in load_library().decks for c in d.cards}
+    for exercise in catalogue.exercises:
+        assert 3 <= len(exercise.hints) <= 4, exercise.id
+        missing = [c for c in exercise.manifest.cards if c not in cards]
+        assert missing == [], f"{exercise.id} links to unknown cards {missing}"
+        assert "TODO" in exercise.starter.read_text()
+        assert exercise.manifest.entry_point.name in exercise.starter.read_text()
+
+
+def test_unknown_exercise_lists_the_known_ones() -> None:
+    with pytest.raises(UnknownExercise, match="no exercise 'nope' \\(exercises: .*ptq-resnet18"):
+        load_catalogue().get("nope")
+
+
+def _copy_exercise(tmp_path: Path, name: str = "ptq-resnet18") -> Path:
+    folder = tmp_path / "exercises" / name
+    shutil.copytree(exercises_root() / "ptq-resnet18", folder)
+    return folder
+
+
+def test_a_bad_manifest_is_reported_and_the_rest_still_load(tmp_path: Path) -> None:
+    good = _copy_exercise(tmp_path)
+    bad = _copy_exercise(tmp_path, "broken")
+    manifest = (bad / "exercise.yaml").read_text()
+    (bad / "exercise.yaml").write_text(
+        manifest.replace("id: ptq-resnet18", "id: broken").replace("order: 10", "ordr: 10")
+    )
+    (bad / "solution.py").unlink()
+    catalogue = load_catalogue(tmp_path / "exercises")
+    assert catalogue.ids == ["ptq-resnet18"]
+    assert [str(e) for e in catalogue.errors] == [
+        f"{bad / 'exercise.yaml'}: order: Field required",
+        f"{bad / 'exercise.yaml'}: ordr: unknown key",
+    ]
+    (bad / "exercise.yaml").write_text(manifest)  # id no longer matches the folder
+    with pytest.raises(ExerciseFileError) as caught:
+        load_exercise(bad)
+    assert [str(e) for e in caught.value.errors] == [
+        f"{bad / 'exercise.yaml'}: id: 'ptq-resnet18' must match its folder name",
+        f"{bad / 'solution.py'}: missing",
+    ]
+    assert load_exercise(good).id == "ptq-resnet18"
+
+
+def test_workspace_copy_reset_keeps_a_backup(quizapp_home: Path) -> None:
+    exercise = load_catalogue().get("ptq-resnet18")
+    copy = ensure_workspace(exercise)
+    assert copy == quizapp_home / "workspace" / "ptq-resnet18" / "ptq_resnet18.py"
+    assert copy.read_text() == exercise.starter.read_text()
+    copy.write_text("# my work\n")
+    assert ensure_workspace(exercise).read_text() == "# my work\n"  # never overwritten
+    moment = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
+    backup = reset_workspace(exercise, now=moment)
+    assert backup is not None and backup.read_text() == "# my work\n"
+    assert backup.name == "ptq_resnet18-20261128T093000.py"
+    assert copy.read_text() == exercise.starter.read_text()
+    assert reset_workspace(exercise, now=moment).name == "ptq_resnet18-20261128T093000-1.py"
+
+
+def test_hints_are_tiered() -> None:
+    exercise = load_catalogue().get("ptq-resnet18")
+    assert hint(exercise, 1) == exercise.hints[0]
+    assert "convert" in hint(exercise, len(exercise.hints))
+    with pytest.raises(IndexError):
+        hint(exercise, 0)
+
+
+def _result(status_: str, score: float) -> dict:
+    return {
+        "exercise": "ptq-resnet18",
+        "status": status_,
+        "score": score,
+        "max_score": 9,
+        "duration_s": 3.5,
+        "message": "",
+        "checks": [],
+        "env": {"torch": "2.14.1", "engine": "x86", "threads": 2},
+    }
+
+
+def test_results_and_progress_are_stored() -> None:
+    with Database() as db:
+        assert status(db, "ptq-resnet18").label == "new"
+        record_result(db, _result("fail", 4), datetime(2026, 11, 1, tzinfo=UTC))
+        record_result(db, _result("error", 0), datetime(2026, 11, 2, tzinfo=UTC))
+        mine = status(db, "ptq-resnet18")
+        assert (mine.label, mine.best_score, mine.max_score, mine.attempts) == ("error", 4, 9, 2)
+        record_result(db, _result("pass", 9), datetime(2026, 11, 3, tzinfo=UTC))
+        record_result(db, _result("fail", 5), datetime(2026, 11, 4, tzinfo=UTC))
+        mine = status(db, "ptq-resnet18")
+        assert (mine.label, mine.best_score, mine.last_status) == ("passed", 9, "fail")
+        set_hints_shown(db, "ptq-resnet18", 2)
+        set_hints_shown(db, "ptq-resnet18", 1)
+        mark_solution_viewed(db, "other")
+        everything = statuses(db)
+        assert everything["ptq-resnet18"].hints_shown == 2
+        assert everything["other"].solution_viewed and everything["other"].label == "new"
+
+
+def test_bounded_output_keeps_head_and_tail() -> None:
+    output = _BoundedOutput(head=10, tail=5)
+    for chunk in (b"0123456", b"789abcdefgh", b"ijklmnop"):
+        output.feed(chunk)
+    assert output.truncated and output.dropped == 26 - 15
+    assert output.text() == "0123456789\n... (11 bytes of output left out) ...\nlmnop"
+
+
+def test_the_parent_side_never_imports_torch() -> None:
+    code = (
+        "import sys, quizapp.grading.runner, quizapp.grading.catalogue, "
+        "quizapp.grading.results, quizapp.commands.check, quizapp.commands.exercises, "
+        "quizapp.storage.exercises; "
+        "print(sorted(m for m in ('torch', 'torchvision', 'sklearn', 'numpy') if m in sys.modules))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"
