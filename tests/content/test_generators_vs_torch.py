@@ -39,6 +39,15 @@ INT_DTYPE = {"quint8": torch.uint8, "qint8": torch.int8}
 NEW_GENERATORS = sorted(set(GENERATORS) - {"affine-qparams"})
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():  # type: ignore[no-untyped-def]
+    """Tiny tensors: on a busy 2-core machine two OpenMP threads make each op ~100x slower."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def stored(values: list[int], scale: float, zero_point: int, dtype: str) -> torch.Tensor:
     return torch._make_per_tensor_quantized_tensor(
         torch.tensor(values, dtype=INT_DTYPE[dtype]), scale, zero_point

@@ -43,6 +43,15 @@ MIN_HAND_WRITTEN = {
 MY_DECKS = ("int8-math", "calibration", "number-formats")
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():  # type: ignore[no-untyped-def]
+    """Tiny tensors: on a busy 2-core machine two OpenMP threads make each op ~100x slower."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @functools.cache
 def shipped() -> tuple[Deck, ...]:
     result = load_decks([CONTENT])
