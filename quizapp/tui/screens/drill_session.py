@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, ProgressBar, Static, TextArea
+from textual.widgets import Footer, Header, ProgressBar, Static, TextArea
 
 from quizapp.core.questions import (
     AnswerFormatError,
@@ -47,6 +47,7 @@ from quizapp.tui.widgets.cards import (
     CardTimer,
     ChoiceList,
     KeyPointList,
+    MarkdownText,
     NumberFields,
     RatingBar,
     Section,
@@ -181,7 +182,7 @@ class DrillScreen(Screen[None]):
             meta.append("  (select all that apply)", style="italic")
         widgets: list = [
             Static(meta, id="card-meta"),
-            Markdown(question.prompt, id="prompt"),
+            MarkdownText(question.prompt, id="prompt"),
         ]
         if question.kind == "choice":
             widgets.append(ChoiceList(question.options, question.multiple, id="choices"))
@@ -325,20 +326,19 @@ class DrillScreen(Screen[None]):
         area = self.query_one("#free-answer", TextArea) if question.kind == "free" else None
         if area is not None:
             area.read_only = True
-        self.set_focus(None)
 
         side: list = []
         if question.kind in AUTO_GRADED:
             side.append(Static(self._verdict_text(), id="verdict"))
         if question.kind != "choice":  # a choice list marks the right options itself
-            side.append(Section("Answer", Markdown(question.answer_text, id="answer")))
+            side.append(Section("Answer", MarkdownText(question.answer_text, id="answer")))
         if question.kind == "generated" and question.params:
             drawn = ", ".join(f"{k} = {v}" for k, v in question.params.items())
             side.append(
                 Section(
                     "Working",
                     Static(Text(f"Numbers drawn: {drawn}", style="dim"), id="drawn"),
-                    Markdown(question.working or "", id="working"),
+                    MarkdownText(question.working or "", id="working"),
                     Static(
                         Text(
                             f"Same numbers again: quizapp sample {question.key} "
@@ -350,13 +350,15 @@ class DrillScreen(Screen[None]):
                 )
             )
         elif question.working:
-            side.append(Section("Working", Markdown(question.working, id="working")))
+            side.append(Section("Working", MarkdownText(question.working, id="working")))
         if question.kind == "free":
             points = KeyPointList(question.key_points, id="key-points")
             side.append(Section("Key points: tick those your answer covered", points))
             self.suggested = free_rating(0, len(question.key_points))
         if question.explanation:
-            side.append(Section("Explanation", Markdown(question.explanation, id="explanation")))
+            side.append(
+                Section("Explanation", MarkdownText(question.explanation, id="explanation"))
+            )
         if question.source:
             side.append(Static(Text(f"Source: {question.source}", style="dim italic"), id="source"))
         body = self.query_one("#card-body", Vertical)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from fsrs import Rating
+from rich.markdown import Markdown as RichMarkdown
 from rich.table import Table
 from rich.text import Text
 from textual import on
@@ -39,6 +40,29 @@ def inline_text(text: str, style: str = "") -> Text:
         last = match.end()
     out.append(text[last:])
     return out
+
+
+class MarkdownText(Static):
+    """Card text as Markdown, code blocks syntax-highlighted.
+
+    One widget drawn by Rich, rather than Textual's `Markdown` (a widget per block): a card
+    shows several of these per answer, and this keeps a key press to the next card quick.
+    """
+
+    DEFAULT_CSS = """
+    MarkdownText {
+        height: auto;
+        padding: 0 2;
+    }
+    """
+
+    def __init__(self, source: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.source = source
+
+    def render(self) -> RichMarkdown:
+        theme = "monokai" if self.app.current_theme.dark else "default"
+        return RichMarkdown(self.source, code_theme=theme, hyperlinks=False)
 
 
 class ChoiceList(Widget):
