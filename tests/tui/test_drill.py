@@ -390,3 +390,27 @@ async def test_palette_offers_the_main_actions() -> None:
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for wanted in ("Home", "Drill", "Set interview date"):
             assert wanted in titles
+
+
+async def test_a_card_forgotten_eight_times_is_flagged_as_a_leech() -> None:
+    setup_app = QuizApp(library=fixture_library())
+    db = setup_app.db
+    moment = START
+    record_review(db, DECK, "why-calibrate", Rating.Easy, mode="drill", now=moment)
+    for _ in range(7):  # seven lapses, each relearned
+        moment = load_state(db, DECK, "why-calibrate").due
+        record_review(db, DECK, "why-calibrate", Rating.Again, mode="drill", now=moment)
+        moment = load_state(db, DECK, "why-calibrate").due
+        record_review(db, DECK, "why-calibrate", Rating.Good, mode="drill", now=moment)
+    due = load_state(db, DECK, "why-calibrate").due
+    db.close()
+    clock = FakeClock(due)
+    app = drill_app(clock, tag="only-flashcard")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.screen.current.kind == "review"
+        await pilot.press("space", "1")  # the eighth lapse
+        await pilot.pause()
+        assert load_state(app.db, DECK, "why-calibrate").lapses == 8
+        assert any(n.title == "Leech" for n in app._notifications)
+        assert "LEECH" in str(app.screen.query_one("#card-meta", Static).render())
