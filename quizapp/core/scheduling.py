@@ -432,12 +432,6 @@ class QueueCounts:
     def total(self) -> int:
         return self.new + self.learning + self.review
 
-    def describe(self) -> str:
-        text = f"{self.total} left: {self.new} new, {self.learning} learning, {self.review} review"
-        if self.later:
-            text += f" ({self.later} later today)"
-        return text
-
 
 @dataclass(frozen=True)
 class SessionReview:

@@ -16,6 +16,7 @@ from quizapp.core.scheduling import (
     LEECH_LAPSES,
     CardState,
     DrillSession,
+    QueueCounts,
     became_leech,
     day_start,
     format_duration,
@@ -138,7 +139,7 @@ def test_session_order_reviews_first_then_new_up_to_the_limit() -> None:
     session = DrillSession.build(cards, states, NOW, new_limit=2, tz=UTC)
     assert session.review_queue == ["d/b", "d/a"]
     assert session.new_queue == ["d/d", "d/e"]
-    assert session.counts(NOW).describe() == "4 left: 2 new, 0 learning, 2 review"
+    assert session.counts(NOW) == QueueCounts(new=2, learning=0, review=2, later=0)
     shown = []
     moment = NOW
     while (card := session.next_card(moment)) is not None:
