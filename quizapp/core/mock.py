@@ -473,9 +473,14 @@ class MockRun:
         """The learner leaves (or the app closes): account the time up to now."""
         self.tick()
 
+    def start_clock(self) -> None:
+        """Count from now: the time before (drawing, building the screen) is not the mock's."""
+        if self.status == "running":
+            self._checkpoint = self._clock()
+
     def resumed(self) -> None:
         """Called when a saved mock is opened again: the time away is not counted."""
-        self._checkpoint = self._clock()
+        self.start_clock()
         self.interruptions += 1
         self.tick()
 

@@ -24,6 +24,7 @@ from quizapp.tui.screens.mock import MockSetupScreen
 from quizapp.tui.screens.mock_grade import MockGradeScreen
 from quizapp.tui.screens.mock_report import MockReportScreen
 from quizapp.tui.screens.mock_run import MockConfirmScreen, MockRunScreen
+from quizapp.tui.widgets.cards import NumberFields
 
 FROZEN = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
 SIZE = (120, 40)
@@ -63,9 +64,9 @@ def answer_right(screen: MockRunScreen) -> dict[int, dict]:
 
 async def type_fields(pilot, screen: MockRunScreen, values: dict[str, str]) -> None:
     question = screen.run.questions[screen.run.current]
-    for j, answer_field in enumerate(question.fields):
-        field_input = screen.query_one(f"#answer-{screen.run.current}-{j}", Input)
-        field_input.focus()
+    fields = screen.query_one(f"#answer-{screen.run.current}", NumberFields)
+    for answer_field in question.fields:
+        fields.input(answer_field.name).focus()
         await pilot.press(*values[answer_field.name])
 
 
@@ -155,7 +156,7 @@ async def test_a_mock_submitted_early_is_self_graded_then_reported(
             if question.kind == "flashcard":
                 await pilot.press("3")  # right
             else:
-                await pilot.press("1", "enter")  # the first of two key points covered
+                await pilot.press("a", "enter")  # the first of two key points covered
             await pilot.pause()
         report = app.screen
         assert isinstance(report, MockReportScreen)
@@ -237,8 +238,9 @@ async def test_an_answer_given_as_the_question_time_runs_out_counts_and_the_view
         screen = app.screen
         assert isinstance(screen, MockRunScreen)
         assert screen.run.questions[0].kind == "choice"
+        screen.ticker.pause()  # so that no tick notices the limit before the key press
         clock.advance(21)  # the limit ran out, and no timer tick has noticed yet
-        await pilot.press("2")  # the key still reaches question 1, whose widget has focus
+        await pilot.press("2")  # the key still answers question 1, the one on screen
         await pilot.pause()
         assert screen.run.responses[0] == {"choices": [1]}
         assert screen.run.current == 1

@@ -345,6 +345,16 @@ def test_resume_continues_with_the_remaining_time() -> None:
     assert resumed.status == "grading" and resumed.pending_judgments() == [1]
 
 
+def test_the_clock_starts_when_asked_not_when_the_run_is_built() -> None:
+    clock = FakeClock()
+    run = MockRun([choice("a")], 60, clock=clock)
+    clock.advance(3)  # building the screen
+    run.start_clock()
+    clock.advance(10)
+    run.tick()
+    assert run.elapsed == pytest.approx(10) and run.interruptions == 0
+
+
 def test_a_saved_mock_whose_time_was_up_ends_when_opened() -> None:
     clock = FakeClock()
     run = MockRun([choice("a")], 10, clock=clock)

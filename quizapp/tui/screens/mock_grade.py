@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, SelectionList, Static
+from textual.widgets import Footer, Header, Static
 
 from quizapp.core.mock import FLASHCARD_MARKS, MockRun, MockSetup, describe_response
 from quizapp.storage.mocks import finish_mock, save_run
+from quizapp.tui.widgets.cards import KEY_POINT_KEYS, KeyPointList, MarkdownText
 
 MARK_KEYS = {"1": "wrong", "2": "partly", "3": "right"}
 
@@ -29,6 +29,10 @@ class MockGradeScreen(Screen[None]):
         Binding("1", "mark('wrong')", "Wrong", id="grade-wrong"),
         Binding("2", "mark('partly')", "Partly", id="grade-partly"),
         Binding("3", "mark('right')", "Right", id="grade-right"),
+        *(
+            Binding(key, f"tick({i})", "Tick point", show=i == 0, key_display="a-i")
+            for i, key in enumerate(KEY_POINT_KEYS)
+        ),
         Binding("enter", "done", "Done", priority=True, id="grade-done"),
         Binding("pageup", "previous", "Previous", id="grade-previous"),
         Binding("pagedown", "next", "Next", id="grade-next"),
@@ -59,13 +63,13 @@ class MockGradeScreen(Screen[None]):
         yield Static(id="grade-top")
         with VerticalScroll(id="grade-body"):
             yield Static(id="grade-meta", classes="question-meta")
-            yield Markdown(id="grade-prompt")
+            yield MarkdownText("", id="grade-prompt")
             yield Static("Your answer", classes="section-title")
             yield Static(id="grade-given")
             yield Static("Model answer", classes="section-title")
-            yield Markdown(id="grade-model")
+            yield MarkdownText("", id="grade-model")
             yield Static(id="grade-how", classes="section-title")
-            yield SelectionList[int](id="grade-points")
+            yield KeyPointList((), id="grade-points")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -88,34 +92,36 @@ class MockGradeScreen(Screen[None]):
             f"Question {self.position + 1} · {title} · {question.kind}"
             + (f" · you marked it {judgment['mark']}" if "mark" in judgment else "")
         )
-        self.query_one("#grade-prompt", Markdown).update(question.prompt)
+        self._set_markdown("#grade-prompt", question.prompt)
         self.query_one("#grade-given", Static).update(
             describe_response(question, self.run.responses[self.position])
         )
-        self.query_one("#grade-model", Markdown).update(question.answer_text)
-        points = self.query_one("#grade-points", SelectionList)
-        points.clear_options()
+        self._set_markdown("#grade-model", question.answer_text)
+        points = self.query_one("#grade-points", KeyPointList)
         how = self.query_one("#grade-how", Static)
         if question.kind == "free":
-            covered = set(judgment.get("covered", ()))
-            points.add_options(
-                [(f"{i + 1}. {p}", i, i in covered) for i, p in enumerate(question.key_points)]
-            )
+            points.points = question.key_points
+            points.ticked = frozenset(judgment.get("covered", ()))
+            points.refresh(layout=True)
             points.display = True
-            how.update("Key points you covered (space ticks; enter when done)")
-            points.focus()
+            how.update("Key points your answer covered (a-i tick them; enter when done)")
         else:
             points.display = False
             how.update("How did you do? 1 wrong · 2 partly · 3 right")
-            self.set_focus(None)
+        self.set_focus(None)
         self.query_one("#grade-body", VerticalScroll).scroll_home(animate=False)
         self.refresh_bindings()
+
+    def _set_markdown(self, selector: str, source: str) -> None:
+        widget = self.query_one(selector, MarkdownText)
+        widget.source = source
+        widget.refresh(layout=True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         kind = self.run.questions[self.position].kind if self.positions else ""
         if action == "mark":
             return kind == "flashcard"
-        if action == "done":
+        if action in ("done", "tick"):
             return kind == "free"
         if action == "previous":
             return self.index > 0
@@ -138,18 +144,12 @@ class MockGradeScreen(Screen[None]):
         if mark in FLASHCARD_MARKS:
             self._judge({"mark": mark})
 
-    def on_key(self, event: events.Key) -> None:
-        # Number keys tick key points of a free answer (1 = the first point).
-        question = self.run.questions[self.position]
-        if question.kind == "free" and event.key.isdigit() and event.key != "0":
-            index = int(event.key) - 1
-            if index < len(question.key_points):
-                self.query_one("#grade-points", SelectionList).toggle(index)
-                event.stop()
+    def action_tick(self, index: int) -> None:
+        self.query_one("#grade-points", KeyPointList).toggle(index)
 
     def action_done(self) -> None:
-        points = self.query_one("#grade-points", SelectionList)
-        self._judge({"covered": list(points.selected)})
+        points = self.query_one("#grade-points", KeyPointList)
+        self._judge({"covered": sorted(points.ticked)})
 
     def action_previous(self) -> None:
         if self.index > 0:

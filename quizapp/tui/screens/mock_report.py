@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Markdown, Static
+from textual.widgets import DataTable, Footer, Header, Static
 
 from quizapp.core.mock import (
     MockReport,
@@ -17,6 +17,7 @@ from quizapp.core.mock import (
     format_points,
 )
 from quizapp.storage.mocks import load_report, write_markdown_report
+from quizapp.tui.widgets.cards import MarkdownText
 
 VERDICT_STYLES = {"right": "green", "partial": "yellow", "wrong": "red", "blank": "red dim"}
 
@@ -81,7 +82,7 @@ class MockReportScreen(Screen[None]):
                 yield Static("Questions (enter or arrows for details)", classes="section-title")
                 yield DataTable(id="report-results", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="report-detail"):
-            yield Markdown(id="report-detail-text")
+            yield MarkdownText("", id="report-detail-text")
         yield Static(id="report-written", classes="dim")
         yield Footer()
 
@@ -112,12 +113,12 @@ class MockReportScreen(Screen[None]):
             )
         )
         topics = self.query_one("#report-topics", DataTable)
-        topics.add_columns("Topic", "Score", "%")
+        topics.add_columns("Topic", "Score")
         for topic in report.topics:
             topics.add_row(
                 Text(topic.title),
-                f"{format_points(topic.score)} / {format_points(topic.max_score)}",
-                f"{topic.percent:.0f}",
+                f"{format_points(topic.score)} / {format_points(topic.max_score)} "
+                f"({topic.percent:.0f}%)",
             )
         self.query_one("#report-slowest", Static).update(
             "\n".join(
@@ -145,9 +146,9 @@ class MockReportScreen(Screen[None]):
     def _show_detail(self, index: int) -> None:
         assert self.report is not None
         if 0 <= index < len(self.report.results):
-            self.query_one("#report-detail-text", Markdown).update(
-                result_markdown(self.report.results[index])
-            )
+            detail = self.query_one("#report-detail-text", MarkdownText)
+            detail.source = result_markdown(self.report.results[index])
+            detail.refresh(layout=True)
 
     @on(DataTable.RowHighlighted, "#report-results")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:

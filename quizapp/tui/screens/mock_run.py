@@ -15,15 +15,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
-from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
-from textual.widget import Widget
 from textual.widgets import (
     Button,
     ContentSwitcher,
@@ -33,7 +29,6 @@ from textual.widgets import (
     Label,
     ListItem,
     ListView,
-    Markdown,
     Static,
     TextArea,
 )
@@ -49,6 +44,7 @@ from quizapp.core.mock import (
 from quizapp.core.questions import AnswerFormatError, Question, parse_number
 from quizapp.storage.db import utc_now
 from quizapp.storage.mocks import finish_mock, save_run
+from quizapp.tui.widgets.cards import ChoiceList, MarkdownText, NumberFields
 
 TICK_S = 0.25
 SAVE_EVERY_S = 1.0
@@ -66,69 +62,6 @@ def kind_label(question: Question) -> str:
     if question.kind == "choice":
         return "select all that apply" if question.multiple else "choose one"
     return KIND_LABELS.get(question.kind, question.kind)
-
-
-class ChoiceAnswer(Widget, can_focus=True):
-    """The options of a choice question; number keys pick (toggle, for select-all)."""
-
-    BINDINGS = [
-        Binding(str(n), f"pick({n - 1})", "Choose", key_display="1-9", show=n == 1)
-        for n in range(1, 10)
-    ]
-
-    selected: reactive[frozenset[int]] = reactive(frozenset)
-
-    class Changed(Message):
-        def __init__(self, answer: ChoiceAnswer, choices: frozenset[int]) -> None:
-            super().__init__()
-            self.answer = answer
-            self.choices = choices
-
-        @property
-        def control(self) -> ChoiceAnswer:
-            return self.answer
-
-    def __init__(
-        self,
-        options: tuple[str, ...],
-        multiple: bool,
-        selected: frozenset[int] = frozenset(),
-        *,
-        id: str | None = None,
-    ) -> None:
-        super().__init__(id=id)
-        self.options = options
-        self.multiple = multiple
-        self.set_reactive(ChoiceAnswer.selected, frozenset(selected))
-
-    def render(self) -> Text:
-        text = Text()
-        for i, option in enumerate(self.options):
-            chosen = i in self.selected
-            marks = ("[x]", "[ ]") if self.multiple else ("(•)", "( )")
-            mark = marks[0] if chosen else marks[1]
-            style = "bold" if chosen else ""
-            text.append(f"{mark} {i + 1}. {option}", style=style)
-            if i < len(self.options) - 1:
-                text.append("\n")
-        return text
-
-    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
-        return len(self.options)
-
-    def action_pick(self, index: int) -> None:
-        if index >= len(self.options):
-            return
-        if self.multiple:
-            self.selected = self.selected ^ {index}
-        else:
-            self.selected = frozenset() if self.selected == {index} else frozenset({index})
-        self.post_message(self.Changed(self, self.selected))
-
-    def on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        if offset is not None:
-            self.action_pick(offset.y)
 
 
 class MockConfirmScreen(ModalScreen[str]):
@@ -179,6 +112,10 @@ class MockRunScreen(Screen[None]):
         Binding("pageup,ctrl+b", "previous", "Previous", priority=True, id="mock-previous"),
         Binding("ctrl+s", "submit", "Submit", priority=True, id="mock-submit"),
         Binding("escape", "leave", "Leave", priority=True, id="mock-leave"),
+        *(
+            Binding(str(n), f"pick({n - 1})", "Choose", show=n == 1, key_display="1-9")
+            for n in range(1, 10)
+        ),
     ]
 
     def __init__(
@@ -231,28 +168,15 @@ class MockRunScreen(Screen[None]):
                 f"Question {i + 1} of {len(self.run.questions)} · {title} · {kind_label(question)}",
                 classes="question-meta",
             )
-            yield Markdown(question.prompt, classes="prompt")
+            yield MarkdownText(question.prompt, classes="prompt")
             if question.kind == "choice":
-                yield ChoiceAnswer(
-                    question.options,
-                    question.multiple,
-                    frozenset(int(c) for c in response.get("choices", ())),
-                    id=f"answer-{i}",
+                choices = ChoiceList(question.options, question.multiple, id=f"answer-{i}")
+                choices.set_reactive(
+                    ChoiceList.selected, frozenset(int(c) for c in response.get("choices", ()))
                 )
+                yield choices
             elif question.fields:
-                given = response.get("fields") or {}
-                for j, answer_field in enumerate(question.fields):
-                    unit = f" ({answer_field.unit})" if answer_field.unit else ""
-                    yield Label(f"{answer_field.label or answer_field.name}{unit}")
-                    yield Input(
-                        value=str(given.get(answer_field.name, "")),
-                        placeholder="e.g. 0.0157, 1.5e-2 or 4/255"
-                        if not answer_field.integer
-                        else "a whole number",
-                        id=f"answer-{i}-{j}",
-                        classes="field-input",
-                    )
-                    yield Static("", id=f"format-{i}-{j}", classes="format-hint")
+                yield NumberFields(question.fields, id=f"answer-{i}")
             else:
                 yield Label("Your answer (as you would say it in the interview):")
                 yield TextArea(
@@ -266,9 +190,16 @@ class MockRunScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#question-clock").display = self.run.per_question_s is not None
+        for i, question in enumerate(self.run.questions):  # a resumed mock's typed numbers
+            given = (self.run.responses[i] or {}).get("fields") or {}
+            if question.fields and given:
+                fields = self.query_one(f"#answer-{i}", NumberFields)
+                for name, value in given.items():
+                    fields.input(name).value = str(value)
         self._show(self.run.current)
+        self.run.start_clock()  # the countdown starts when the first question is on screen
         self.refresh_clock()
-        self.set_interval(TICK_S, self.refresh_clock)
+        self.ticker = self.set_interval(TICK_S, self.refresh_clock)
 
     # the clock --------------------------------------------------------------------------------
 
@@ -335,9 +266,12 @@ class MockRunScreen(Screen[None]):
         )
         panel = self.query_one(f"#q-{position}", VerticalScroll)
         panel.scroll_home(animate=False)
-        focusable = [w for w in panel.query("ChoiceAnswer, Input, TextArea") if w.focusable]
+        focusable = [w for w in panel.query("Input, TextArea") if w.focusable]
         if focusable:
             focusable[0].focus()
+        else:  # a choice question: number keys pick, nothing needs focus
+            self.set_focus(None)
+        self.refresh_bindings()
 
     def _go(self, move: Callable[[], None]) -> None:
         before = self.run.current
@@ -379,42 +313,50 @@ class MockRunScreen(Screen[None]):
             f"Question {self.run.current + 1} of {len(self.run.questions)} · {answered} answered"
         )
 
-    @on(ChoiceAnswer.Changed)
-    def _choice_changed(self, event: ChoiceAnswer.Changed) -> None:
-        assert event.answer.id is not None
-        position = int(event.answer.id.removeprefix("answer-"))
-        self._record(position, {"choices": sorted(event.choices)})
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "pick":
+            # Digits typed into a number field are the answer, not a pick.
+            return self.run.questions[self.run.current].kind == "choice" and not isinstance(
+                self.focused, Input | TextArea
+            )
+        return True
 
-    @on(Input.Changed, ".field-input")
-    def _field_changed(self, event: Input.Changed) -> None:
-        assert event.input.id is not None
-        _, i, j = event.input.id.split("-")
-        position, index = int(i), int(j)
+    def action_pick(self, index: int) -> None:
+        position = self.run.current
         question = self.run.questions[position]
-        fields = dict((self.run.responses[position] or {}).get("fields") or {})
-        name = question.fields[index].name
-        if fields.get(name, "") == event.value:
+        if question.kind != "choice" or index >= len(question.options):
             return
-        fields[name] = event.value
-        hint = self.query_one(f"#format-{position}-{index}", Static)
+        choices = self.query_one(f"#answer-{position}", ChoiceList)
+        if not question.multiple and choices.selected == {index}:
+            choices.selected = frozenset()  # pressing the picked option again clears it
+        else:
+            choices.toggle(index)
+        self._record(position, {"choices": sorted(choices.selected)})
+
+    @on(Input.Changed)
+    def _field_changed(self, event: Input.Changed) -> None:
+        fields = next((a for a in event.input.ancestors if isinstance(a, NumberFields)), None)
+        if fields is None or fields.id is None or event.input.id is None:
+            return
+        position = int(fields.id.removeprefix("answer-"))
+        name = event.input.id.removeprefix("field-")
+        given = dict((self.run.responses[position] or {}).get("fields") or {})
+        if given.get(name, "") == event.value:
+            return
+        given[name] = event.value
         try:
             if event.value.strip():
                 parse_number(event.value)
-            hint.update("")
+            fields.clear_problems()
         except AnswerFormatError as exc:
-            hint.update(str(exc))  # says how to type a number, never whether it is right
-        self._record(position, {"fields": fields})
+            fields.show_problem(name, str(exc))  # how to type a number, never whether it is right
+        self._record(position, {"fields": given})
 
-    @on(Input.Submitted, ".field-input")
-    def _field_submitted(self, event: Input.Submitted) -> None:
-        # Enter moves to the next field, then to the next question.
-        assert event.input.id is not None
-        _, i, j = event.input.id.split("-")
-        following = self.query(f"#answer-{i}-{int(j) + 1}")
-        if following:
-            following.first().focus()
-        else:
-            self.action_next()
+    @on(NumberFields.Submitted)
+    def _fields_submitted(self, event: NumberFields.Submitted) -> None:
+        # Enter with every field filled: on to the next question (NumberFields moves between
+        # its fields itself).
+        self.action_next()
 
     @on(TextArea.Changed, ".text-answer")
     def _text_changed(self, event: TextArea.Changed) -> None:
