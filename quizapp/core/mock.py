@@ -723,6 +723,33 @@ def _indent_block(text: str) -> str:
     return "\n".join(f"> {line}" if line.strip() else ">" for line in text.strip().splitlines())
 
 
+def result_markdown(r: QuestionResult) -> str:
+    """One question's review in Markdown: the prompt, the learner's answer, the expected one,
+    key points (ticked as judged), working, explanation and source. The report file and the
+    report screen both show it."""
+    question = r.question
+    lines = [_indent_block(question.prompt)]
+    if question.options:
+        lines.append("")
+        lines += [f"{i}. {option}" for i, option in enumerate(question.options, 1)]
+    lines += ["", "**Your answer:**", "", _indent_block(r.given), "", "**Expected:**", ""]
+    lines.append(_indent_block(r.expected))
+    if question.key_points:
+        covered = set((r.judgment or {}).get("covered", ()))
+        lines += ["", "**Key points:**", ""]
+        lines += [
+            f"- [{'x' if i in covered else ' '}] {point}"
+            for i, point in enumerate(question.key_points)
+        ]
+    if question.working:
+        lines += ["", "**Working:**", "", question.working.strip()]
+    if question.explanation:
+        lines += ["", "**Explanation:**", "", question.explanation.strip()]
+    if question.source:
+        lines += ["", f"Source: {question.source.strip()}"]
+    return "\n".join(lines)
+
+
 def report_markdown(report: MockReport) -> str:
     """The report as a Markdown document (what `quizapp mock --report ID --markdown` writes)."""
     lines = [
@@ -772,24 +799,6 @@ def report_markdown(report: MockReport) -> str:
             f"### {r.position}. {r.question.key}: {r.verdict} "
             f"({format_points(r.score)} / 1), {format_duration(r.time_s)}{flag}",
             "",
-            _indent_block(r.question.prompt),
+            result_markdown(r),
         ]
-        if r.question.options:
-            lines.append("")
-            lines += [f"{i}. {option}" for i, option in enumerate(r.question.options, 1)]
-        lines += ["", "**Your answer:**", "", _indent_block(r.given), "", "**Expected:**", ""]
-        lines.append(_indent_block(r.expected))
-        if r.question.key_points:
-            covered = set((r.judgment or {}).get("covered", ()))
-            lines += ["", "**Key points:**", ""]
-            lines += [
-                f"- [{'x' if i in covered else ' '}] {point}"
-                for i, point in enumerate(r.question.key_points)
-            ]
-        if r.question.working:
-            lines += ["", "**Working:**", "", r.question.working.strip()]
-        if r.question.explanation:
-            lines += ["", "**Explanation:**", "", r.question.explanation.strip()]
-        if r.question.source:
-            lines += ["", f"Source: {r.question.source.strip()}"]
     return "\n".join(lines) + "\n"

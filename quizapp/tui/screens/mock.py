@@ -201,9 +201,11 @@ class MockSetupScreen(Screen[None]):
         table = self.query_one("#history", DataTable)
         table.clear(columns=True)
         table.add_columns("Mock", "Date", "Score", "%", "Time")
-        percents = []
-        for entry in reversed(history):
-            percent = 100.0 * entry["score"] / entry["max_score"] if entry["max_score"] else 0.0
+        percents = [
+            100.0 * entry["score"] / entry["max_score"] if entry["max_score"] else 0.0
+            for entry in history
+        ]
+        for entry, percent in reversed(list(zip(history, percents, strict=True))):
             table.add_row(
                 entry["id"],
                 from_db_time(entry["started_at"]).strftime("%Y-%m-%d %H:%M"),
@@ -211,10 +213,6 @@ class MockSetupScreen(Screen[None]):
                 f"{percent:.0f}",
                 format_duration(entry["duration_s"] or 0),
                 key=entry["id"],
-            )
-        for entry in history:
-            percents.append(
-                100.0 * entry["score"] / entry["max_score"] if entry["max_score"] else 0.0
             )
         table.display = bool(history)
         trend = self.query_one("#trend", Sparkline)

@@ -10,49 +10,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from quizapp.core.mock import (
-    MockReport,
-    QuestionResult,
-    format_duration,
-    format_points,
-)
+from quizapp.core.mock import MockReport, format_duration, format_points, result_markdown
 from quizapp.storage.mocks import load_report, write_markdown_report
 from quizapp.tui.widgets.cards import MarkdownText
 
 VERDICT_STYLES = {"right": "green", "partial": "yellow", "wrong": "red", "blank": "red dim"}
-
-
-def result_markdown(result: QuestionResult) -> str:
-    """One question's review: prompt, the learner's answer, the expected one, and why."""
-    question = result.question
-    parts = [
-        f"**Question {result.position}** · {question.key} · **{result.verdict}** "
-        f"({format_points(result.score)} / 1) · {format_duration(result.time_s)}"
-        + (" · over the per-question limit" if result.over_budget else ""),
-        question.prompt,
-    ]
-    if question.options:
-        parts.append("\n".join(f"{i}. {o}" for i, o in enumerate(question.options, 1)))
-    parts += ["**Your answer**", _quote(result.given), "**Expected**", _quote(result.expected)]
-    if question.key_points:
-        covered = set((result.judgment or {}).get("covered", ()))
-        parts.append(
-            "**Key points**\n\n"
-            + "\n".join(
-                f"- {'✓' if i in covered else '✗'} {p}" for i, p in enumerate(question.key_points)
-            )
-        )
-    if question.working:
-        parts += ["**Working**", question.working]
-    if question.explanation:
-        parts += ["**Explanation**", question.explanation]
-    if question.source:
-        parts.append(f"Source: {question.source}")
-    return "\n\n".join(parts)
-
-
-def _quote(text: str) -> str:
-    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.strip().splitlines())
 
 
 class MockReportScreen(Screen[None]):
@@ -146,8 +108,14 @@ class MockReportScreen(Screen[None]):
     def _show_detail(self, index: int) -> None:
         assert self.report is not None
         if 0 <= index < len(self.report.results):
+            result = self.report.results[index]
+            headline = (
+                f"**Question {result.position}** · {result.question.key} · **{result.verdict}** "
+                f"({format_points(result.score)} / 1) · {format_duration(result.time_s)}"
+                + (" · over the per-question limit" if result.over_budget else "")
+            )
             detail = self.query_one("#report-detail-text", MarkdownText)
-            detail.source = result_markdown(self.report.results[index])
+            detail.source = f"{headline}\n\n{result_markdown(result)}"
             detail.refresh(layout=True)
 
     @on(DataTable.RowHighlighted, "#report-results")

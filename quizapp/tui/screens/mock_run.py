@@ -256,14 +256,8 @@ class MockRunScreen(Screen[None]):
     def _show(self, position: int) -> None:
         self._shown = position
         self.query_one("#question-panels", ContentSwitcher).current = f"q-{position}"
-        for i in range(len(self.run.questions)):
-            self.query_one(f"#list-label-{i}", Label).update(self._list_label(i))
-        question_list = self.query_one("#question-list", ListView)
-        question_list.index = position
-        answered = len(self.run.questions) - self.run.blank_count
-        self.query_one("#run-position", Static).update(
-            f"Question {position + 1} of {len(self.run.questions)} · {answered} answered"
-        )
+        self.query_one("#question-list", ListView).index = position
+        self._show_progress()
         panel = self.query_one(f"#q-{position}", VerticalScroll)
         panel.scroll_home(animate=False)
         focusable = [w for w in panel.query("Input, TextArea") if w.focusable]
@@ -272,6 +266,15 @@ class MockRunScreen(Screen[None]):
         else:  # a choice question: number keys pick, nothing needs focus
             self.set_focus(None)
         self.refresh_bindings()
+
+    def _show_progress(self) -> None:
+        """The question list (current, answered or blank) and the count above it."""
+        for i in range(len(self.run.questions)):
+            self.query_one(f"#list-label-{i}", Label).update(self._list_label(i))
+        answered = len(self.run.questions) - self.run.blank_count
+        self.query_one("#run-position", Static).update(
+            f"Question {self.run.current + 1} of {len(self.run.questions)} · {answered} answered"
+        )
 
     def _go(self, move: Callable[[], None]) -> None:
         before = self.run.current
@@ -305,13 +308,8 @@ class MockRunScreen(Screen[None]):
         with contextlib.suppress(MockStateError):  # the time ran out: _follow ends the mock
             self.run.answer(response, position)
         self._save(sorted({position, self.run.current}))
-        if not self._follow():
-            return
-        self.query_one(f"#list-label-{position}", Label).update(self._list_label(position))
-        answered = len(self.run.questions) - self.run.blank_count
-        self.query_one("#run-position", Static).update(
-            f"Question {self.run.current + 1} of {len(self.run.questions)} · {answered} answered"
-        )
+        if self._follow():
+            self._show_progress()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "pick":
