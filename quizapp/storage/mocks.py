@@ -258,9 +258,7 @@ def _recorded_positions(db: Database, mock_id: str) -> set[int]:
     for row in db.query("SELECT answer FROM reviews WHERE mode = 'mock' AND answer IS NOT NULL"):
         try:
             answer = json.loads(row["answer"])
-            if isinstance(answer, str):
-                answer = json.loads(answer)
-        except (TypeError, ValueError):
+        except ValueError:
             continue
         if isinstance(answer, dict) and str(answer.get("mock")) == str(mock_id):
             positions.add(int(answer.get("position", -1)))
