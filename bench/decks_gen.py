@@ -23,13 +23,23 @@ def card(i: int) -> dict:
     if kind == "flashcard":
         base["answer"] = "To observe activation ranges with representative data."
     elif kind == "choice":
-        base.update(options=["per-tensor affine", "per-channel symmetric", "per-tensor symmetric"], answer=1)
+        base.update(
+            options=["per-tensor affine", "per-channel symmetric", "per-tensor symmetric"], answer=1
+        )
     elif kind == "numeric":
         base.update(answer=11.7, tolerance={"rel": 0.05}, unit="MB")
     elif kind == "free":
-        base.update(answer="PTQ calibrates; QAT fine-tunes.", key_points=["no retraining", "fake quant", "STE"])
+        base.update(
+            answer="PTQ calibrates; QAT fine-tunes.",
+            key_points=["no retraining", "fake quant", "STE"],
+        )
     else:
-        base = {"id": f"card-{i}", "type": "generated", "generator": "affine-qparams", "params": {"dtype": "quint8"}}
+        base = {
+            "id": f"card-{i}",
+            "type": "generated",
+            "generator": "affine-qparams",
+            "params": {"dtype": "quint8"},
+        }
     return base
 
 
