@@ -30,3 +30,35 @@ def repo() -> Path:
 def pytest_configure(config: pytest.Config) -> None:
     # Textual must not pick up a developer's terminal settings in snapshot tests.
     os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
+
+@pytest.fixture(scope="session")
+def baseline_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The trained FP32 baseline (quizapp.grading.baseline), trained ONCE per test session in
+    a child process, as a first `quizapp check` would. QUIZAPP_TEST_BASELINE_DIR keeps it
+    between sessions (its checksum is verified on every use, so a stale copy is retrained)."""
+    import subprocess
+
+    kept = os.environ.get("QUIZAPP_TEST_BASELINE_DIR")
+    home = Path(kept) if kept else tmp_path_factory.mktemp("baseline-home")
+    env = {**os.environ, "QUIZAPP_HOME": str(home)}
+    env.pop("QUIZAPP_WORKSPACE", None)
+    run = subprocess.run(
+        [sys.executable, "-m", "quizapp.grading.baseline"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    if run.returncode != 0:
+        pytest.fail(f"training the baseline failed:\n{run.stdout}\n{run.stderr}")
+    return home / "cache" / "baseline"
+
+
+@pytest.fixture
+def shared_baseline(baseline_cache: Path, quizapp_home: Path) -> Path:
+    """This test's QUIZAPP_HOME sees the session's trained baseline (read it, don't break it)."""
+    target = quizapp_home / "cache" / "baseline"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.symlink_to(baseline_cache, target_is_directory=True)
+    return target

@@ -1,0 +1,148 @@
+"""`quizapp check ID [--file F] [--json] [--timeout S]`: grade a coding exercise.
+
+Without --file it grades the learner's workspace copy (created from the starter on first
+use). With --json stdout carries exactly the result object of DESIGN.md; otherwise a report
+is printed as grading goes: baseline training on a first run, then each check with the
+figure it measured and its threshold. Exit code 0 only on a pass. Every result is stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from quizapp.commands import fail, print_json
+from quizapp.grading.catalogue import (
+    Exercise,
+    UnknownExercise,
+    ensure_workspace,
+    load_catalogue,
+)
+from quizapp.grading.results import CheckResult, GradeResult
+from quizapp.grading.runner import Event, run_check
+from quizapp.storage.db import Database
+from quizapp.storage.exercises import record_result
+
+SYMBOLS = {
+    "pass": ("✓", "green"),
+    "fail": ("✗", "red"),
+    "error": ("!", "red"),
+    "skip": ("-", "dim"),
+    "warn": ("~", "yellow"),
+}
+STATUS_STYLE = {
+    "pass": "bold green",
+    "fail": "bold red",
+    "error": "bold red",
+    "timeout": "bold red",
+}
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.watch:
+        return fail("--watch is not available yet: save, then run `quizapp check` again", 2)
+    try:
+        exercise = load_catalogue().get(args.exercise)
+    except UnknownExercise as exc:
+        return fail(str(exc))
+    if args.file:
+        path = Path(args.file).expanduser()
+        if not path.is_file():
+            return fail(f"{path}: no such file")
+    else:
+        existed = exercise.workspace_file.exists()
+        path = ensure_workspace(exercise)
+        if not existed:
+            print(f"Created your copy of the starter: {path}", file=sys.stderr)
+    result = grade(exercise, path, json_output=args.json, timeout=args.timeout)
+    if not result.cancelled:
+        store(result)
+    if args.json:
+        print_json(result.to_json())
+    return 0 if result.passed else 1
+
+
+def grade(
+    exercise: Exercise, path: Path, *, json_output: bool, timeout: float | None
+) -> GradeResult:
+    """One grading run with its report (a future --watch calls this after every save)."""
+    if json_output:
+        # stdout is the JSON alone; a first-run training still says what it is doing.
+        notes = Console(stderr=True) if sys.stderr.isatty() else None
+        report = Report(notes, checks=False) if notes else None
+        return run_check(exercise.id, path, timeout=timeout, exercise=exercise, on_event=report)
+    console = Console(highlight=False)
+    console.print(f"[bold]{escape(exercise.title)}[/] ({exercise.id})")
+    console.print(f"  grading {escape(str(path))}", style="dim")
+    report = Report(console)
+    result = run_check(exercise.id, path, timeout=timeout, exercise=exercise, on_event=report)
+    report.finish(result)
+    return result
+
+
+def store(result: GradeResult) -> None:
+    try:
+        with Database() as db:
+            for notice in db.notices:
+                print(f"quizapp: {notice}", file=sys.stderr)
+            record_result(db, result.to_json())
+    except Exception as exc:  # noqa: BLE001 - the grade was printed; say why it was not kept
+        print(f"quizapp: the result could not be saved: {exc}", file=sys.stderr)
+
+
+class Report:
+    """Prints the runner's events as lines (called from the runner's reader thread)."""
+
+    def __init__(self, console: Console, checks: bool = True) -> None:
+        self.console, self.show_checks = console, checks
+        self.printed: set[int] = set()
+        self.width = 30
+
+    def __call__(self, event: Event) -> None:
+        if event.kind == "progress":
+            message = str(event.data.get("message") or "")
+            if message:
+                indent = "  " if event.data.get("step") is not None else ""
+                self.console.print(f"{indent}{escape(message)}", style="dim" if indent else None)
+        elif event.kind == "checks" and self.show_checks:
+            names = event.data.get("names") or []
+            self.width = max([len(str(n)) for n in names] + [self.width])
+            self.console.print(f"Running your code and {len(names)} checks ...")
+        elif event.kind == "check_finished" and self.show_checks and event.check:
+            self.printed.add(int(event.data.get("index", -1)))
+            self.print_check(event.check)
+
+    def print_check(self, check: CheckResult) -> None:
+        symbol, style = SYMBOLS.get(check.status, ("?", ""))
+        figure = "" if check.measured is None else str(check.measured)
+        if check.threshold:
+            figure += f"  (need {check.threshold})" if figure else f"(need {check.threshold})"
+        name = check.name.ljust(self.width)
+        self.console.print(f"  [{style}]{symbol}[/] {escape(name)}  {escape(figure)}")
+        if check.message:
+            for line in check.message.splitlines():
+                self.console.print(
+                    f"      {escape(line)}", style="dim" if check.status == "pass" else None
+                )
+
+    def finish(self, result: GradeResult) -> None:
+        for index, check in enumerate(result.checks):
+            if index not in self.printed:  # checks the worker never reached
+                self.print_check(check)
+        if result.output.strip():
+            self.console.print(
+                "Your code printed:" + (" (shortened)" if result.output_truncated else "")
+            )
+            for line in result.output.rstrip("\n").splitlines():  # bounded by the runner
+                self.console.print(f"  | {escape(line)}", style="dim")
+        style = STATUS_STYLE.get(result.status, "bold")
+        score = f"{result.score:g}/{result.max_score:g}" if result.max_score else "-"
+        self.console.print(
+            f"[{style}]{result.status.upper()}[/]  score {score}  in {result.duration_s:.1f} s"
+        )
+        if result.status != "pass" and result.message:
+            self.console.print(escape(result.message))

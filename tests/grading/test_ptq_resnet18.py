@@ -1,0 +1,121 @@
+"""ptq-resnet18 end to end through the CLI: the reference solution passes with the figures
+DESIGN.md promises, the starter fails saying what is missing, and both land in SQLite."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from quizapp.cli import main
+from quizapp.grading.catalogue import load_catalogue
+
+EXERCISE = "ptq-resnet18"
+CHECKS = [
+    "returns a module",
+    "all convolutions quantized",
+    "conv+bn+relu fused",
+    "fc quantized",
+    "size <= 0.30 of FP32",
+    "input range fits the data",
+    "runs on new batch sizes",
+    "accuracy drop <= 1 point",
+    "top-1 agreement >= 97%",
+    "speedup at batch 1",
+    "speedup at batch 64",
+]
+
+
+def _check_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:
+    code = main(["check", EXERCISE, "--json", *args])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_the_solution_passes_with_the_promised_figures(
+    shared_baseline: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    solution = load_catalogue().get(EXERCISE).solution
+    code, result = _check_json(capsys, "--file", str(solution))
+    assert code == 0, result
+    assert set(result) == {
+        "exercise",
+        "status",
+        "score",
+        "max_score",
+        "duration_s",
+        "message",
+        "checks",
+        "env",
+    }
+    assert result["status"] == "pass" and result["score"] == result["max_score"] == 9
+    assert [c["name"] for c in result["checks"]] == CHECKS
+    assert all(
+        set(c) == {"name", "status", "message", "measured", "threshold"} for c in result["checks"]
+    )
+    by_name = {c["name"]: c for c in result["checks"]}
+    assert all(by_name[n]["status"] == "pass" for n in CHECKS[:9])
+    assert by_name["all convolutions quantized"]["measured"] == 20
+    assert by_name["conv+bn+relu fused"]["measured"] == "0 BatchNorm, 9 ConvReLU2d"
+    assert 0.2 < by_name["size <= 0.30 of FP32"]["measured"] <= 0.30
+    assert by_name["accuracy drop <= 1 point"]["measured"] <= 1.0
+    assert by_name["top-1 agreement >= 97%"]["measured"] >= 97
+    for soft in CHECKS[9:]:  # measured, never failing
+        assert by_name[soft]["status"] in ("pass", "warn")
+        assert by_name[soft]["measured"] > 0
+    assert result["env"]["threads"] >= 1 and result["env"]["engine"]
+    assert result["env"]["torch"].startswith("2.")
+
+    assert main(["exercises", "--json"]) == 0
+    listing = json.loads(capsys.readouterr().out)
+    row = next(e for e in listing["exercises"] if e["id"] == EXERCISE)
+    assert (row["status"], row["best_score"], row["max_score"]) == ("passed", 9, 9)
+
+
+def test_the_starter_fails_saying_what_is_missing(
+    shared_baseline: Path, quizapp_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["check", EXERCISE])  # no --file: the workspace copy, made from the starter
+    captured = capsys.readouterr()
+    assert code == 1
+    exercise = load_catalogue().get(EXERCISE)
+    copy = exercise.workspace_file
+    assert copy.read_text() == exercise.starter.read_text()
+    assert copy.is_relative_to(quizapp_home)
+    assert "Created your copy of the starter" in captured.err
+    out = captured.out
+    assert "✗ all convolutions quantized" in out
+    assert "0 of 20 convolutions are INT8" in out
+    assert "model.fuse_model()" in out
+    assert "The classifier (fc) is a torch.nn.Linear, not an INT8 Linear" in out
+    assert "FAIL  score" in out
+
+    code, result = _check_json(capsys)
+    assert code == 1 and result["status"] == "fail"
+    by_name = {c["name"]: c for c in result["checks"]}
+    assert by_name["returns a module"]["status"] == "pass"
+    assert by_name["size <= 0.30 of FP32"]["status"] == "fail"
+    assert by_name["size <= 0.30 of FP32"]["measured"] == 1.0
+    assert main(["exercises", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)["exercises"][0]
+    assert (row["status"], row["attempts"]) == ("fail", 2)
+
+
+def test_calibrating_on_noise_fails_only_the_range_check(
+    shared_baseline: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The lesson's snippet: on these digits noise calibration keeps the accuracy, so only
+    the range check can tell."""
+    solution = load_catalogue().get(EXERCISE).solution.read_text()
+    noisy = solution.replace(
+        "for batch in calibration_batches:\n            model(batch)",
+        "for batch in calibration_batches:\n            model(torch.randn_like(batch))",
+    )
+    assert noisy != solution
+    learner = tmp_path / "noise.py"
+    learner.write_text(noisy)
+    code, result = _check_json(capsys, "--file", str(learner))
+    assert code == 1 and result["status"] == "fail"
+    failing = [c["name"] for c in result["checks"] if c["status"] == "fail"]
+    assert failing == ["input range fits the data"]
+    assert "random" in next(c for c in result["checks"] if c["name"] == failing[0])["message"]
