@@ -80,7 +80,11 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     console = Console()
-    table = Table("deck", "title", *COUNT_FIELDS, box=None, pad_edge=False)
+    table = Table(box=None, pad_edge=False)
+    table.add_column("deck", no_wrap=True)
+    table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=28)
+    for name in COUNT_FIELDS:
+        table.add_column(name, justify="right")
     for row in document["decks"]:
         table.add_row(row["deck"], row["title"], *(str(row[f]) for f in COUNT_FIELDS))
     table.add_row("[b]total[/]", "", *(f"[b]{document['totals'][f]}[/]" for f in COUNT_FIELDS))
