@@ -82,12 +82,11 @@ def run(args: argparse.Namespace) -> int:
     console = Console()
     table = Table(box=None, pad_edge=False)
     table.add_column("deck", no_wrap=True)
-    table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=22)
     for name in COUNT_FIELDS:
         table.add_column(name, justify="right", min_width=len(name))
     for row in document["decks"]:
-        table.add_row(row["deck"], row["title"], *(str(row[f]) for f in COUNT_FIELDS))
-    table.add_row("[b]total[/]", "", *(f"[b]{document['totals'][f]}[/]" for f in COUNT_FIELDS))
+        table.add_row(row["deck"], *(str(row[f]) for f in COUNT_FIELDS))
+    table.add_row("[b]total[/]", *(f"[b]{document['totals'][f]}[/]" for f in COUNT_FIELDS))
     console.print(table)
     console.print(
         f"reviews: {document['reviews_total']} in all, {document['reviews_today']} today; "
