@@ -295,7 +295,7 @@ COMPUTED: dict[str, Callable[[], float]] = {
     "int8-math/resnet18-fp32-mib": lambda: (
         meta_bytes(torchvision_parameters("resnet18"), torch.float32) / 2**20
     ),
-    "int8-math/llm-7b-fp16-gb": lambda: meta_bytes(7e9, torch.float16) / 1e9,
+    "int8-math/llm-7b-fp16-gb": lambda: meta_bytes(7e9, torch.float16) / 2**30,
     "int8-math/int4-group-bits": lambda: (
         (meta_bytes(128 // 2, torch.uint8) + meta_bytes(1, torch.float16)) * 8 / 128
     ),
