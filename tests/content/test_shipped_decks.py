@@ -308,7 +308,7 @@ COMPUTED: dict[str, Callable[[], float]] = {
     # calibration
     "calibration/torchvision-calibration-images": lambda: 32 * 32,
     "calibration/tutorial-calibration-images": lambda: 32 * 30,
-    "calibration/outlier-steps": lambda: 4 / observer_qparams(0.0, 100.0)[0],
+    "calibration/outlier-steps": lambda: observer_qparams(0.0, 100.0)[0] / 2,
     "calibration/moving-average-update": moving_average_min,
     "calibration/default-activation-levels": lambda: (
         x86_activation_observer().quant_max - x86_activation_observer().quant_min + 1
