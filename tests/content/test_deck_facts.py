@@ -510,7 +510,7 @@ def test_sqnr_cards() -> None:
     noise *= 0.01 * x.norm() / noise.norm()
     assert compute_sqnr(x, x + noise).item() == pytest.approx(40.0, abs=1e-3)
     assert_answer("debugging", "sqnr-compute", 20 * math.log10(10.0 / 0.1))
-    assert_answer("debugging", "sqnr-per-bit", 20 * math.log10(2))
+    assert_answer("debugging", "sqnr-per-bit", (8 - 4) * 20 * math.log10(2))
 
     signal = torch.rand(200_000) * 2 - 1  # uniform on [-1, 1]
     q = torch.quantize_per_tensor(signal, 2 / 255, 128, torch.quint8).dequantize()

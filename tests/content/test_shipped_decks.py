@@ -320,7 +320,7 @@ COMPUTED: dict[str, Callable[[], float]] = {
     "number-formats/e5m2-max": finfo("float8_e5m2"),
     # debugging
     "debugging/sqnr-compute": lambda: sqnr_of_norms(10.0, 0.1),
-    "debugging/sqnr-per-bit": lambda: 20 * math.log10(2),
+    "debugging/sqnr-per-bit": lambda: 4 * 20 * math.log10(2),  # 8 -> 4 bits
     "debugging/sqnr-8bit-uniform": uniform_sqnr_db,
     "debugging/resnet18-fc-share": lambda: (
         (512 * 1000 + 1000) / torchvision_parameters("resnet18") * 100
