@@ -50,7 +50,7 @@ class Recipe:
     seed: int = 0
     image_size: int = 32
     held_out_fraction: float = 0.25
-    epochs: int = 4
+    epochs: int = 3
     batch_size: int = 32
     lr: float = 1e-3
     weight_decay: float = 1e-4
@@ -338,6 +338,22 @@ def _cache_lock(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _remove_superseded(recipe: Recipe, folder: Path, keep: Path) -> None:
+    """Delete baselines this one replaces: the same recipe under an older torch, or an older
+    version of the recipe (45 MB each). Other recipes stay."""
+    for sidecar_path in folder.glob("resnet18-digits-*.json"):
+        if sidecar_path == keep:
+            continue
+        try:
+            old = json.loads(sidecar_path.read_text(encoding="utf-8"))["recipe"]
+            superseded = old == asdict(recipe) or old["version"] < recipe.version
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if superseded:
+            sidecar_path.with_suffix(".pt").unlink(missing_ok=True)
+            sidecar_path.unlink(missing_ok=True)
+
+
 def ensure_baseline(
     recipe: Recipe = DEFAULT_RECIPE,
     progress: Progress | None = None,
@@ -377,6 +393,7 @@ def ensure_baseline(
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         _write_atomic(sidecar_path, json.dumps(sidecar, indent=2).encode())
+        _remove_superseded(recipe, folder, keep=sidecar_path)
         report(
             None,
             None,

@@ -7,7 +7,8 @@ real baseline is trained once per session by the `baseline_cache` fixture.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+import shutil
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,20 @@ TINY = bl.Recipe(epochs=1, batch_size=32, train_limit=64)
 @pytest.fixture(scope="module")
 def raw() -> dict:
     return bl.raw_data(TINY)
+
+
+@pytest.fixture(scope="module")
+def tiny_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("tiny-cache")
+    assert bl.ensure_baseline(TINY, folder=folder).trained_now
+    return folder
+
+
+@pytest.fixture
+def cache_copy(tiny_cache: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "cache"
+    shutil.copytree(tiny_cache, folder)
+    return folder
 
 
 def test_training_twice_gives_the_same_weights(raw: dict) -> None:
@@ -51,54 +66,72 @@ def test_the_inputs_are_32x32_rgb_normalized(raw: dict) -> None:
     assert torch.equal(digits.train_x[:, 0], digits.train_x[:, 2])
 
 
-def test_the_cache_is_reused_and_a_bad_file_is_retrained(tmp_path: Path) -> None:
+def test_the_cache_is_reused_and_a_bad_file_is_retrained(cache_copy: Path, raw: dict) -> None:
     notes: list[str] = []
 
     def progress(step, total, message):
         if step is None:
             notes.append(message)
 
-    first = bl.ensure_baseline(TINY, progress=progress, folder=tmp_path)
-    assert first.trained_now
-    again = bl.ensure_baseline(TINY, progress=progress, folder=tmp_path)
-    assert not again.trained_now
-    assert bl.weights_hash(again.state_dict) == bl.weights_hash(first.state_dict)
-    assert torch.equal(again.digits.held_out_x, first.digits.held_out_x)
+    cached = bl.ensure_baseline(TINY, progress=progress, folder=cache_copy)
+    assert not cached.trained_now and notes == []
+    assert torch.equal(cached.digits.held_out_x, bl.make_digits(raw, TINY).held_out_x)
 
-    weights, sidecar = bl.cache_paths(TINY, tmp_path)
-    payload = bytearray(weights.read_bytes())
-    payload[len(payload) // 2] ^= 0xFF
-    weights.write_bytes(bytes(payload))
-    assert bl.ensure_baseline(TINY, progress=progress, folder=tmp_path).trained_now
+    weights, _ = bl.cache_paths(TINY, cache_copy)
+    good = weights.read_bytes()
+    flipped = bytearray(good)
+    flipped[len(flipped) // 2] ^= 0xFF
+    weights.write_bytes(bytes(flipped))
+    retrained = bl.ensure_baseline(TINY, progress=progress, folder=cache_copy)
+    assert retrained.trained_now
     assert "checksum does not match" in notes[-2]
+    assert weights.read_bytes() == good  # the same deterministic training, written again
 
-    weights.write_bytes(b"not a torch file")  # and a checksum that matches the garbage
+
+def test_a_cache_file_is_never_trusted(cache_copy: Path) -> None:
+    weights, sidecar = bl.cache_paths(TINY, cache_copy)
     document = json.loads(sidecar.read_text())
-    document["sha256"] = bl._sha256(weights)
-    sidecar.write_text(json.dumps(document))
-    assert bl.ensure_baseline(TINY, progress=progress, folder=tmp_path).trained_now
-    assert "cannot be read" in notes[-2]
+
+    weights.write_bytes(b"not a torch file")  # with a checksum that matches the garbage
+    sidecar.write_text(json.dumps({**document, "sha256": bl._sha256(weights)}))
+    with pytest.raises(bl.CacheInvalid, match="cannot be read"):
+        bl.load_cached(TINY, cache_copy)
+
+    sidecar.write_text(json.dumps({**document, "key": "made-by-torch-2.13"}))
+    with pytest.raises(bl.CacheInvalid, match="another recipe or torch version"):
+        bl.load_cached(TINY, cache_copy)
 
     sidecar.unlink()
-    assert bl.ensure_baseline(TINY, progress=progress, folder=tmp_path).trained_now
-    assert "checksum file is missing" in notes[-2]
+    with pytest.raises(bl.CacheInvalid, match="checksum file is missing"):
+        bl.load_cached(TINY, cache_copy)
 
 
-def test_another_recipe_or_torch_version_is_another_file(tmp_path: Path) -> None:
+def test_another_recipe_is_another_file(tmp_path: Path) -> None:
     assert bl.cache_paths(TINY, tmp_path) != bl.cache_paths(replace(TINY, seed=1), tmp_path)
-    weights, sidecar = bl.cache_paths(TINY, tmp_path)
-    bl.ensure_baseline(TINY, folder=tmp_path)
-    document = json.loads(sidecar.read_text())
-    document["key"] = "made-by-torch-2.13"
-    sidecar.write_text(json.dumps(document))
-    with pytest.raises(bl.CacheInvalid, match="another recipe or torch version"):
-        bl.load_cached(TINY, tmp_path)
+    assert bl.Recipe().key() == bl.DEFAULT_RECIPE.key() != replace(TINY, epochs=2).key()
 
 
 def test_the_shared_baseline_reaches_95_percent(baseline_cache: Path) -> None:
-    (sidecar,) = baseline_cache.glob("resnet18-digits-*.json")
+    _, sidecar = bl.cache_paths(bl.DEFAULT_RECIPE, baseline_cache)
     document = json.loads(sidecar.read_text())
     assert document["key"] == bl.DEFAULT_RECIPE.key()
     assert document["held_out_accuracy"] >= 0.95
     cached = bl.load_cached(bl.DEFAULT_RECIPE, baseline_cache)
     assert bl.weights_hash(cached.state_dict) == document["weights_sha256"]
+
+
+def test_a_new_baseline_removes_the_ones_it_supersedes(cache_copy: Path) -> None:
+    def fake(name: str, recipe: dict) -> Path:
+        (cache_copy / f"resnet18-digits-{name}.pt").write_bytes(b"old weights")
+        sidecar = cache_copy / f"resnet18-digits-{name}.json"
+        sidecar.write_text(json.dumps({"recipe": recipe}))
+        return sidecar
+
+    older_torch = fake("oldtorch", asdict(TINY))
+    older_recipe = fake("oldrecipe", {**asdict(TINY), "version": TINY.version - 1, "lr": 1.0})
+    other_recipe = fake("other", asdict(replace(TINY, seed=5)))
+    _, keep = bl.cache_paths(TINY, cache_copy)
+    bl._remove_superseded(TINY, cache_copy, keep=keep)
+    assert not older_torch.exists() and not older_torch.with_suffix(".pt").exists()
+    assert not older_recipe.exists()
+    assert other_recipe.exists() and keep.exists()

@@ -82,18 +82,9 @@ LEARNERS = {
         def quantize(model, calibration_batches):
             print(FAKE)
             print(FAKE, file=sys.stderr)
-            os.write(1, (FAKE + "\\n").encode())
-            os.write(2, (FAKE + "\\n").encode())
-            return model
-    """,
-    "blind-writes": f"""
-        import json, os
-
-        FAKE = {json.dumps(FAKE_RESULT)!r}
-
-        def quantize(model, calibration_batches):
-            # Every descriptor the process has, including the grader's result pipe.
-            for fd in map(int, os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else range(3, 64)):
+            # Every descriptor the process has, the grader's result pipe included.
+            fds = os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else range(64)
+            for fd in map(int, fds):
                 for line in (FAKE, json.dumps({{"kind": "result", **json.loads(FAKE)}})):
                     try:
                         os.write(fd, (line + "\\n").encode())
@@ -124,8 +115,8 @@ LEARNERS = {
         def quantize(model, calibration_batches):
             return ctypes.string_at(0)
     """,
-    "patches-torch-save": """
-        import io
+    "patches-torch": """
+        import builtins
         import torch
 
         def quantize(model, calibration_batches):
@@ -135,14 +126,6 @@ LEARNERS = {
                 real_save({}, f)
 
             torch.save = tiny_save
-            return model
-    """,
-    "patches-isinstance": """
-        import builtins
-
-        real = builtins.isinstance
-
-        def quantize(model, calibration_batches):
             builtins.isinstance = lambda obj, cls: True
             return model
     """,
@@ -276,16 +259,11 @@ def test_returning_none_is_an_error(graded) -> None:
     assert {c.status for c in result.checks[1:]} == {"skip"}
 
 
-def test_a_printed_fake_result_is_only_output(graded) -> None:
+def test_a_printed_or_written_fake_result_is_only_output(graded) -> None:
     result = _result(graded, "fake-result")
     assert result.status == "fail"  # the FP32 model it returned, graded as such
-    assert '"status": "pass"' in result.output
+    assert result.output.count('"status": "pass"') >= 2  # stdout and stderr, shown as output
     assert result.score < result.max_score
-
-
-def test_writing_to_every_descriptor_cannot_forge_a_result(graded) -> None:
-    result = _result(graded, "blind-writes")
-    assert result.status in ("fail", "error")
 
 
 def test_a_print_flood_is_bounded_and_does_not_hang(graded) -> None:
@@ -312,13 +290,11 @@ def test_a_segfault_is_an_error_naming_the_line(graded) -> None:
     assert f'File "{path}", line 4 in quantize' in result.message
 
 
-@pytest.mark.parametrize("name", ["patches-torch-save", "patches-isinstance"])
-def test_patching_torch_or_builtins_is_an_error(graded, name: str) -> None:
-    result = _result(graded, name)
+def test_patching_torch_or_builtins_is_an_error(graded) -> None:
+    result = _result(graded, "patches-torch")
     assert result.status == "error"
     assert "replaced parts of torch or Python" in result.message
-    patched = "torch.save" if name == "patches-torch-save" else "builtins.isinstance"
-    assert patched in result.message
+    assert "torch.save" in result.message and "builtins.isinstance" in result.message
 
 
 def test_a_class_lying_about_its_type_fails(graded) -> None:

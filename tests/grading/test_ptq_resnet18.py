@@ -10,6 +10,8 @@ import pytest
 
 from quizapp.cli import main
 from quizapp.grading.catalogue import load_catalogue
+from quizapp.storage.db import Database
+from quizapp.storage.exercises import results
 
 EXERCISE = "ptq-resnet18"
 CHECKS = [
@@ -90,15 +92,17 @@ def test_the_starter_fails_saying_what_is_missing(
     assert "The classifier (fc) is a torch.nn.Linear, not an INT8 Linear" in out
     assert "FAIL  score" in out
 
-    code, result = _check_json(capsys)
-    assert code == 1 and result["status"] == "fail"
-    by_name = {c["name"]: c for c in result["checks"]}
+    with Database() as db:  # the stored result is the --json object
+        (stored,) = results(db, EXERCISE)
+    assert stored["status"] == "fail" and stored["max_score"] == 9
+    by_name = {c["name"]: c for c in stored["checks"]}
     assert by_name["returns a module"]["status"] == "pass"
     assert by_name["size <= 0.30 of FP32"]["status"] == "fail"
     assert by_name["size <= 0.30 of FP32"]["measured"] == 1.0
+    assert by_name["accuracy drop <= 1 point"]["status"] == "skip"  # no INT8 model to measure
     assert main(["exercises", "--json"]) == 0
     row = json.loads(capsys.readouterr().out)["exercises"][0]
-    assert (row["status"], row["attempts"]) == ("fail", 2)
+    assert (row["status"], row["attempts"], row["best_score"]) == ("fail", 1, 1)
 
 
 def test_calibrating_on_noise_fails_only_the_range_check(
