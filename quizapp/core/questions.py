@@ -150,14 +150,45 @@ class AnswerFormatError(ValueError):
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
-def parse_number(text: str) -> float:
-    """Read a typed number: 0.0157, 1.5e-2, 4/255, 12.5%, 1_000 or 1,000."""
-    cleaned = text.strip().replace("_", "").replace(" ", "")
+# Units a learner may type after the number; "%" is a unit here, not "divide by 100".
+_PERCENT_UNITS = {"%", "percent", "percentage points", "pp", "points"}
+
+
+def _strip_unit(text: str, unit: str | None) -> tuple[str, bool]:
+    """Drop a unit typed after the number ("11.7 MB", "3.96x", "4.4%" when the unit is %).
+
+    Returns the text and whether a trailing % still means "divide by 100".
+    """
+    cleaned = text.strip()
+    if unit is None:
+        return cleaned, True
+    unit_l = unit.strip().lower()
+    lowered = cleaned.lower()
+    if unit_l in _PERCENT_UNITS:
+        for suffix in ("percentage points", "percent", "pp", "%"):
+            if lowered.endswith(suffix):
+                return cleaned[: -len(suffix)].strip(), False
+        return cleaned, False
+    if unit_l and not unit_l.startswith("(") and lowered.endswith(unit_l):
+        return cleaned[: -len(unit_l)].strip(), True
+    if unit_l == "x" and lowered.endswith("×"):
+        return cleaned[:-1].strip(), True
+    return cleaned, True
+
+
+def parse_number(text: str, *, unit: str | None = None) -> float:
+    """Read a typed number: 0.0157, 1.5e-2, 4/255, 12.5%, 1_000 or 1,000.
+
+    With a `unit`, the learner may type it after the number; when the unit itself is a
+    percentage, "4.4%" means 4.4.
+    """
+    stripped, percent_is_fraction = _strip_unit(text, unit)
+    cleaned = stripped.replace("_", "").replace(" ", "")
     if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", cleaned):
         cleaned = cleaned.replace(",", "")
     if not cleaned:
         raise AnswerFormatError("no answer given")
-    percent = cleaned.endswith("%")
+    percent = percent_is_fraction and cleaned.endswith("%")
     if percent:
         cleaned = cleaned[:-1]
     try:
@@ -219,7 +250,7 @@ def check_fields(question: Question, given: dict[str, str]) -> Verdict:
     for answer_field in question.fields:
         text = given.get(answer_field.name, "")
         try:
-            value = parse_number(text)
+            value = parse_number(text, unit=answer_field.unit)
         except AnswerFormatError as exc:
             results.append(
                 FieldResult(answer_field.name, text, answer_field.display(), False, str(exc))

@@ -54,10 +54,17 @@ class DequantizeValue(Generator):
                 "You print a quantized {what} tensor: `t.int_repr()` shows **{q}** at one "
                 "position, `t.q_scale()` is {s} and `t.q_zero_point()` is {z} "
                 "(`torch.{dtype}`). What does `t.dequantize()` give there?",
-                "An INT8 kernel hands you the stored {dtype} value **{q}** of a {what} with "
+                "An INT8 kernel hands you the stored {dtype} value **{q}** of {article} {what} with "
                 "scale {s} and zero point {z}. Which real number does it represent?",
             ]
-        ).format(what=what, q=q, s=g(scale), z=zero_point, dtype=dtype)
+        ).format(
+            what=what,
+            article="an" if what[0] in "aeiou" else "a",
+            q=q,
+            s=g(scale),
+            z=zero_point,
+            dtype=dtype,
+        )
         working = "\n".join(
             [
                 "x_hat = (q - z) · s",

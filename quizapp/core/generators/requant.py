@@ -66,7 +66,7 @@ class RequantMultiplier(Generator):
             "real output = s_in·s_w·acc, and q_out = round(real / s_out) + z_out, so "
             "M = s_in·s_w / s_out",
             f"- M = {g(s_in)} · {g(s_w)} / {g(s_out)} = **{show(multiplier)}**",
-            "- always < 1 in practice; q_out = clamp(round(M·acc) + z_out, qmin, qmax)",
+            "- usually < 1 (the fixed-point form assumes M < 1); q_out = clamp(round(M·acc) + z_out, qmin, qmax)",
         ]
         fields = [AnswerField("M", multiplier, FLOAT, label="multiplier M")]
         if fixed_point:
