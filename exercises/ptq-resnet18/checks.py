@@ -174,7 +174,7 @@ def fused(ctx: Context):
     threshold = f"0 BatchNorm, {expected} ConvReLU2d"
     if not batch_norms and len(conv_relu) >= expected:
         return passed(
-            f"No BatchNorm left; {len(conv_relu)} conv+bn+relu groups run as one fused ConvReLU2d.",
+            f"No BatchNorm left; {len(conv_relu)} conv+bn+relu groups are fused ConvReLU2d.",
             measured=measured,
             threshold=threshold,
         )
@@ -218,10 +218,10 @@ def size_ratio(ctx: Context):
     fp32 = ctx.store["fp32_bytes"]
     size = state_dict_bytes(_model(ctx))
     ratio = size / fp32
+    smaller = f"{fp32 / size:.1f}x smaller" if size < fp32 else "no smaller than FP32"
     return verdict(
         ratio <= MAX_SIZE_RATIO,
-        f"state_dict: {mb(size)} vs {mb(fp32)} in FP32, {ratio:.2f} of the size "
-        f"({fp32 / size:.1f}x smaller).",
+        f"state_dict: {mb(size)} vs {mb(fp32)} in FP32, {ratio:.2f} of the size ({smaller}).",
         measured=round(ratio, 4),
         threshold=f"<= {MAX_SIZE_RATIO:.2f}",
     )
@@ -310,7 +310,7 @@ def accuracy_drop(ctx: Context):
         f"Held-out accuracy {mine:.2f}% vs {fp32:.2f}% in FP32 ({len(labels)} images): "
         f"{'a drop of ' if drop >= 0 else 'a gain of '}{abs(drop):.2f} points.",
         measured=round(drop, 2),
-        threshold=f"<= {MAX_ACCURACY_DROP:g}",
+        threshold=f"<= {MAX_ACCURACY_DROP:g} point",
     )
 
 
@@ -323,7 +323,7 @@ def top1_agreement(ctx: Context):
         f"Same top-1 class as FP32 on {round(share * n)} of {n} held-out images "
         f"({100 * share:.2f}%).",
         measured=round(100 * share, 2),
-        threshold=f">= {100 * MIN_AGREEMENT:g}",
+        threshold=f">= {100 * MIN_AGREEMENT:g}%",
     )
 
 

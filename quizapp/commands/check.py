@@ -56,8 +56,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         existed = exercise.workspace_file.exists()
         path = ensure_workspace(exercise)
-        if not existed:
-            print(f"Created your copy of the starter: {path}", file=sys.stderr)
+        if not existed:  # on stderr with --json: stdout is the result alone
+            print(
+                f"Created your copy of the starter: {path}",
+                file=sys.stderr if args.json else sys.stdout,
+            )
     result = grade(exercise, path, json_output=args.json, timeout=args.timeout)
     if not result.cancelled:
         store(result)

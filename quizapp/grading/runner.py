@@ -330,7 +330,12 @@ class _Run:
             )
         if result is not None:
             return self._from_worker(result, started)
-        return self._result("error", self._death_message(returncode), started)
+        # faulthandler's dump (on a crash) is the grader's stack: keep the learner's frames for
+        # the message and leave the rest out of the output shown.
+        with self.lock:
+            output = self.output.text()
+        output, _, dump = output.partition("Fatal Python error:")
+        return self._result("error", self._death_message(returncode, dump), started, output=output)
 
     def _from_worker(self, result: dict[str, Any], started: float) -> GradeResult:
         checks = tuple(CheckResult.from_wire(c) for c in result.get("checks", []))
@@ -353,7 +358,7 @@ class _Run:
             output_truncated=self.output.truncated,
         )
 
-    def _death_message(self, returncode: int | None) -> str:
+    def _death_message(self, returncode: int | None, dump: str) -> str:
         if returncode is not None and returncode < 0:
             try:
                 name = signal.Signals(-returncode).name
@@ -377,19 +382,13 @@ class _Run:
                 f"The Python process running your code ended without a result (exit code "
                 f"{returncode}): something in your code ended the process, e.g. os._exit()."
             )
-        where = self._learner_lines_in_output()
-        if where:
-            message += "\nLast lines of your code it ran:\n" + "\n".join(where)
-        return message
-
-    def _learner_lines_in_output(self) -> list[str]:
-        """faulthandler prints the Python stack on a crash: keep the learner's frames."""
-        with self.lock:
-            text = self.output.text()
         path = re.escape(str(self.file.resolve()))
-        return [
-            "  " + m.group(0).strip() for m in re.finditer(rf'File "{path}", line \d+ in \S+', text)
-        ][:5]
+        where = [m.group(0) for m in re.finditer(rf'File "{path}", line \d+ in \S+', dump)]
+        if where:
+            message += "\nWhere your code was (innermost last):\n" + "\n".join(
+                f"  {line}" for line in reversed(where[:5])
+            )
+        return message
 
     def _result(
         self,
@@ -399,6 +398,7 @@ class _Run:
         *,
         checks: list[CheckResult] | None = None,
         cancelled: bool = False,
+        output: str | None = None,
     ) -> GradeResult:
         """A result made here (the worker could not send one): the checks it had finished,
         the one it was running as an error/timeout, the rest skipped."""
@@ -414,7 +414,9 @@ class _Run:
                         points = self.check_points[index] if index < len(self.check_points) else 0.0
                         checks.append(CheckResult(name, "skip", reason, max_score=points))
             env = self.env
-            output, truncated = self.output.text(), self.output.truncated
+            truncated = self.output.truncated
+            if output is None:
+                output = self.output.text()
         score = sum(c.score for c in checks)
         max_score = sum(c.max_score for c in checks)
         return GradeResult(

@@ -84,7 +84,7 @@ def test_the_starter_fails_saying_what_is_missing(
     copy = exercise.workspace_file
     assert copy.read_text() == exercise.starter.read_text()
     assert copy.is_relative_to(quizapp_home)
-    assert "Created your copy of the starter" in captured.err
+    assert "Created your copy of the starter" in captured.out
     out = captured.out
     assert "✗ all convolutions quantized" in out
     assert "0 of 20 convolutions are INT8" in out
