@@ -25,7 +25,6 @@ import importlib.util
 import json
 import os
 import sys
-import time
 import types
 import warnings
 from typing import Any
@@ -103,7 +102,6 @@ class Worker:
         self.job, self.channel = job, channel
         self.exercise: str = job["exercise"]
         self.display: str = job["display_path"]
-        self.started = time.perf_counter()
 
     def finish(self, status: str, message: str, checks: list[CheckResult]) -> None:
         if checks:
@@ -202,7 +200,7 @@ class Worker:
                     max_score=check.max_score,
                 )
             else:
-                result = self._run_check(library, ctx, check)
+                result = _run_check(ctx, check)
             outcome_of[check.name] = result.status
             results.append(result)
             self.channel.send("check_finished", index=index, check=result.to_wire())
@@ -217,31 +215,34 @@ class Worker:
         status, score, max_score = summarize(results)
         self.finish(status, _summary_message(status, results, score, max_score), results)
 
-    def _run_check(self, library: Any, ctx: Any, check: Any) -> CheckResult:
-        try:
-            outcome = check.func(ctx)
-        except library.LearnerError as exc:
-            return CheckResult(check.name, "error", exc.message, max_score=check.max_score)
-        except Exception as exc:
-            return CheckResult(
-                check.name,
-                "error",
-                f"The grader failed in this check (a bug in quizapp, not in your code): "
-                f"{type(exc).__name__}: {exc}",
-                max_score=check.max_score,
-            )
-        status = outcome.status
-        if check.soft and status == "fail":
-            status = "warn"
+
+def _run_check(ctx: Any, check: Any) -> CheckResult:
+    from quizapp.grading.checks import LearnerError  # imported already: torch is loaded
+
+    try:
+        outcome = check.func(ctx)
+    except LearnerError as exc:
+        return CheckResult(check.name, "error", exc.message, max_score=check.max_score)
+    except Exception as exc:
         return CheckResult(
             check.name,
-            status,
-            outcome.message,
-            outcome.measured,
-            outcome.threshold,
-            score=check.max_score if status == "pass" else 0.0,
+            "error",
+            f"The grader failed in this check (a bug in quizapp, not in your code): "
+            f"{type(exc).__name__}: {exc}",
             max_score=check.max_score,
         )
+    status = outcome.status
+    if check.soft and status == "fail":
+        status = "warn"
+    return CheckResult(
+        check.name,
+        status,
+        outcome.message,
+        outcome.measured,
+        outcome.threshold,
+        score=check.max_score if status == "pass" else 0.0,
+        max_score=check.max_score,
+    )
 
 
 def _first_line(exc: Exception) -> str:
