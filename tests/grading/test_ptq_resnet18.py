@@ -101,7 +101,8 @@ def test_the_starter_fails_saying_what_is_missing(
     assert by_name["size <= 0.30 of FP32"]["measured"] == 1.0
     assert by_name["accuracy drop <= 1 point"]["status"] == "skip"  # no INT8 model to measure
     assert main(["exercises", "--json"]) == 0
-    row = json.loads(capsys.readouterr().out)["exercises"][0]
+    listing = json.loads(capsys.readouterr().out)["exercises"]
+    row = next(e for e in listing if e["id"] == EXERCISE)
     assert (row["status"], row["attempts"], row["best_score"]) == ("fail", 1, 1)
 
 
@@ -123,3 +124,12 @@ def test_calibrating_on_noise_fails_only_the_range_check(
     failing = [c["name"] for c in result["checks"] if c["status"] == "fail"]
     assert failing == ["input range fits the data"]
     assert "random" in next(c for c in result["checks"] if c["name"] == failing[0])["message"]
+
+
+def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "nope"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("quizapp: no exercise 'nope' (exercises: ") and EXERCISE in err
+    assert main(["check", EXERCISE, "--file", str(tmp_path / "missing.py")]) == 1
+    assert capsys.readouterr().err.endswith("missing.py: no such file\n")
+    assert main(["check", EXERCISE, "--watch"]) == 2
