@@ -42,12 +42,14 @@ from __future__ import annotations
 import builtins
 import contextlib
 import io
+import re
 import statistics
 import sys
+import threading
 import time
 import traceback
 import types
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -66,6 +68,8 @@ _named_modules = torch.nn.Module.named_modules
 _state_dict = torch.nn.Module.state_dict
 _call_module = torch.nn.Module.__call__
 _perf_counter = time.perf_counter
+_setprofile, _getprofile = sys.setprofile, sys.getprofile
+_thread_setprofile, _thread_getprofile = threading.setprofile, threading.getprofile
 
 OutcomeStatus = Literal["pass", "fail", "error", "warn"]
 
@@ -391,6 +395,60 @@ def compare_latency(
 
 def mb(n_bytes: float) -> str:
     return f"{n_bytes / 1e6:.1f} MB"
+
+
+# --- watching what learner code calls ---------------------------------------------------
+
+
+def _c_function_name(func: object) -> str:
+    """'torch.quantize_per_tensor', 'torch.Tensor.int_repr': a C function as Python shows it."""
+    module = getattr(func, "__module__", None)
+    owner = getattr(func, "__self__", None)
+    if module is None and owner is not None:
+        module = owner.__name__ if isinstance(owner, types.ModuleType) else _type(owner).__module__
+    qualname = getattr(func, "__qualname__", None) or getattr(func, "__name__", "?")
+    return f"{module or '?'}.{qualname.replace('_VariableFunctionsClass.', '')}"
+
+
+@contextlib.contextmanager
+def watch_calls(modules: Sequence[str] = (), c_functions: str | None = None) -> Iterator[list[str]]:
+    """Names of the forbidden functions called while the block runs (in this thread and the
+    threads it starts): Python functions defined in `modules` (or below them) and C
+    functions whose 'module.qualname' matches the regex `c_functions`.
+
+    For exercises where the learner must write the arithmetic themselves: run their
+    function inside the block, then fail the check if the list is not empty. It uses
+    `sys.setprofile`, so it costs little; it is a guard against the obvious shortcut, not a
+    sandbox (a builtin called from C code, e.g. through `map`, is not seen). Code that
+    removes the profile function is reported as calling `sys.setprofile`.
+    """
+    pattern = re.compile(c_functions) if c_functions else None
+    prefixes = tuple(m + "." for m in modules)
+    seen: list[str] = []
+
+    def profile(frame: types.FrameType, event: str, arg: object) -> None:
+        if event == "call" and modules:
+            module = frame.f_globals.get("__name__") or ""
+            if module in modules or module.startswith(prefixes):
+                name = f"{module}.{frame.f_code.co_qualname}"
+                if name not in seen:
+                    seen.append(name)
+        elif event == "c_call" and pattern is not None:
+            name = _c_function_name(arg)
+            if pattern.search(name) and name not in seen:
+                seen.append(name)
+
+    previous, previous_threads = _getprofile(), _thread_getprofile()
+    _setprofile(profile)
+    _thread_setprofile(profile)
+    try:
+        yield seen
+    finally:
+        intact = _getprofile() is profile
+        _setprofile(previous)
+        _thread_setprofile(previous_threads)
+        if not intact:
+            seen.append("sys.setprofile (your code removed the grader's watch)")
 
 
 # --- integrity --------------------------------------------------------------------------
