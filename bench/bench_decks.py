@@ -19,7 +19,7 @@ def run() -> list[Figure]:
     for size in SIZES:
         folder = Path(tempfile.mkdtemp(prefix=f"decks-{size}-"))
         paths = write_decks(folder, size)
-        runs = 5 if size <= 10_000 else 2
+        runs, warmup = (5, 1) if size <= 10_000 else (1, 0)
 
         def load(folder: Path = folder, size: int = size) -> None:
             result = load_decks([folder])
@@ -29,8 +29,8 @@ def run() -> list[Figure]:
             for path in paths:
                 yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
 
-        ours = median_time(load, runs=runs)
-        baseline = median_time(bare, runs=runs)
+        ours = median_time(load, runs=runs, warmup=warmup)
+        baseline = median_time(bare, runs=runs, warmup=warmup)
         figures.append(
             Figure(
                 "deck loading",
