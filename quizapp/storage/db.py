@@ -50,6 +50,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX reviews_card ON reviews (deck, card);
     CREATE INDEX reviews_time ON reviews (reviewed_at);
+    -- true retention (storage/stats.py): drill reviews of cards in the review state; the
+    -- query repeats this WHERE clause so that it reads this index alone
+    CREATE INDEX reviews_review_state ON reviews (reviewed_at, deck, card, rating)
+        WHERE mode = 'drill' AND json_extract(state_before, '$.state') = 2;
 
     CREATE TABLE mocks (
         id TEXT PRIMARY KEY,
