@@ -1,33 +1,42 @@
-"""`quizapp stats [--json]`: progress figures. `stats_document` builds the one JSON document;
-other features add their keys there (mock: "mocks"; the stats issue: forecast, retention...)."""
+"""`quizapp stats [--json]`: progress figures, the same ones the stats screen shows.
+
+`stats_document` builds the one JSON document (`core.stats.StatsReport.to_json`); without
+--json a plain table and a few lines that fit an 80-column terminal.
+"""
 
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timedelta, tzinfo
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
 from typing import Any
 
 from quizapp.commands import print_json
 from quizapp.core.loader import LoadResult
-from quizapp.core.scheduling import (
-    card_key,
-    day_start,
-    end_of_tomorrow,
-    interview_plan,
-    study_day,
+from quizapp.core.stats import (
+    COUNT_FIELDS,
+    TARGET_RETENTION,
+    WEAK_MIN_REVIEWS,
+    WEAK_WINDOW_DAYS,
+    StatsReport,
+    describe_figure,
+    format_percent,
+    plural,
 )
 from quizapp.library import load_library
-from quizapp.storage.db import Database, utc_now
-from quizapp.storage.mocks import mocks_for_stats
-from quizapp.storage.reviews import (
-    deck_counts,
-    due_before,
-    get_interview_date,
-    reviews_between,
-    reviews_total,
-)
+from quizapp.storage.db import Database
+from quizapp.storage.stats import collect_stats
 
-COUNT_FIELDS = ("cards", "new", "learning", "review", "due", "leeches")
+# Narrow headers so that the table fits 80 columns with the longest shipped deck id.
+HEADERS = {
+    "cards": "cards",
+    "new": "new",
+    "learning": "learning",
+    "review": "review",
+    "mastered": "mastered",
+    "due": "due",
+    "leeches": "leeches",
+}
 
 
 def stats_document(
@@ -35,69 +44,102 @@ def stats_document(
     library: LoadResult,
     now: datetime | None = None,
     tz: tzinfo | None = None,
+    exercises: Sequence[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Every figure of `quizapp stats --json`, as one JSON-ready dict."""
-    now = now or utc_now()
-    today = study_day(now, tz)
-    counts = deck_counts(db, library, now, tz=tz)
-    decks = [
-        {"deck": deck.deck, "title": deck.title, **counts[deck.deck].to_dict()}
-        for deck in library.decks
+    return collect_stats(db, library, now, tz, exercises).to_json()
+
+
+def summary_lines(report: StatsReport) -> list[str]:
+    """The figures below the deck table, one short line each (Rich markup)."""
+    lines = [
+        f"reviews: {report.reviews_total} in all, {report.reviews_today} today; "
+        f"{report.due_tomorrow} cards come due tomorrow"
     ]
-    totals = {name: sum(d[name] for d in decks) for name in COUNT_FIELDS}
-    keys = {card_key(d.deck, c.id) for d in library.decks for c in d.cards}
-    tomorrow = today + timedelta(days=1)
-    interview = get_interview_date(db)
-    document: dict[str, Any] = {
-        "reviews_total": reviews_total(db),
-        "reviews_today": reviews_between(db, day_start(today, tz), day_start(tomorrow, tz)),
-        # what a session tomorrow would hold (new cards aside), of the cards the decks have
-        "due_tomorrow": due_before(db, end_of_tomorrow(now, tz), keys),
-        "interview_date": interview.isoformat() if interview else None,
-        "totals": totals,
-        "decks": decks,
-        "mocks": mocks_for_stats(db),
-    }
-    if interview is not None:
-        plan = interview_plan(interview, today, totals["new"])
-        document["interview"] = {
-            "date": interview.isoformat(),
-            "days_left": plan.days_left,
-            "unseen": plan.unseen,
-            "new_per_day": plan.new_per_day,
-        }
-    return document
+    if report.is_empty:
+        lines.append("No reviews yet: run `quizapp drill` (or press d in the app) to start.")
+    else:
+        windows = ", ".join(
+            f"{w.days} days {format_percent(w.rate)} of {w.reviews}" for w in report.retention
+        )
+        lines.append(f"true retention (target {format_percent(TARGET_RETENTION, 0)}): {windows}")
+        lines.append("due, next 14 days: " + " ".join(str(n) for n in report.forecast))
+        act = report.activity
+        lines.append(
+            f"activity: {act.days_active} of {len(act.daily)} days, streak "
+            f"{plural(act.streak, 'day')} (longest {act.longest_streak})"
+            + (f", {act.average:.0f} reviews a study day" if act.average else "")
+        )
+        for kind, spots in (("decks", report.weak_decks), ("tags", report.weak_tags)):
+            if spots:
+                text = ", ".join(
+                    f"{s.name} {format_percent(s.accuracy, 0)} of {s.reviews}" for s in spots
+                )
+                lines.append(f"weakest {kind} ({WEAK_WINDOW_DAYS} days): {text}")
+        if not report.weak_decks:
+            lines.append(
+                f"weakest decks: none yet (a deck needs {WEAK_MIN_REVIEWS} answers in "
+                f"{WEAK_WINDOW_DAYS} days)"
+            )
+        if report.leeches:
+            names = ", ".join(f"{x.deck}/{x.card} ({x.lapses})" for x in report.leeches[:5])
+            more = f" and {len(report.leeches) - 5} more" if len(report.leeches) > 5 else ""
+            lines.append(f"leeches: {names}{more}")
+        else:
+            lines.append("leeches: none")
+    trend = report.mock_trend
+    if trend.count:
+        change = "" if trend.change is None else f", {trend.change:+.0f} points lately"
+        lines.append(
+            f"mocks: {trend.count} finished, last {trend.last:.0f}%, best {trend.best:.0f}%{change}"
+        )
+    exercises = report.exercises
+    if exercises:
+        passed = [e for e in exercises if e.passed]
+        lines.append(f"exercises: {len(passed)} of {len(exercises)} passed")
+        for e in passed:
+            figures = "; ".join(describe_figure(f) for f in e.best)
+            lines.append(
+                f"  {e.id}: {e.best_score:g}/{e.max_score:g}" + (f", {figures}" if figures else "")
+            )
+    ready = report.interview
+    if ready is not None:
+        text = (
+            f"interview: {ready.date.isoformat()} ({ready.days_left} days left, "
+            f"{ready.unseen} cards never seen, pace {ready.new_per_day} new a day)"
+        )
+        lines.append(text)
+        if ready.predicted_recall is not None:
+            lines.append(
+                f"  seen {format_percent(ready.seen_share, 0)} of the cards; recall on the day "
+                f"with no more reviews: {format_percent(ready.predicted_recall, 0)} of those "
+                f"seen, {format_percent(ready.predicted_recall_all, 0)} of all"
+            )
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:
     library = load_library()
     with Database() as db:
-        document = stats_document(db, library)
+        report = collect_stats(db, library)
     if args.json:
-        print_json(document)
+        print_json(report.to_json())
         return 0
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(highlight=False)
     table = Table(box=None, pad_edge=False)
     table.add_column("deck", no_wrap=True)
     for name in COUNT_FIELDS:
-        table.add_column(name, justify="right", min_width=len(name))
-    for row in document["decks"]:
-        table.add_row(row["deck"], *(str(row[f]) for f in COUNT_FIELDS))
-    table.add_row("[b]total[/]", *(f"[b]{document['totals'][f]}[/]" for f in COUNT_FIELDS))
+        table.add_column(HEADERS[name], justify="right", min_width=len(HEADERS[name]))
+    for deck in report.decks:
+        table.add_row(deck.deck, *(str(n) for n in deck.counts().values()))
+    totals = report.totals.counts()
+    table.add_row("[b]total[/]", *(f"[b]{totals[f]}[/]" for f in COUNT_FIELDS))
     console.print(table)
-    console.print(
-        f"reviews: {document['reviews_total']} in all, {document['reviews_today']} today; "
-        f"{document['due_tomorrow']} cards come due tomorrow"
-    )
-    if document["interview_date"]:
-        plan = document["interview"]
-        console.print(
-            f"interview: {plan['date']} ({plan['days_left']} days left, "
-            f"{plan['unseen']} cards never seen, pace {plan['new_per_day']} new a day)"
-        )
+    for line in summary_lines(report):
+        console.print(line, soft_wrap=False)
     if library.errors:
         console.print(
             f"[yellow]{len(library.errors)} deck errors; run `quizapp validate` to see them[/]"
