@@ -534,7 +534,6 @@ def default_integrity_roots() -> list[object]:
     import torch.ao.nn.quantized.modules as nnq_modules
     import torch.nn.functional as functional
     import torch.serialization
-    import torchvision.models.quantization.resnet as quantizable_resnet
 
     import quizapp.grading.checks as library
 
@@ -550,9 +549,13 @@ def default_integrity_roots() -> list[object]:
         nnq,
         nnqd,
         nniq,
-        quantizable_resnet,
         library,
     ]
+    # torchvision's quantizable ResNet, when the exercise's checks use it (importing
+    # torchvision costs seconds, which exercises without a torchvision model need not pay).
+    quantizable_resnet = sys.modules.get("torchvision.models.quantization.resnet")
+    if quantizable_resnet is not None:
+        roots.append(quantizable_resnet)
     for package in (nnq_modules, nniq_modules):  # conv, linear, ...: where the classes live
         prefix = package.__name__ + "."
         roots.extend(
