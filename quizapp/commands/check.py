@@ -1,15 +1,22 @@
-"""`quizapp check ID [--file F] [--json] [--timeout S]`: grade a coding exercise.
+"""`quizapp check ID [--file F] [--json] [--timeout S] [--watch]`: grade a coding exercise.
 
 Without --file it grades the learner's workspace copy (created from the starter on first
 use). With --json stdout carries exactly the result object of DESIGN.md; otherwise a report
 is printed as grading goes: baseline training on a first run, then each check with the
 figure it measured and its threshold. Exit code 0 only on a pass. Every result is stored.
+
+With --watch it grades, then grades again after every save of the file (a save during a
+grade stops that grade and starts over), printing a compact report each time, until ctrl+c:
+the exit code is that of the last finished grade.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import threading
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -24,6 +31,7 @@ from quizapp.grading.catalogue import (
 )
 from quizapp.grading.results import CheckResult, GradeResult
 from quizapp.grading.runner import Event, run_check
+from quizapp.grading.watch import FileWatcher, watch_and_grade
 from quizapp.storage.db import Database
 from quizapp.storage.exercises import record_result
 
@@ -34,6 +42,7 @@ SYMBOLS = {
     "skip": ("-", "dim"),
     "warn": ("~", "yellow"),
 }
+COMPACT_OUTPUT_LINES = 12  # watch mode: the end of the learner's output
 STATUS_STYLE = {
     "pass": "bold green",
     "fail": "bold red",
@@ -43,8 +52,8 @@ STATUS_STYLE = {
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.watch:
-        return fail("--watch is not available yet: save, then run `quizapp check` again", 2)
+    if args.watch and args.json:
+        return fail("--watch prints a report after every save; it does not combine with --json", 2)
     try:
         exercise = load_catalogue().get(args.exercise)
     except UnknownExercise as exc:
@@ -61,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
                 f"Created your copy of the starter: {path}",
                 file=sys.stderr if args.json else sys.stdout,
             )
+    if args.watch:
+        return watch(exercise, path, timeout=args.timeout)
     result = grade(exercise, path, json_output=args.json, timeout=args.timeout)
     if not result.cancelled:
         store(result)
@@ -72,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
 def grade(
     exercise: Exercise, path: Path, *, json_output: bool, timeout: float | None
 ) -> GradeResult:
-    """One grading run with its report (a future --watch calls this after every save)."""
+    """One grading run with its report."""
     if json_output:
         # stdout is the JSON alone; a first-run training still says what it is doing.
         notes = Console(stderr=True) if sys.stderr.isatty() else None
@@ -85,6 +96,54 @@ def grade(
     result = run_check(exercise.id, path, timeout=timeout, exercise=exercise, on_event=report)
     report.finish(result)
     return result
+
+
+def watch(
+    exercise: Exercise,
+    path: Path,
+    *,
+    timeout: float | None,
+    watcher: FileWatcher | None = None,
+    stop: threading.Event | None = None,
+) -> int:
+    """Grade `path` now and after every save until ctrl+c (or `stop`, for tests)."""
+    console = Console(highlight=False)
+    watcher = watcher or FileWatcher(path)
+    console.print(f"[bold]{escape(exercise.title)}[/] ({exercise.id}): watch mode")
+    console.print(f"  grading {escape(str(path))} now and after every save", style="dim")
+    last: list[GradeResult] = []
+
+    def grade_once(cancel: threading.Event) -> tuple[GradeResult, Report]:
+        report = Report(console, compact=True)
+        result = run_check(
+            exercise.id, path, timeout=timeout, exercise=exercise, on_event=report, cancel=cancel
+        )
+        return result, report
+
+    def finished(outcome: tuple[GradeResult, Report]) -> None:
+        result, report = outcome
+        if result.cancelled:
+            console.print("  (stopped: grading the saved file instead)", style="dim")
+            return
+        report.finish(result)
+        store(result)
+        last.append(result)
+        console.print(f"Waiting for a save of {escape(path.name)} (ctrl+c stops) ...", style="dim")
+
+    def saved(cancelling: bool) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        what = f"{stamp} {escape(path.name)} saved" + (": stopping the grade" if cancelling else "")
+        console.rule(what, style="dim", align="left")
+
+    with contextlib.suppress(KeyboardInterrupt):  # ctrl+c is how watch mode ends
+        watch_and_grade(watcher, grade_once, finished, on_save=saved, stop=stop)
+    if not last:
+        console.print("Stopped before a grade finished.")
+        return 1
+    result = last[-1]
+    score = f"{result.score:g}/{result.max_score:g}" if result.max_score else "-"
+    console.print(f"Stopped watching. Last grade: {result.status.upper()} {score}")
+    return 0 if result.passed else 1
 
 
 def store(result: GradeResult) -> None:
@@ -100,8 +159,10 @@ def store(result: GradeResult) -> None:
 class Report:
     """Prints the runner's events as lines (called from the runner's reader thread)."""
 
-    def __init__(self, console: Console, checks: bool = True) -> None:
-        self.console, self.show_checks = console, checks
+    def __init__(self, console: Console, checks: bool = True, compact: bool = False) -> None:
+        """`compact` (watch mode): a passed check's explanation and all but the end of the
+        learner's output are left out."""
+        self.console, self.show_checks, self.compact = console, checks, compact
         self.printed: set[int] = set()
         self.width = 30
 
@@ -126,7 +187,7 @@ class Report:
             figure += f"  (need {check.threshold})" if figure else f"(need {check.threshold})"
         name = check.name.ljust(self.width)
         self.console.print(f"  [{style}]{symbol}[/] {escape(name)}  {escape(figure)}")
-        if check.message:
+        if check.message and not (self.compact and check.status in ("pass", "skip")):
             for line in check.message.splitlines():
                 self.console.print(
                     f"      {escape(line)}", style="dim" if check.status == "pass" else None
@@ -137,10 +198,12 @@ class Report:
             if index not in self.printed:  # checks the worker never reached
                 self.print_check(check)
         if result.output.strip():
-            self.console.print(
-                "Your code printed:" + (" (shortened)" if result.output_truncated else "")
-            )
-            for line in result.output.rstrip("\n").splitlines():  # bounded by the runner
+            lines = result.output.rstrip("\n").splitlines()  # bounded by the runner
+            shortened = result.output_truncated
+            if self.compact and len(lines) > COMPACT_OUTPUT_LINES:
+                lines, shortened = lines[-COMPACT_OUTPUT_LINES:], True
+            self.console.print("Your code printed:" + (" (shortened)" if shortened else ""))
+            for line in lines:
                 self.console.print(f"  | {escape(line)}", style="dim")
         style = STATUS_STYLE.get(result.status, "bold")
         score = f"{result.score:g}/{result.max_score:g}" if result.max_score else "-"

@@ -76,7 +76,7 @@ class FileWatcher:
         if self._look():
             self._changed_at = now
         if self._changed_at is not None and self._stat is not None:
-            if now - self._changed_at >= self.debounce:
+            if now >= self._changed_at + self.debounce:
                 self._changed_at = None
                 self._next_check = now + self.interval
                 return True
@@ -206,6 +206,7 @@ def watch_and_grade(
     here, in the caller's thread, so their output never interleaves with a grade's start."""
     stop = stop or threading.Event()
     done: queue.Queue[_Done[T] | BaseException] = queue.Queue()
+    awaited = 0  # grades started whose outcome has not been taken from `done`
 
     def run(cancel: threading.Event) -> None:
         try:
@@ -214,6 +215,8 @@ def watch_and_grade(
             done.put(exc)
 
     def start(cancel: threading.Event) -> None:
+        nonlocal awaited
+        awaited += 1
         threading.Thread(target=run, args=(cancel,), name="quizapp-grade", daemon=True).start()
 
     regrader = Regrader(start)
@@ -225,6 +228,7 @@ def watch_and_grade(
             except queue.Empty:
                 pass
             else:
+                awaited -= 1
                 if isinstance(item, BaseException):
                     raise item
                 on_result(item.value)
@@ -234,7 +238,9 @@ def watch_and_grade(
                     on_save(regrader.running)
                 regrader.request()
     finally:
-        if regrader.cancel():
+        # Interrupted (ctrl+c) anywhere above: stop the grade still running, if any.
+        regrader.cancel()
+        if awaited:
             item = done.get()  # the runner stops within a fraction of a second
             if not isinstance(item, BaseException):
                 on_result(item.value)

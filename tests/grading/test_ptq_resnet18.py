@@ -132,4 +132,4 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert err.startswith("quizapp: no exercise 'nope' (exercises: ") and EXERCISE in err
     assert main(["check", EXERCISE, "--file", str(tmp_path / "missing.py")]) == 1
     assert capsys.readouterr().err.endswith("missing.py: no such file\n")
-    assert main(["check", EXERCISE, "--watch"]) == 2
+    assert main(["check", EXERCISE, "--watch", "--json"]) == 2  # one report per save: no JSON
