@@ -203,6 +203,7 @@ class StatsScreen(Screen[None]):
 
     def show_report(self, report: StatsReport) -> None:
         self.report = report
+        self.refresh_bindings()
         self.query_one("#stats-loading").display = False
         empty = report.is_empty
         self.query_one("#stats-empty").display = empty
@@ -229,9 +230,13 @@ class StatsScreen(Screen[None]):
 
     # --- actions ----------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show_tab":  # no tabs before the figures, nor in the empty state
+            return self.report is not None and not self.report.is_empty
+        return True
+
     def action_show_tab(self, tab: str) -> None:
-        if self.report is not None and not self.report.is_empty:
-            self.query_one("#stats-tabs", TabbedContent).active = tab
+        self.query_one("#stats-tabs", TabbedContent).active = tab
 
     def action_drill(self) -> None:
         self.app.open_screen("drill")  # type: ignore[attr-defined]
