@@ -1,0 +1,389 @@
+"""The exercise list and the exercise screen, on the tiny fixture exercises (plain-Python
+checks: a grade costs only the worker's start-up), graded live through the real runner."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static
+from tui.drill_support import fixture_library
+
+from quizapp.grading.catalogue import load_catalogue
+from quizapp.grading.results import CheckResult, Env, GradeResult
+from quizapp.storage.db import Database
+from quizapp.storage.exercises import record_result, results, status
+from quizapp.tui.app import QuizApp, StartRequest
+from quizapp.tui.screens.exercises import ExerciseListScreen
+from quizapp.tui.screens.exercises_dialogs import ConfirmDialog, SolutionScreen
+from quizapp.tui.screens.exercises_view import ExerciseScreen
+from quizapp.tui.widgets.grade_report import CheckTable
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "exercises"
+SIZE = (120, 40)
+EXERCISE = "tiny-quantize"
+SOLVED = '''"""tiny-quantize: map a float to its uint8 code."""
+
+
+def quantize_value(x: float, scale: float, zero_point: int) -> int:
+    return max(0, min(255, round(x / scale) + zero_point))
+'''
+SLOW = "import time\n\ntime.sleep(60)\n"  # still loading when the next save comes
+
+
+@pytest.fixture(autouse=True)
+def quick_watch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ExerciseScreen, "POLL_INTERVAL_S", 0.05)
+    monkeypatch.setattr(ExerciseScreen, "DEBOUNCE_S", 0.1)
+    monkeypatch.setattr(ExerciseScreen, "TICK_S", 0.02)
+
+
+def exercise_app(exercise: str | None = EXERCISE) -> QuizApp:
+    options: dict[str, object] = {"root": FIXTURES}
+    if exercise:
+        options["exercise"] = exercise
+    return QuizApp(start=StartRequest("exercises", options), library=fixture_library())
+
+
+def catalogue_exercise(exercise_id: str = EXERCISE):
+    return load_catalogue(FIXTURES).get(exercise_id)
+
+
+def rendered(widget: Static) -> str:
+    console = Console(width=400, file=io.StringIO(), color_system=None)
+    console.print(widget.render())
+    return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+async def wait_until(pilot: Pilot, condition, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+async def wait_for_grading(pilot: Pilot, screen: ExerciseScreen) -> None:
+    await wait_until(pilot, lambda: not screen.regrader.running)
+    await pilot.pause()
+
+
+def stored(exercise_id: str = EXERCISE) -> list[dict]:
+    with Database() as db:
+        return results(db, exercise_id)
+
+
+async def test_list_shows_status_and_continues_at_next_unsolved() -> None:
+    exercise = catalogue_exercise()
+    with Database() as db:
+        record_result(
+            db,
+            {
+                "exercise": EXERCISE,
+                "status": "pass",
+                "score": 4,
+                "max_score": 4,
+                "duration_s": 1.0,
+                "message": "",
+                "checks": [],
+                "env": {},
+            },
+        )
+    app = exercise_app(exercise=None)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ExerciseListScreen)
+        table = screen.query_one("#exercises", DataTable)
+        assert [str(c) for c in table.get_row(EXERCISE)[4:6]] == ["passed", "4/4"]
+        assert str(table.get_row("tiny-dequantize")[4]) == "new"
+        assert str(exercise.workspace_file) in rendered(
+            screen.query_one("#exercise-detail", Static)
+        )
+        await pilot.press("c")  # the first one is passed: continue at the second
+        await pilot.pause()
+        assert isinstance(app.screen, ExerciseScreen)
+        assert app.screen.exercise.id == "tiny-dequantize"
+        await pilot.press("escape", "escape")  # leave the editor, then the screen
+        await pilot.pause()
+        assert app.screen is screen
+        assert str(table.get_row("tiny-dequantize")[4]) == "new"  # opened, not changed
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ExerciseListScreen)
+
+
+async def test_edit_in_the_editor_run_and_pass() -> None:
+    exercise = catalogue_exercise()
+    app = exercise_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ExerciseScreen)
+        assert screen.editor.text == exercise.starter.read_text()
+        assert screen.editor.has_focus
+        # Type the fix: the last line, `    return 0`, becomes the formula.
+        screen.editor.cursor_location = (5, 0)
+        await pilot.press("shift+end", "delete")
+        await pilot.press(*"    return max(0, min(255, round(x / scale) + zero_point))")
+        assert screen.dirty and "unsaved" in str(screen.editor.border_title)
+        await pilot.press("ctrl+r")  # saves, then grades
+        await pilot.pause()
+        assert not screen.dirty
+        assert "round(x / scale)" in exercise.workspace_file.read_text()
+        assert screen.grading
+        await wait_for_grading(pilot, screen)
+        assert screen.result is not None and screen.result.status == "pass", screen.result
+        assert [(r.name, r.status) for r in screen.rows] == [
+            ("returns an int", "pass"),
+            ("rounds half to even", "pass"),
+            ("clamps to [0, 255]", "pass"),
+            ("no print left", "pass"),
+        ]
+        table = rendered(screen.query_one("#checks", CheckTable))
+        assert "rounds half to even" in table and "4/4" in table
+        assert "PASS" in rendered(screen.query_one("#grade-status", Static))
+        assert [r["status"] for r in stored()] == ["pass"]
+        assert screen.check_action("next", ()) is True  # ctrl+n: the next exercise
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert app.screen.exercise.id == "tiny-dequantize"  # type: ignore[attr-defined]
+
+
+async def test_cancel_a_running_grade() -> None:
+    exercise = catalogue_exercise()
+    app = exercise_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ExerciseScreen)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert screen.grading and screen.check_action("back", ()) is False
+        await pilot.press("escape")  # the editor lets go of the focus
+        await pilot.press("escape")  # cancel (not back: a grade is running)
+        await wait_for_grading(pilot, screen)
+        assert isinstance(app.screen, ExerciseScreen)
+        assert "cancelled" in rendered(screen.query_one("#grade-status", Static))
+        assert stored() == []  # a cancelled grade is not a grade
+        assert exercise.workspace_file.read_text() == exercise.starter.read_text()
+
+
+async def test_watch_regrades_on_save_and_a_new_save_cancels_the_running_grade() -> None:
+    exercise = catalogue_exercise()
+    app = exercise_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ExerciseScreen)
+        path = exercise.workspace_file
+        path.write_text(SLOW)  # an outside editor saves; watch mode is off: only reloaded
+        await wait_until(pilot, lambda: screen.editor.text == SLOW, timeout=10)
+        assert screen.regrader.started == 0 and not screen.dirty
+        await pilot.press("ctrl+l")  # watch on: grades at once
+        await pilot.pause()
+        assert screen.watching and screen.regrader.started == 1
+        path.write_text(SLOW + "# saved again\n")  # a save while grading: cancel, re-grade
+        await wait_until(pilot, lambda: screen.regrader.started == 2, timeout=10)
+        path.write_text(SOLVED)  # and again, with the fix
+        await wait_until(pilot, lambda: screen.regrader.started == 3, timeout=10)
+        await wait_for_grading(pilot, screen)
+        assert screen.editor.text == SOLVED
+        assert screen.result is not None and screen.result.status == "pass"
+        assert [r["status"] for r in stored()] == ["pass"]  # the cancelled two are not kept
+        # A save from the built-in editor re-grades too.
+        screen.editor.cursor_location = (0, 0)
+        await pilot.press(*"# mine", "enter", "ctrl+s")
+        await wait_until(pilot, lambda: screen.regrader.started == 4, timeout=10)
+        assert path.read_text().startswith("# mine\n")
+        await pilot.press("ctrl+l", "escape", "escape")  # watch off; cancel that grade
+        await wait_for_grading(pilot, screen)
+        assert not screen.watching and len(stored()) == 1
+
+
+async def test_reset_keeps_a_backup() -> None:
+    exercise = catalogue_exercise()
+    app = exercise_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ExerciseScreen)
+        screen.editor.cursor_location = (0, 0)
+        await pilot.press(*"# my attempt", "enter")  # unsaved: the reset saves it into the backup
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        assert str(exercise.backups_dir) in rendered(
+            app.screen.query_one("#confirm-message", Static)
+        )
+        await pilot.press("n")  # keep my code
+        await pilot.pause()
+        assert app.screen is screen and screen.editor.text.startswith("# my attempt")
+        assert not exercise.backups_dir.exists()
+        await pilot.press("f2")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.screen is screen
+        assert screen.editor.text == exercise.starter.read_text()
+        assert exercise.workspace_file.read_text() == exercise.starter.read_text()
+        backups = list(exercise.backups_dir.iterdir())
+        assert len(backups) == 1 and backups[0].read_text().startswith("# my attempt\n")
+        assert any(str(backups[0]) in n.message for n in app._notifications)
+
+
+async def test_hints_are_tiered_counted_and_kept() -> None:
+    exercise = catalogue_exercise()
+    app = exercise_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ExerciseScreen)
+        await pilot.press("ctrl+t", "ctrl+t")
+        await pilot.pause()
+        shown = [rendered(h) for h in screen.query(".hint").results(Static)]
+        assert [s.split(":")[0] for s in shown] == ["Hint 1 of 3", "Hint 2 of 3"]
+        assert exercise.hints[1][:30] in shown[1]
+        with Database() as db:
+            assert status(db, EXERCISE).hints_shown == 2
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        await pilot.press("enter")  # open it again: the hints read so far are still there
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ExerciseScreen)
+        assert len(screen.query(".hint")) == 2
+        await pilot.press("ctrl+t", "ctrl+t")  # the third, then no more
+        await pilot.pause()
+        with Database() as db:
+            assert status(db, EXERCISE).hints_shown == 3
+
+
+async def test_solution_is_a_diff_shown_after_confirmation() -> None:
+    app = exercise_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ExerciseScreen)
+        await pilot.press("f3")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)  # not passed yet: asks first
+        await pilot.press("escape")
+        await pilot.pause()
+        with Database() as db:
+            assert not status(db, EXERCISE).solution_viewed
+        await pilot.press("f3")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, SolutionScreen)
+        diff = app.screen.diff
+        assert "-    return 0" in diff and "+    q = round(x / scale) + zero_point" in diff
+        with Database() as db:
+            assert status(db, EXERCISE).solution_viewed
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("f3")  # viewed once: no more question
+        await pilot.pause()
+        assert isinstance(app.screen, SolutionScreen)
+
+
+async def test_external_editor_round_trip(monkeypatch: pytest.MonkeyPatch) -> None:
+    exercise = catalogue_exercise()
+    monkeypatch.setenv("EDITOR", "sed -i s/return\\ 0/return\\ 255/")
+    monkeypatch.delenv("VISUAL", raising=False)
+    # run_test has no terminal to hand over: suspending is the one thing left out.
+    monkeypatch.setattr(QuizApp, "suspend", lambda self: contextlib.nullcontext())
+    app = exercise_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ExerciseScreen)
+        screen.editor.cursor_location = (0, 0)
+        await pilot.press(*"# before", "enter")  # unsaved: saved before the editor runs
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        on_disk = exercise.workspace_file.read_text()
+        assert on_disk.startswith("# before\n") and "return 255" in on_disk
+        assert screen.editor.text == on_disk and not screen.dirty
+
+
+async def test_unsaved_edit_is_saved_on_quit() -> None:
+    exercise = catalogue_exercise()
+    app = exercise_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ExerciseScreen)
+        screen.editor.cursor_location = (0, 0)
+        await pilot.press(*"# keep me", "enter")
+        await pilot.press("ctrl+q")
+    assert exercise.workspace_file.read_text().startswith("# keep me\n")
+
+
+def _result() -> GradeResult:
+    checks = (
+        CheckResult(
+            "returns an int", "pass", "quantize_value() returns an int.", "int", "an int", 1, 1
+        ),
+        CheckResult(
+            "rounds half to even",
+            "fail",
+            "quantize_value(0.5, 0.1, 10) = 0, not 15; quantize_value(0.75, 0.5, 3) = 0, not 5",
+            "0/4",
+            "4/4",
+            0,
+            2,
+        ),
+        CheckResult(
+            "clamps to [0, 255]",
+            "skip",
+            "not run: needs 'rounds half to even' to pass",
+            None,
+            None,
+            0,
+            1,
+        ),
+        CheckResult(
+            "no print left",
+            "warn",
+            "Debug prints are fine while you work; remove them when done.",
+            1,
+            "0 (soft)",
+        ),
+    )
+    return GradeResult(
+        exercise=EXERCISE,
+        status="fail",
+        score=1,
+        max_score=4,
+        duration_s=2.5,
+        message="rounds half to even: quantize_value(0.5, 0.1, 10) = 0, not 15",
+        checks=checks,
+        env=Env("2.14.1", "x86", 2),
+        output="scale 0.1\nq 5\n",
+    )
+
+
+def test_exercise_screen_with_results(snap_compare) -> None:
+    app = exercise_app()
+
+    async def show(pilot: Pilot) -> None:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ExerciseScreen)
+        screen.editor.cursor_blink = False
+        screen.show_result(_result())
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=show)
+
+
+def test_exercise_screen_never_imports_torch() -> None:
+    code = (
+        "import sys\n"
+        "import quizapp.tui.screens.exercises, quizapp.tui.screens.exercises_view\n"
+        "import quizapp.tui.screens.exercises_dialogs, quizapp.tui.widgets.grade_report\n"
+        "import quizapp.grading.watch, quizapp.commands.check\n"
+        "print(sorted(m for m in ('torch', 'torchvision', 'numpy') if m in sys.modules))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"
