@@ -98,9 +98,20 @@ class Baseline:
         model.load_state_dict(copy.deepcopy(self.state_dict))
         return model.eval()
 
+    def plain_model(self) -> torch.nn.Module:
+        """The same trained weights in plain `torchvision.models.resnet18` (no stubs, no
+        FloatFunctional, no `fuse_model`): a fresh FP32 copy in eval mode."""
+        model = build_plain_model()
+        model.load_state_dict(copy.deepcopy(self.state_dict))  # the parameter names match
+        return model.eval()
+
 
 def build_model() -> torch.nn.Module:
     return resnet18(weights=None, quantize=False, num_classes=NUM_CLASSES)
+
+
+def build_plain_model() -> torch.nn.Module:
+    return torchvision.models.resnet18(weights=None, num_classes=NUM_CLASSES)
 
 
 # --- data -------------------------------------------------------------------------------
