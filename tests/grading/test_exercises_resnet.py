@@ -1,0 +1,277 @@
+"""fix-the-lesson, eager-plain-resnet18 and fx-ptq-resnet18 through the real runner: every
+starter fails saying what is wrong, every solution passes with the promised figures, and
+the typical wrong answer of each exercise fails on the check written for it.
+
+All the files are graded once, two at a time with one thread each (two 2-thread gradings
+on two cores would spin-wait), against the session's shared baseline.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from quizapp.cli import main
+from quizapp.grading.catalogue import load_catalogue
+from quizapp.grading.results import GradeResult
+from quizapp.grading.runner import run_check
+
+FIX, EAGER, FX = "fix-the-lesson", "eager-plain-resnet18", "fx-ptq-resnet18"
+
+COMMON_HEAD = [
+    "returns a module",
+    "all convolutions quantized",
+    "conv+bn+relu fused",
+    "fc quantized",
+]
+COMMON_TAIL = [
+    "size <= 0.30 of FP32",
+    "input range fits the data",
+    "runs on INT8 kernels",
+    "ReLU after every residual add",
+    "runs on new batch sizes",
+    "accuracy drop <= 1 point",
+    "top-1 agreement >= 97%",
+    "speedup at batch 1",
+    "speedup at batch 64",
+]
+CHECKS = {
+    FIX: COMMON_HEAD + COMMON_TAIL,
+    EAGER: [*COMMON_HEAD, "residual adds are QFunctional", *COMMON_TAIL],
+    FX: [*COMMON_HEAD, "quantized ops in the graph", *COMMON_TAIL],
+}
+SOFT = ("speedup at batch 1", "speedup at batch 64")
+
+# (exercise, text replaced in its solution, replacement): the usual wrong answers.
+VARIANTS = {
+    "fix-randn": (
+        FIX,
+        "        for batch in calibration_batches:\n            model(batch)",
+        "        model(torch.randn(1, 3, 224, 224))",
+    ),
+    "eager-relu-reused": (
+        EAGER,
+        "return self.skip_add.add_relu(out, identity)",
+        "return self.relu(self.skip_add.add(out, identity))",
+    ),
+    "eager-plus-equal": (
+        EAGER,
+        "return self.skip_add.add_relu(out, identity)",
+        "out += identity\n        return torch.relu(out)",
+    ),
+    "fx-uncalibrated": (
+        FX,
+        "        for batch in calibration_batches:\n            prepared(batch)",
+        "        pass",
+    ),
+}
+
+# Appended to the eager solution (its quantize renamed): a network whose INT8 modules are a
+# front, while the forward runs a float copy kept out of sight.
+HIDDEN_FLOAT = """
+
+import copy
+
+
+class Front(torch.nn.Module):
+    def __init__(self, quantized, hidden):
+        super().__init__()
+        self.quantized = quantized
+        self.hidden = hidden  # a plain list: not a submodule
+
+    def forward(self, x):
+        self.quantized(x)
+        return self.hidden[0](x)
+
+
+def quantize(model, calibration_batches):
+    float_copy = copy.deepcopy(model)
+    return Front(quantize_for_real(model, calibration_batches), [float_copy])
+"""
+
+
+@pytest.fixture(scope="module")
+def graded(
+    baseline_cache: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, GradeResult]:
+    catalogue = load_catalogue()
+    folder = tmp_path_factory.mktemp("resnet-learners")
+    home = tmp_path_factory.mktemp("resnet-home")
+    (home / "cache").mkdir()
+    (home / "cache" / "baseline").symlink_to(baseline_cache, target_is_directory=True)
+
+    jobs: dict[str, tuple[str, Path]] = {}
+    for exercise_id in (FIX, EAGER, FX):  # the full gradings first: they take longest
+        jobs[f"{exercise_id}-solution"] = (exercise_id, catalogue.get(exercise_id).solution)
+    for name, (exercise_id, old, new) in VARIANTS.items():
+        solution = catalogue.get(exercise_id).solution.read_text()
+        assert old in solution, name
+        path = folder / f"{name.replace('-', '_')}.py"
+        path.write_text(solution.replace(old, new))
+        jobs[name] = (exercise_id, path)
+    hidden = folder / "hidden_float.py"
+    eager = catalogue.get(EAGER).solution.read_text()
+    hidden.write_text(eager.replace("def quantize(", "def quantize_for_real(") + HIDDEN_FLOAT)
+    jobs["fix-hidden-float"] = (FIX, hidden)
+    for exercise_id in (FIX, EAGER, FX):
+        jobs[f"{exercise_id}-starter"] = (exercise_id, catalogue.get(exercise_id).starter)
+
+    def grade(job: tuple[str, Path]) -> GradeResult:
+        exercise_id, path = job
+        # A generous limit: these tests are about verdicts, and CI machines can be busy.
+        return run_check(exercise_id, path, timeout=600, threads=1)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("QUIZAPP_HOME", str(home))
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            return dict(zip(jobs, pool.map(grade, jobs.values()), strict=True))
+
+
+def _by_name(result: GradeResult) -> dict:
+    return {c.name: c for c in result.checks}
+
+
+def _failing(result: GradeResult) -> list[str]:
+    return [c.name for c in result.checks if c.status in ("fail", "error")]
+
+
+@pytest.mark.parametrize("exercise_id", [FIX, EAGER, FX])
+def test_the_solution_passes_with_the_promised_figures(graded, exercise_id: str) -> None:
+    result = graded[f"{exercise_id}-solution"]
+    assert result.status == "pass", result.message
+    names = CHECKS[exercise_id]
+    assert [c.name for c in result.checks] == names
+    hard = len(names) - len(SOFT)
+    assert result.score == result.max_score == hard
+    checks = _by_name(result)
+    assert all(checks[n].status == "pass" for n in names if n not in SOFT)
+    assert checks["all convolutions quantized"].measured == 20
+    assert checks["conv+bn+relu fused"].measured == "0 BatchNorm, 9 ConvReLU2d"
+    assert 0.2 < checks["size <= 0.30 of FP32"].measured <= 0.30
+    assert checks["input range fits the data"].measured <= 0.05
+    assert checks["runs on INT8 kernels"].measured == "20 conv, 1 linear, 8 add in INT8; 0 float"
+    assert checks["ReLU after every residual add"].measured == 0
+    assert checks["accuracy drop <= 1 point"].measured <= 1.0
+    assert checks["top-1 agreement >= 97%"].measured >= 97
+    for soft in SOFT:  # measured, never failing
+        assert checks[soft].status in ("pass", "warn") and checks[soft].measured > 0
+    assert result.env.threads == 1
+
+
+def test_the_lesson_as_printed_stops_at_fuse_model(graded) -> None:
+    result = graded[f"{FIX}-starter"]
+    assert result.status == "error"
+    assert "AttributeError: 'ResNet' object has no attribute 'fuse_model'" in result.message
+    assert "model_fp32.fuse_model()" in result.message  # the learner's own line
+    assert "site-packages" not in result.message
+    assert all(c.status == "skip" for c in result.checks)
+
+
+def test_the_eager_starter_fails_naming_each_missing_piece(graded) -> None:
+    result = graded[f"{EAGER}-starter"]
+    assert result.status == "fail"
+    checks = _by_name(result)
+    assert checks["returns a module"].status == "pass"
+    assert "0 of 20 convolutions are INT8" in checks["all convolutions quantized"].message
+    assert "fuse_modules" in checks["conv+bn+relu fused"].message
+    adds = checks["residual adds are QFunctional"]
+    assert adds.status == "fail" and "FloatFunctional" in adds.message
+    assert "No input quantizer" in checks["input range fits the data"].message
+    assert checks["accuracy drop <= 1 point"].status == "skip"  # a float model is not measured
+
+
+def test_the_fx_starter_must_return_a_graph_module(graded) -> None:
+    result = graded[f"{FX}-starter"]
+    assert result.status == "fail" and result.score == 0
+    first = result.checks[0]
+    assert first.status == "fail"
+    assert "returned a ResNet, not the GraphModule that convert_fx() returns" in first.message
+    assert {c.status for c in result.checks[1:]} == {"skip"}
+
+
+def test_noise_calibration_fails_only_the_range_check(graded) -> None:
+    result = graded["fix-randn"]
+    assert result.status == "fail"
+    assert _failing(result) == ["input range fits the data"]
+    message = _by_name(result)["input range fits the data"].message
+    assert "the calibration images span [-0.94, 2.14]" in message
+    assert "not random data" in message
+
+
+def test_a_reused_relu_is_caught_by_its_own_check(graded) -> None:
+    result = graded["eager-relu-reused"]
+    assert result.status == "fail"
+    relu = _by_name(result)["ReLU after every residual add"]
+    assert relu.status == "fail" and relu.measured > 0
+    assert "`self.relu`" in relu.message and "add_relu" in relu.message
+    # The structure is right: only what the network computes is wrong.
+    assert _failing(result) == [
+        "ReLU after every residual add",
+        "accuracy drop <= 1 point",
+        "top-1 agreement >= 97%",
+    ]
+
+
+def test_a_quantized_plus_equal_is_explained(graded) -> None:
+    result = graded["eager-plus-equal"]
+    assert result.status == "fail"
+    kernels = _by_name(result)["runs on INT8 kernels"]
+    assert kernels.status == "fail" and kernels.measured == "crashed"
+    assert kernels.message.startswith("The residual `out += identity` ran on quantized tensors")
+    assert "'aten::add.out' with arguments from the 'QuantizedCPU' backend" in kernels.message
+    assert "This could be because" not in kernels.message  # the dispatcher's backend list
+    assert "out += identity" in kernels.message.split("Traceback (your code only")[1]
+    # Its FloatFunctional modules exist (and convert), unused: only the forward pass tells.
+    assert _by_name(result)["residual adds are QFunctional"].status == "pass"
+
+
+def test_fx_without_calibration_fails_range_and_accuracy(graded) -> None:
+    result = graded["fx-uncalibrated"]
+    assert result.status == "fail"
+    checks = _by_name(result)
+    assert checks["quantized ops in the graph"].status == "pass"  # the graph is built anyway
+    assert "step 1.0000" in checks["input range fits the data"].message
+    assert _failing(result) == [
+        "input range fits the data",
+        "accuracy drop <= 1 point",
+        "top-1 agreement >= 97%",
+    ]
+
+
+def test_int8_modules_in_front_of_a_float_forward_fail(graded) -> None:
+    result = graded["fix-hidden-float"]
+    assert result.status == "fail"
+    checks = _by_name(result)
+    assert checks["all convolutions quantized"].status == "pass"  # the modules look right
+    kernels = checks["runs on INT8 kernels"]
+    assert kernels.status == "fail"
+    assert "float compute ran (aten.convolution x20" in kernels.message
+    assert checks["accuracy drop <= 1 point"].status == "skip"
+
+
+def test_the_plain_model_holds_the_baseline_weights(baseline_cache: Path) -> None:
+    import torch
+
+    from quizapp.grading.baseline import ensure_baseline
+
+    baseline = ensure_baseline(folder=baseline_cache)
+    plain, quantizable = baseline.plain_model(), baseline.model()
+    assert type(plain).__name__ == "ResNet" and not hasattr(plain, "fuse_model")
+    assert not plain.training
+    x = baseline.digits.held_out_x[:16]
+    with torch.no_grad():
+        assert torch.allclose(plain(x), quantizable(x), atol=1e-5)
+
+
+def test_check_grades_the_workspace_copy_of_the_lesson(
+    shared_baseline: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", FIX]) == 1
+    out = capsys.readouterr().out
+    assert "Created your copy of the starter" in out
+    assert "'ResNet' object has no attribute 'fuse_model'" in out
+    assert load_catalogue().get(FIX).workspace_file.read_text() == (
+        load_catalogue().get(FIX).starter.read_text()
+    )
