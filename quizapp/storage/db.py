@@ -207,6 +207,13 @@ class Database:
         with self._lock:
             return self.conn.execute(sql, params).fetchall()
 
+    def query_tuples(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
+        """`query` as plain tuples: half the cost of sqlite3.Row on thousands of rows."""
+        with self._lock:
+            cursor = self.conn.cursor()
+            cursor.row_factory = None
+            return cursor.execute(sql, params).fetchall()
+
     def get_config(self, key: str, default: str | None = None) -> str | None:
         rows = self.query("SELECT value FROM config WHERE key = ?", (key,))
         return rows[0]["value"] if rows else default
