@@ -9,16 +9,34 @@ states, due dates and `state_before` are what the app itself would have stored.
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import json
+import os
 import random
-from collections.abc import Sequence
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from fsrs import Rating, State
+from fsrs import Rating
 
-from quizapp.core.scheduling import CardState, card_key, retrievability, review
+from bench.common import Figure, fresh_home, median_time
+from quizapp.core.loader import LoadResult
+from quizapp.core.scheduling import (
+    CardState,
+    DrillSession,
+    card_key,
+    retrievability,
+    review,
+    study_day,
+)
+from quizapp.core.stats import CALENDAR_DAYS, build_report, days_ending, format_percent
 from quizapp.storage.db import Database, to_db_time
+from quizapp.storage.mocks import mocks_for_stats
+from quizapp.storage.reviews import load_states
 
 SECONDS_PER_ANSWER = 9
 
@@ -222,20 +240,215 @@ def insert_mocks_and_results(
             )
 
 
-def _state_counts(states: dict[str, CardState]) -> dict[str, int]:
-    counts = {"learning": 0, "review": 0, "leeches": 0}
-    for s in states.values():
-        counts["learning" if s.state != State.Review else "review"] += 1
-        counts["leeches"] += s.is_leech
-    return counts
+# --- the benchmark ----------------------------------------------------------------------------
+
+CARDS = 10_000
+REVIEWS = 100_000
+EXERCISES = [("ptq-resnet18", "Post-training quantization of a ResNet-18")]
+
+
+def _seed_database(library: LoadResult) -> datetime:
+    """A year of history in the current QUIZAPP_HOME's database; returns the moment "now"
+    (two hours after the last review, so today has reviews)."""
+    cards = [(d.deck, c.id) for d in library.decks for c in d.cards]
+    end = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    rows, states = simulate_history(cards, end=end, reviews=REVIEWS, new_per_day=20)
+    now = datetime.fromisoformat(rows[-1][3]) + timedelta(hours=2)
+    with Database() as db:
+        insert_history(db, rows, states)
+        insert_mocks_and_results(db, end=now)
+    return now
+
+
+async def _screen_times(library: LoadResult, now: datetime, runs: int) -> tuple[float, float]:
+    """Median seconds from pushing the stats screen to its first paint (the loading line),
+    and to the figures painted (worker done, widgets mounted and filled), in a running app
+    (headless, 120x40)."""
+    from quizapp.tui.app import QuizApp
+    from quizapp.tui.screens.stats import StatsScreen
+
+    class TimedStatsScreen(StatsScreen):
+        painted_at = 0.0
+
+        def on_mount(self) -> None:  # runs after StatsScreen.on_mount (Textual walks the MRO)
+            self.call_after_refresh(self._painted)
+
+        def _painted(self) -> None:
+            self.painted_at = self.painted_at or time.perf_counter()
+
+    app = QuizApp(library=library)
+    first, full = [], []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for i in range(runs + 1):  # the first run imports the screen's modules: warm-up
+            start = time.perf_counter()
+            screen = TimedStatsScreen(now=lambda: now, exercises=EXERCISES)
+            await app.push_screen(screen)
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert screen.report is not None and screen.painted_at
+            done = time.perf_counter()
+            if i:
+                first.append(screen.painted_at - start)
+                full.append(done - start)
+            app.pop_screen()
+            await pilot.pause()
+        await pilot.press("ctrl+q")
+    return statistics.median(first), statistics.median(full)
+
+
+def _drill_start(db: Database, cards: list, now: datetime) -> DrillSession:
+    """What the drill set-up does when a session starts: load the states, build the queue,
+    pick the first card."""
+    states = load_states(db)
+    session = DrillSession.build(cards, states, now, new_limit=20)
+    session.next_card(now)
+    return session
+
+
+def _answer_times(session: DrillSession, now: datetime, answers: int = 200) -> float:
+    """Median seconds to record an answer (Good, with its new FSRS state) and pick the next
+    card, over a session's first `answers` cards."""
+    samples = []
+    moment = now
+    for _ in range(answers):
+        card = session.next_card(moment)
+        if card is None:
+            break
+        start = time.perf_counter()
+        state = review(card.state, card.deck, card.card.id, Rating.Good, moment)
+        session.record(card.key, Rating.Good, moment, new_state=state)
+        session.next_card(moment)
+        samples.append(time.perf_counter() - start)
+        moment += timedelta(seconds=8)
+    return statistics.median(samples)
+
+
+def run() -> list[Figure]:
+    from bench.decks_gen import write_decks
+    from quizapp.core.loader import load_decks
+    from quizapp.core.scheduling import select_cards
+    from quizapp.storage import stats as queries
+    from quizapp.storage.stats import collect_stats
+
+    folder = Path(tempfile.mkdtemp(prefix="stats-decks-"))
+    write_decks(folder, CARDS)
+    library = load_decks([folder])
+    assert sum(len(d.cards) for d in library.decks) == CARDS
+
+    empty_home = fresh_home()
+    empty_db = Database()
+    full_home = fresh_home()
+    seed_start = time.perf_counter()
+    now = _seed_database(library)
+    seed_s = time.perf_counter() - seed_start
+    full_db = Database()
+    tz = UTC
+    today = study_day(now, tz)
+    calendar = days_ending(today, CALENDAR_DAYS)
+
+    steps: list[tuple[str, Callable[[Database], object]]] = [
+        ("card states (10,000 rows)", queries.load_card_states),
+        ("reviews per day, 365 days", lambda db: queries.daily_review_counts(db, calendar, tz)),
+        (
+            "true retention per day, 90 days",
+            lambda db: queries.daily_true_retention(db, calendar[-90:], tz),
+        ),
+        (
+            "answers per card, 30 days (weakest)",
+            lambda db: queries.recent_answers(db, now - timedelta(days=30)),
+        ),
+        (
+            "mocks and exercise results",
+            lambda db: (mocks_for_stats(db), queries.exercise_attempts(db)),
+        ),
+        (
+            "all figures (queries + computing)",
+            lambda db: collect_stats(db, library, now, tz, EXERCISES),
+        ),
+    ]
+    figures = []
+    for name, step in steps:
+        ours = median_time(lambda step=step: step(full_db), runs=7, warmup=2)
+        empty = median_time(lambda step=step: step(empty_db), runs=7, warmup=2)
+        figures.append(
+            Figure(
+                "stats",
+                name,
+                ours,
+                "s",
+                baseline=empty,
+                baseline_name="same, empty database",
+                goal="all < 0.5 s" if name.startswith("all") else "",
+            )
+        )
+    inputs = queries.gather(full_db, library, now, tz, EXERCISES)
+    report = build_report(inputs)
+    computing = median_time(lambda: build_report(inputs), runs=7, warmup=1)
+    figures.append(Figure("stats", "computing the figures from the query results", computing, "s"))
+
+    os.environ["QUIZAPP_HOME"] = str(full_home)
+    first, full = asyncio.run(_screen_times(library, now, runs=5))
+    os.environ["QUIZAPP_HOME"] = str(empty_home)
+    first_empty, full_empty = asyncio.run(_screen_times(library, now, runs=5))
+    figures += [
+        Figure(
+            "stats",
+            "stats screen: push to first paint (loading line)",
+            first,
+            "s",
+            baseline=first_empty,
+            baseline_name="same, empty database",
+        ),
+        Figure(
+            "stats",
+            "stats screen: push to figures painted",
+            full,
+            "s",
+            baseline=full_empty,
+            baseline_name="same, empty database",
+            goal="well under 1 s",
+        ),
+    ]
+
+    cards = select_cards(library.decks)
+    start_full = median_time(lambda: _drill_start(full_db, cards, now), runs=5)
+    answer_full = _answer_times(_drill_start(full_db, cards, now), now)
+    start_empty = median_time(lambda: _drill_start(empty_db, cards, now), runs=5)
+    answer_empty = _answer_times(_drill_start(empty_db, cards, now), now)
+    full_db.close()
+    empty_db.close()
+    figures += [
+        Figure(
+            "stats",
+            "drill start: load states + build queue + first card",
+            start_full,
+            "s",
+            baseline=start_empty,
+            baseline_name="same 10,000 cards, no history",
+        ),
+        Figure(
+            "stats",
+            "drill: next card after an answer (FSRS + queue)",
+            answer_full,
+            "s",
+            baseline=answer_empty,
+            baseline_name="same 10,000 cards, no history",
+        ),
+    ]
+    counts = report.totals
+    note = (
+        f"seeded in {seed_s:.0f} s: {report.reviews_total:,} reviews over "
+        f"{report.activity.days_active} days, {counts.cards - counts.new:,} cards seen, "
+        f"{counts.mastered:,} mastered, {counts.leeches} leeches, retention 30 d "
+        f"{format_percent(report.main_retention.rate)}"
+    )
+    figures[0].note = note
+    return figures
 
 
 if __name__ == "__main__":
-    import time
-
-    end = datetime(2026, 3, 2, 9, tzinfo=UTC)
-    cards = [(f"bench-{i // 500}", f"card-{i}") for i in range(10_000)]
-    t = time.perf_counter()
-    rows, states = simulate_history(cards, end=end)
-    print(len(rows), len(states), _state_counts(states), f"{time.perf_counter() - t:.1f}s")
-    print(rows[0][3], rows[-1][3])
+    for figure in run():
+        ratio = f"  ({figure.ratio:.2f}x {figure.baseline_name})" if figure.ratio else ""
+        print(f"{figure.name}: {figure.value * 1000:.1f} ms{ratio}  {figure.note}")

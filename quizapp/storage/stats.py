@@ -39,33 +39,33 @@ _DAYS = (
 )
 
 
-def _parse_time(text: str) -> datetime:
-    # Fixed-width UTC text (storage.db.to_db_time); fromisoformat reads it ~20x faster than
-    # strptime, which matters for 10,000 cards.
-    return datetime.fromisoformat(text)
+_parse_time = datetime.fromisoformat  # reads storage.db.to_db_time's text ~20x faster than strptime
+_STATES = {int(state): state for state in State}
 
 
 def load_card_states(db: Database) -> dict[str, CardState]:
-    """Every stored card state, keyed `deck/card` (storage.reviews.load_states, faster)."""
-    rows = db.query(
+    """Every stored card state, keyed `deck/card` (storage.reviews.load_states, 3x faster:
+    plain tuples, fromisoformat; it matters with 10,000 cards)."""
+    rows = db.query_tuples(
         "SELECT deck, card, state, step, stability, difficulty, due, last_review, reps, lapses "
         "FROM card_state"
     )
-    states = {}
-    for deck, card, state, step, stability, difficulty, due, last, reps, lapses in rows:
-        states[f"{deck}/{card}"] = CardState(
-            deck=deck,
-            card=card,
-            state=State(state),
-            step=step,
-            stability=stability,
-            difficulty=difficulty,
-            due=_parse_time(due),
-            last_review=_parse_time(last) if last else None,
-            reps=reps,
-            lapses=lapses,
+    parse = _parse_time
+    return {
+        f"{deck}/{card}": CardState(
+            deck,
+            card,
+            _STATES[state],
+            step,
+            stability,
+            difficulty,
+            parse(due),
+            parse(last) if last else None,
+            reps,
+            lapses,
         )
-    return states
+        for deck, card, state, step, stability, difficulty, due, last, reps, lapses in rows
+    }
 
 
 def _bounds_json(days: Sequence[date], tz: tzinfo) -> str:
@@ -74,7 +74,7 @@ def _bounds_json(days: Sequence[date], tz: tzinfo) -> str:
 
 def daily_review_counts(db: Database, days: Sequence[date], tz: tzinfo) -> list[int]:
     """Reviews logged (every mode) on each study day: one index range per day, no table read."""
-    rows = db.query(
+    rows = db.query_tuples(
         f"WITH {_DAYS} SELECT days.i, COUNT(*) FROM days CROSS JOIN reviews r "
         "ON r.reviewed_at >= days.start AND r.reviewed_at < days.stop GROUP BY days.i",
         (_bounds_json(days, tz),),
@@ -89,7 +89,7 @@ def daily_true_retention(db: Database, days: Sequence[date], tz: tzinfo) -> list
     """Per study day: (reviews, passed) of drill reviews of cards in the review state, the
     first of each card that day (Anki's true retention). The WHERE clause is the one of the
     partial index `reviews_review_state`, so SQLite answers from that index alone."""
-    rows = db.query(
+    rows = db.query_tuples(
         f"WITH {_DAYS} SELECT i, COUNT(*), SUM(rating > 1) FROM ("
         "  SELECT days.i AS i, MIN(r.reviewed_at), r.rating AS rating"
         "  FROM days CROSS JOIN reviews r"
@@ -107,7 +107,7 @@ def daily_true_retention(db: Database, days: Sequence[date], tz: tzinfo) -> list
 
 def recent_answers(db: Database, since: datetime) -> dict[str, tuple[int, int]]:
     """Per card: (answers, Again) in drills and cram since `since` (mocks log only misses)."""
-    rows = db.query(
+    rows = db.query_tuples(
         "SELECT deck, card, COUNT(*), SUM(rating = 1) FROM reviews "
         "WHERE reviewed_at >= ? AND +mode != 'mock' GROUP BY +deck, +card",
         (to_db_time(since),),

@@ -168,7 +168,7 @@ async def test_a_new_learner_sees_a_friendly_empty_state() -> None:
         text = shown(screen.query_one("#empty-message", Static))
         assert "No reviews yet: press d to drill." in text
         assert "10 cards in 2 decks are waiting" in text
-        assert not screen.query_one("#stats-tabs").display
+        assert not screen.query("#stats-tabs")
         assert not screen.query_one("#stats-loading").display
         await pilot.press("d")
         await pilot.pause()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -20,7 +21,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
-from textual_plotext import PlotextPlot
 
 from quizapp.core.stats import (
     PLOT_DAYS,
@@ -37,6 +37,9 @@ from quizapp.core.stats import (
 from quizapp.storage.db import from_db_time, utc_now
 from quizapp.storage.stats import collect_stats
 from quizapp.tui.widgets.heatmap import CalendarHeatmap
+
+if TYPE_CHECKING:
+    from textual_plotext import PlotextPlot
 
 TABS = ("overview", "decks", "activity", "practice", "leeches")
 # Card progress colours, from least to most known.
@@ -103,6 +106,47 @@ def figures_table() -> Table:
     return table
 
 
+class EmptyState(VerticalScroll):
+    """What a new learner sees instead of the tabs."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="empty-message")
+
+
+class Figures(Vertical):
+    """The five tabs of figures (mounted once there are figures to show)."""
+
+    def compose(self) -> ComposeResult:
+        # plotext takes ~0.1 s to import: not on the way to the screen's first paint
+        from textual_plotext import PlotextPlot
+
+        with TabbedContent(id="stats-tabs"):
+            with TabPane("Overview", id="overview"), VerticalScroll(classes="stats-page"):
+                yield Static(id="readiness")
+                with Horizontal(id="overview-columns"):
+                    with Vertical(id="overview-left"):
+                        yield Static(id="today")
+                        yield Static(id="retention")
+                    yield Static(id="forecast")
+            with TabPane("Decks", id="decks"), VerticalScroll(classes="stats-page"):
+                yield Static(id="deck-progress")
+                with Horizontal(id="weak-columns"):
+                    yield Static(id="weak-decks")
+                    yield Static(id="weak-tags")
+            with TabPane("Activity", id="activity"), VerticalScroll(classes="stats-page"):
+                yield Static(id="activity-summary")
+                yield PlotextPlot(id="reviews-plot")
+                yield Static(id="calendar-title")
+                yield CalendarHeatmap(id="calendar")
+            with TabPane("Mocks & exercises", id="practice"), VerticalScroll(classes="stats-page"):
+                yield Static(id="mock-summary")
+                yield PlotextPlot(id="mock-plot")
+                yield Static(id="mock-table")
+                yield Static(id="exercises")
+            with TabPane("Leeches", id="leeches"), VerticalScroll(classes="stats-page"):
+                yield Static(id="leech-table")
+
+
 class StatsScreen(Screen[None]):
     CSS_PATH = "stats.tcss"
     BINDINGS = [
@@ -132,41 +176,15 @@ class StatsScreen(Screen[None]):
     # --- layout -----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The figures' widgets are mounted once the figures are ready (see `show_report`):
+        # the screen's first paint is only this loading line.
         yield Header()
         yield Static("Counting your reviews…", id="stats-loading", classes="dim")
-        with VerticalScroll(id="stats-empty"):
-            yield Static(id="empty-message")
-        with TabbedContent(id="stats-tabs"):
-            with TabPane("Overview", id="overview"), VerticalScroll(classes="stats-page"):
-                yield Static(id="readiness")
-                with Horizontal(id="overview-columns"):
-                    with Vertical(id="overview-left"):
-                        yield Static(id="today")
-                        yield Static(id="retention")
-                    yield Static(id="forecast")
-            with TabPane("Decks", id="decks"), VerticalScroll(classes="stats-page"):
-                yield Static(id="deck-progress")
-                with Horizontal(id="weak-columns"):
-                    yield Static(id="weak-decks")
-                    yield Static(id="weak-tags")
-            with TabPane("Activity", id="activity"), VerticalScroll(classes="stats-page"):
-                yield Static(id="activity-summary")
-                yield PlotextPlot(id="reviews-plot")
-                yield Static(id="calendar-title")
-                yield CalendarHeatmap(id="calendar")
-            with TabPane("Mocks & exercises", id="practice"), VerticalScroll(classes="stats-page"):
-                yield Static(id="mock-summary")
-                yield PlotextPlot(id="mock-plot")
-                yield Static(id="mock-table")
-                yield Static(id="exercises")
-            with TabPane("Leeches", id="leeches"), VerticalScroll(classes="stats-page"):
-                yield Static(id="leech-table")
+        yield Vertical(id="stats-body")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "Stats"
-        self.query_one("#stats-tabs").display = False
-        self.query_one("#stats-empty").display = False
         self.load()
 
     def on_screen_resume(self) -> None:
@@ -177,8 +195,8 @@ class StatsScreen(Screen[None]):
         narrow = self.size.width < 100
         if narrow != self.has_class("-narrow"):
             self.set_class(narrow, "-narrow")
-            if self.report is not None:
-                self.show_report(self.report)  # the deck table's widths depend on it
+            if self.report is not None and self.query(Figures):
+                self.fill(self.report)  # the deck table's widths depend on it
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         # Arrows and page keys scroll the tab's page.
@@ -191,24 +209,31 @@ class StatsScreen(Screen[None]):
         app = self.app
         return collect_stats(app.db, app.library, self.now(), self.tz, self.exercises)  # type: ignore[attr-defined]
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "stats":
             return
         if event.state == WorkerState.SUCCESS:
-            self.show_report(event.worker.result)
+            await self.show_report(event.worker.result)
         elif event.state == WorkerState.ERROR:
             self.query_one("#stats-loading", Static).update(
                 Text(f"The stats could not be computed: {event.worker.error}", style="red")
             )
 
-    def show_report(self, report: StatsReport) -> None:
+    async def show_report(self, report: StatsReport) -> None:
+        """Mount the figures' widgets (or the empty state) if they are not there yet, fill
+        them, and hide the loading line."""
         self.report = report
-        self.refresh_bindings()
+        kind, kind_id = (EmptyState, "stats-empty") if report.is_empty else (Figures, "figures")
+        body = self.query_one("#stats-body")
+        if not body.query_children(f"#{kind_id}"):
+            await body.remove_children()
+            await body.mount(kind(id=kind_id))
         self.query_one("#stats-loading").display = False
-        empty = report.is_empty
-        self.query_one("#stats-empty").display = empty
-        self.query_one("#stats-tabs").display = not empty
-        if empty:
+        self.refresh_bindings()
+        self.fill(report)
+
+    def fill(self, report: StatsReport) -> None:
+        if report.is_empty:
             self.query_one("#empty-message", Static).update(self.empty_message(report))
             return
         self.query_one("#readiness", Static).update(self.readiness(report))
@@ -232,7 +257,7 @@ class StatsScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "show_tab":  # no tabs before the figures, nor in the empty state
-            return self.report is not None and not self.report.is_empty
+            return bool(self.query(Figures))
         return True
 
     def action_show_tab(self, tab: str) -> None:
@@ -450,6 +475,8 @@ class StatsScreen(Screen[None]):
 
         recent = act.daily[-PLOT_DAYS:]
         first = act.last - timedelta(days=len(recent) - 1)
+        from textual_plotext import PlotextPlot
+
         plot = self.query_one("#reviews-plot", PlotextPlot)
         plt = plot.plt
         plt.clear_data()
@@ -475,6 +502,8 @@ class StatsScreen(Screen[None]):
     def show_practice(self, report: StatsReport) -> None:
         trend = report.mock_trend
         summary = self.query_one("#mock-summary", Static)
+        from textual_plotext import PlotextPlot
+
         plot = self.query_one("#mock-plot", PlotextPlot)
         if not trend.count:
             summary.update(
