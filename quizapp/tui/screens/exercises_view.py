@@ -191,8 +191,8 @@ class ExerciseScreen(Screen[None]):
                 yield Static(id="grade-status")
                 yield ProgressBar(total=None, show_eta=False, id="grade-progress")
             with VerticalScroll(id="results-scroll"):
-                yield CheckTable(id="checks")
                 yield Static(id="grade-message")
+                yield CheckTable(id="checks")
                 yield Static(id="grade-output")
         yield Footer()
 
@@ -451,7 +451,7 @@ class ExerciseScreen(Screen[None]):
         elif event.kind == "check_finished" and event.check is not None:
             index = int(event.data.get("index", -1))
             if 0 <= index < len(self.rows):
-                self.rows[index] = _row(event.check)
+                self.rows[index] = _row(event.check, brief=True)
             bar.update(progress=sum(r.status not in ("pending", "running") for r in self.rows))
         self.query_one("#checks", CheckTable).set_rows(self.rows)
 
@@ -508,13 +508,9 @@ class ExerciseScreen(Screen[None]):
             line.append("  · watching: save to re-grade", style="dim")
         self._set_status_line(line)
         message = self.query_one("#grade-message", Static)
-        # The summary repeats the first failing check's message, already in the table.
-        repeats = any(
-            result.message.startswith(f"{c.name}: ") for c in result.checks if c.status != "pass"
-        )
-        shown = result.status != "pass" and bool(result.message) and not repeats
-        message.update(Text(result.message, style="bold") if shown else "")
-        message.display = shown
+        problem = _first_problem(result)
+        message.update(problem or "")
+        message.display = problem is not None
         output = self.query_one("#grade-output", Static)
         printed = result.output.rstrip("\n")
         if printed.strip():
@@ -725,6 +721,29 @@ class ExerciseScreen(Screen[None]):
         self._close()
 
 
-def _row(check: CheckResult) -> CheckRow:
+def _row(check: CheckResult, brief: bool = False) -> CheckRow:
+    """`brief` (while grading): a passed check's explanation waits for the end, so the
+    live list stays short enough to see whole."""
     measured = "" if check.measured is None else str(check.measured)
-    return CheckRow(check.name, check.status, measured, check.threshold or "", check.message)
+    message = "" if brief and check.status in ("pass", "skip") else check.message
+    return CheckRow(check.name, check.status, measured, check.threshold or "", message)
+
+
+def _first_problem(result: GradeResult) -> Text | None:
+    """What to fix first, above the list: the first failing check with its figures, or
+    the grader's message when no check could run (a syntax error, a timeout)."""
+    if result.status == "pass":
+        return None
+    for check in result.checks:
+        if check.status in ("fail", "error"):
+            text = Text.assemble(("First to fix: ", "bold"), (check.name, "bold red"))
+            if check.measured is not None or check.threshold:
+                text.append(f"  measured {check.measured}, needs {check.threshold or '-'}", "dim")
+            if check.message:
+                text.append("\n" + check.message)
+            if result.status in ("error", "timeout") and not result.message.startswith(
+                f"{check.name}: "
+            ):
+                text.append("\n" + result.message, "bold")
+            return text
+    return Text(result.message, style="bold") if result.message else None

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rich.console import Group
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 from textual.reactive import reactive
@@ -26,6 +28,11 @@ STATUS_LOOK: dict[str, tuple[str, str]] = {
 }
 
 
+NAME_WIDTH = 34
+MEASURED_WIDTH = 28
+NEEDS_WIDTH = 36
+
+
 @dataclass(frozen=True)
 class CheckRow:
     name: str
@@ -37,7 +44,8 @@ class CheckRow:
 
 
 class CheckTable(Static):
-    """The checks of one run, in order; messages wrap under narrow widths."""
+    """The checks of one run, in order: status, name, measured figure, what it needs, and
+    the check's explanation below it."""
 
     DEFAULT_CSS = """
     CheckTable {
@@ -51,23 +59,45 @@ class CheckTable(Static):
     def set_rows(self, rows: Sequence[CheckRow]) -> None:
         self.rows = tuple(rows)
 
-    def render(self) -> Table | Text:
+    def render(self) -> Group | Text:
         if not self.rows:
             return Text("No checks run yet.", style="dim")
-        table = Table(box=None, expand=True, padding=(0, 1), show_edge=False)
-        table.add_column("", width=1, no_wrap=True)
-        table.add_column("check", no_wrap=True, max_width=34, overflow="ellipsis")
-        table.add_column("measured", no_wrap=True, max_width=26, overflow="ellipsis")
-        table.add_column("needs", no_wrap=True, max_width=26, overflow="ellipsis")
-        table.add_column("", ratio=1)
+        # One grid per check (same column widths), its message on the lines below it: long
+        # explanations get the whole width instead of a narrow last column.
+        name_width = min(max(len(r.name) for r in self.rows), NAME_WIDTH)
+        measured_width = min(max([len(r.measured) for r in self.rows] + [8]), MEASURED_WIDTH)
+        needs_width = min(max([len(r.threshold) for r in self.rows] + [5]), NEEDS_WIDTH)
+
+        def grid() -> Table:
+            table = Table.grid(padding=(0, 2))
+            table.add_column(width=1, no_wrap=True)
+            table.add_column(width=name_width, no_wrap=True, overflow="ellipsis")
+            table.add_column(width=measured_width, no_wrap=True, overflow="ellipsis")
+            table.add_column(width=needs_width, no_wrap=True, overflow="ellipsis")
+            return table
+
+        header = grid()
+        header.add_row("", "check", "measured", "needs", style="bold dim")
+        parts: list[Table | Padding] = [header]
+        # A message that fits beside its row goes there; a longer one goes below it.
+        beside = self.content_size.width - (1 + name_width + measured_width + needs_width + 8)
         for row in self.rows:
             symbol, style = STATUS_LOOK.get(row.status, ("?", ""))
             quiet = row.status in ("pass", "skip", "pending")
-            table.add_row(
+            message = Text(row.message, style="dim" if quiet else "")
+            inline = bool(row.message) and "\n" not in row.message and len(row.message) <= beside
+            line = grid()
+            cells = [
                 Text(symbol, style=style),
-                Text(row.name, style="dim" if row.status in ("skip", "pending") else ""),
+                Text(row.name, style="dim" if row.status in ("skip", "pending") else "bold"),
                 Text(row.measured, style="bold" if row.status in ("fail", "error") else ""),
                 Text(row.threshold, style="dim"),
-                Text(row.message, style="dim" if quiet else ""),
-            )
-        return table
+            ]
+            if inline:
+                line.add_column(no_wrap=True)
+                cells.append(message)
+            line.add_row(*cells)
+            parts.append(line)
+            if row.message and not inline:
+                parts.append(Padding(message, (0, 0, 0, 3)))
+        return Group(*parts)
