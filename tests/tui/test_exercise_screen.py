@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import subprocess
 import sys
 import time
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, ProgressBar, Static
 from tui.drill_support import fixture_library
 
 from quizapp.grading.catalogue import load_catalogue
@@ -23,7 +24,7 @@ from quizapp.storage.exercises import record_result, results, status
 from quizapp.tui.app import QuizApp, StartRequest
 from quizapp.tui.screens.exercises import ExerciseListScreen
 from quizapp.tui.screens.exercises_dialogs import ConfirmDialog, SolutionScreen
-from quizapp.tui.screens.exercises_view import ExerciseScreen
+from quizapp.tui.screens.exercises_view import ExerciseScreen, GradeProgress
 from quizapp.tui.widgets.grade_report import CheckTable
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "exercises"
@@ -95,6 +96,7 @@ async def test_list_shows_status_and_continues_at_next_unsolved() -> None:
                 "env": {},
             },
         )
+    dequantize = catalogue_exercise("tiny-dequantize")
     app = exercise_app(exercise=None)
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
@@ -102,6 +104,12 @@ async def test_list_shows_status_and_continues_at_next_unsolved() -> None:
         table = screen.query_one("#exercises", DataTable)
         assert [str(c) for c in table.get_row(EXERCISE)[4:6]] == ["passed", "4/4"]
         assert str(table.get_row("tiny-dequantize")[4]) == "new"
+        dequantize.workspace_file.parent.mkdir(parents=True)
+        dequantize.workspace_file.write_text("# my start\n")
+        screen.refresh_list()
+        assert str(table.get_row("tiny-dequantize")[4]) == "started"
+        dequantize.workspace_file.unlink()
+        screen.refresh_list()
         assert str(exercise.workspace_file) in rendered(
             screen.query_one("#exercise-detail", Static)
         )
@@ -307,16 +315,66 @@ async def test_external_editor_round_trip(monkeypatch: pytest.MonkeyPatch) -> No
         assert screen.editor.text == on_disk and not screen.dirty
 
 
-async def test_unsaved_edit_is_saved_on_quit() -> None:
+def grading_children() -> list[int]:
+    """This process's grading workers still alive (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == os.getpid() and b"quizapp.grading.worker" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+async def test_quit_while_grading_saves_the_edit_and_stops_the_child() -> None:
     exercise = catalogue_exercise()
     app = exercise_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         assert isinstance(screen, ExerciseScreen)
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: bool(grading_children()), timeout=20)
         screen.editor.cursor_location = (0, 0)
-        await pilot.press(*"# keep me", "enter")
+        await pilot.press(*"# keep me", "enter")  # typed while it grades: the UI responds
+        assert screen.editor.text.startswith("# keep me\n")
         await pilot.press("ctrl+q")
     assert exercise.workspace_file.read_text().startswith("# keep me\n")
+    deadline = time.monotonic() + 10
+    while grading_children():
+        assert time.monotonic() < deadline, "the grading child outlived the app"
+        time.sleep(0.05)
+
+
+async def test_first_run_training_shows_progress() -> None:
+    """The runner's progress events (baseline training), as the grading thread posts them."""
+    app = exercise_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ExerciseScreen)
+        screen.grading = True
+        screen.query_one("#grade-progress").display = True
+        note = "Training the baseline ResNet-18 on digits (first run only)"
+        screen.post_message(GradeProgress(screen.run_id, None, None, note))
+        for step in range(1, 31):
+            screen.post_message(GradeProgress(screen.run_id, step, 90, ""))
+        screen.post_message(GradeProgress(screen.run_id, 30, 90, "epoch 1/3: loss 0.912"))
+        screen.post_message(GradeProgress(screen.run_id + 1, 1, 5, "another run's"))  # stale
+        await pilot.pause()
+        bar = screen.query_one("#grade-progress", ProgressBar)
+        assert (bar.total, bar.progress) == (90, 30)
+        assert "epoch 1/3: loss 0.912" in rendered(screen.query_one("#grade-status", Static))
+        assert any("Training the baseline" in n.message for n in app._notifications)
+    tick = GradeProgress(1, 5, 90, "")
+    assert tick.can_replace(GradeProgress(1, 4, 90, "")) is True
+    assert GradeProgress(1, 5, 90, "a note").can_replace(tick) is False  # notes are kept
+    assert tick.can_replace(GradeProgress(2, 4, 90, "")) is False
 
 
 def _result() -> GradeResult:

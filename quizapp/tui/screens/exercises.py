@@ -207,10 +207,14 @@ class ExerciseListScreen(Screen[None]):
 
         try:
             exercise = self.catalogue.get(exercise_id)
+            screen = ExerciseScreen(exercise, self.catalogue)  # creates the learner's copy
         except KeyError as exc:
             self.notify(str(exc), severity="error")
             return
-        self.app.push_screen(ExerciseScreen(exercise, self.catalogue))
+        except (OSError, UnicodeDecodeError) as exc:
+            self.notify(f"Cannot open your copy of {exercise_id}: {exc}", severity="error")
+            return
+        self.app.push_screen(screen)
 
     def action_back(self) -> None:
         self.app.pop_screen()

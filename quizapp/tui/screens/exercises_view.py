@@ -299,7 +299,19 @@ class ExerciseScreen(Screen[None]):
 
     def _load_file(self) -> None:
         """Show the file as it is on disk (after a reset, the external editor, a change)."""
-        text = self.path.read_text(encoding="utf-8")
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            # Keep the editor's text, marked unsaved: leaving (or ctrl+s) writes it back.
+            self.saved_text = "" if self.editor.text else "\n"
+            self.notify(
+                f"{self.path}: could not read it ({exc}); the editor keeps its text: "
+                "ctrl+s writes it back.",
+                severity="error",
+                timeout=15,
+            )
+            self._update_editor_title()
+            return
         self.saved_text = text
         if text != self.editor.text:
             row, column = self.editor.cursor_location
@@ -699,9 +711,14 @@ class ExerciseScreen(Screen[None]):
         following = self._next_exercise()
         if following is None:
             return
+        try:
+            screen = ExerciseScreen(following, self.catalogue)  # creates the learner's copy
+        except (OSError, UnicodeDecodeError) as exc:
+            self.notify(f"Cannot open your copy of {following.id}: {exc}", severity="error")
+            return
         self._close()
         self.app.pop_screen()
-        self.app.push_screen(ExerciseScreen(following, self.catalogue))
+        self.app.push_screen(screen)
 
     def action_back(self) -> None:
         self._close()
