@@ -14,6 +14,7 @@ import heapq
 import json
 import os
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -265,9 +266,11 @@ async def _screen_times(library: LoadResult, now: datetime, runs: int) -> tuple[
     and to the figures painted (worker done, widgets mounted and filled), in a running app
     (headless, 120x40)."""
     from quizapp.tui.app import QuizApp
+    from quizapp.tui.screens import stats as stats_screen_module
     from quizapp.tui.screens.stats import StatsScreen
 
     class TimedStatsScreen(StatsScreen):
+        CSS_PATH = str(Path(stats_screen_module.__file__).with_name("stats.tcss"))
         painted_at = 0.0
 
         def on_mount(self) -> None:  # runs after StatsScreen.on_mount (Textual walks the MRO)
@@ -419,6 +422,8 @@ def run() -> list[Figure]:
     answer_empty = _answer_times(_drill_start(empty_db, cards, now), now)
     full_db.close()
     empty_db.close()
+    for folder_to_remove in (folder, empty_home, full_home):
+        shutil.rmtree(folder_to_remove, ignore_errors=True)
     figures += [
         Figure(
             "stats",

@@ -32,6 +32,7 @@ from fsrs import State
 from quizapp.core.models import Deck
 from quizapp.core.scheduling import (
     DESIRED_RETENTION,
+    LEECH_LAPSES,
     SCHEDULER,
     CardState,
     as_utc,
@@ -150,21 +151,26 @@ def deck_progress(
     """Per deck, in library order; `due` as a session started now would count it."""
     found = []
     for deck in decks:
-        counts = dict.fromkeys(COUNT_FIELDS, 0)
+        prefix = deck.deck + "/"  # card_key, without a call per card (10,000 cards)
+        cards = new = learning = review = mastered = due = leeches = 0
         for card in deck.cards:
-            counts["cards"] += 1
-            state = states.get(card_key(deck.deck, card.id))
+            cards += 1
+            state = states.get(prefix + card.id)
             if state is None:
-                counts["new"] += 1
+                new += 1
                 continue
-            if state.learning:
-                counts["learning"] += 1
+            if state.state == State.Review:
+                review += 1
+                mastered += recall_probability(state, now) > TARGET_RETENTION
             else:
-                counts["review"] += 1
-                counts["mastered"] += is_mastered(state, now)
-            counts["due"] += is_due(state, now, cutoff)
-            counts["leeches"] += state.is_leech
-        found.append(DeckProgress(deck.deck, deck.title, **counts))
+                learning += 1
+            due += is_due(state, now, cutoff)
+            leeches += state.lapses >= LEECH_LAPSES
+        found.append(
+            DeckProgress(
+                deck.deck, deck.title, cards, new, learning, review, mastered, due, leeches
+            )
+        )
     return found
 
 
@@ -659,7 +665,7 @@ def build_report(inputs: StatsInputs) -> StatsReport:
     now = as_utc(inputs.now)
     tz = inputs.tz
     today = study_day(now, tz)
-    keys = {card_key(d.deck, c.id) for d in inputs.decks for c in d.cards}
+    keys = {f"{d.deck}/{c.id}" for d in inputs.decks for c in d.cards}  # card_key
     mine = [state for key, state in inputs.states.items() if key in keys]
     cutoff = review_cutoff(now, inputs.interview, tz)
     tomorrow_end = day_start(today + timedelta(days=2), tz)

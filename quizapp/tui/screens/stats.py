@@ -41,6 +41,7 @@ from quizapp.tui.widgets.heatmap import CalendarHeatmap
 if TYPE_CHECKING:
     from textual_plotext import PlotextPlot
 
+LEECHES_SHOWN = 100  # the worst ones; a table of hundreds helps no one
 TABS = ("overview", "decks", "activity", "practice", "leeches")
 # Card progress colours, from least to most known.
 PROGRESS_STYLES = {
@@ -608,10 +609,13 @@ class StatsScreen(Screen[None]):
         table.add_column("lapses", justify="right")
         table.add_column("reviews", justify="right")
         table.add_column("prompt", no_wrap=True, overflow="ellipsis", ratio=1)
-        for leech in report.leeches:
+        for leech in report.leeches[:LEECHES_SHOWN]:
             table.add_row(
                 f"{leech.deck}/{leech.card}", str(leech.lapses), str(leech.reps), leech.prompt
             )
+        hidden = len(report.leeches) - LEECHES_SHOWN
+        if hidden > 0:
+            note = f"… and {hidden} more (`quizapp stats --json` lists them all). {note}"
         return section("Leeches", table, note)
 
 
