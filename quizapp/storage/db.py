@@ -127,7 +127,9 @@ def to_db_time(moment: datetime) -> str:
 
 
 def from_db_time(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    # fromisoformat reads to_db_time's text (a "Z" suffix: UTC) ~100x faster than strptime,
+    # which the home screen and the drill set-up felt with thousands of card states.
+    return datetime.fromisoformat(text)
 
 
 class Database:
