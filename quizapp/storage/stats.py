@@ -27,7 +27,7 @@ from quizapp.core.stats import (
     day_bounds,
     days_ending,
 )
-from quizapp.storage.db import Database, to_db_time, utc_now
+from quizapp.storage.db import Database, from_db_time, to_db_time, utc_now
 from quizapp.storage.mocks import mocks_for_stats
 from quizapp.storage.reviews import get_interview_date, reviews_total
 
@@ -39,18 +39,17 @@ _DAYS = (
 )
 
 
-_parse_time = datetime.fromisoformat  # reads storage.db.to_db_time's text ~20x faster than strptime
 _STATES = {int(state): state for state in State}
 
 
 def load_card_states(db: Database) -> dict[str, CardState]:
-    """Every stored card state, keyed `deck/card` (storage.reviews.load_states, 3x faster:
-    plain tuples, fromisoformat; it matters with 10,000 cards)."""
+    """Every stored card state, keyed `deck/card` (storage.reviews.load_states on plain
+    tuples, twice as fast: it matters with 10,000 cards)."""
     rows = db.query_tuples(
         "SELECT deck, card, state, step, stability, difficulty, due, last_review, reps, lapses "
         "FROM card_state"
     )
-    parse = _parse_time
+    parse = from_db_time
     return {
         f"{deck}/{card}": CardState(
             deck,
@@ -133,7 +132,7 @@ def exercise_attempts(db: Database) -> list[ExerciseAttempt]:
         attempts.append(
             ExerciseAttempt(
                 exercise=row["exercise"],
-                finished_at=_parse_time(row["finished_at"]),
+                finished_at=from_db_time(row["finished_at"]),
                 status=row["status"],
                 score=row["score"],
                 max_score=row["max_score"],
