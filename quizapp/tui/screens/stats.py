@@ -19,6 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
@@ -42,7 +43,14 @@ if TYPE_CHECKING:
     from textual_plotext import PlotextPlot
 
 LEECHES_SHOWN = 100  # the worst ones; a table of hundreds helps no one
-TABS = ("overview", "decks", "activity", "practice", "leeches")
+PAGES = {
+    "overview": "Overview",
+    "decks": "Decks",
+    "activity": "Activity",
+    "practice": "Mocks & exercises",
+    "leeches": "Leeches",
+}
+TABS = tuple(PAGES)
 # Card progress colours, from least to most known.
 PROGRESS_STYLES = {
     "new": "blue",
@@ -115,37 +123,44 @@ class EmptyState(VerticalScroll):
 
 
 class Figures(Vertical):
-    """The five tabs of figures (mounted once there are figures to show)."""
+    """The five tabs (mounted once there are figures to show); each tab's page gets its
+    widgets when it is first shown (`page_widgets`), so the overview paints first."""
 
     def compose(self) -> ComposeResult:
-        # plotext takes ~0.1 s to import: not on the way to the screen's first paint
-        from textual_plotext import PlotextPlot
-
         with TabbedContent(id="stats-tabs"):
-            with TabPane("Overview", id="overview"), VerticalScroll(classes="stats-page"):
-                yield Static(id="readiness")
-                with Horizontal(id="overview-columns"):
-                    with Vertical(id="overview-left"):
-                        yield Static(id="today")
-                        yield Static(id="retention")
-                    yield Static(id="forecast")
-            with TabPane("Decks", id="decks"), VerticalScroll(classes="stats-page"):
-                yield Static(id="deck-progress")
-                with Horizontal(id="weak-columns"):
-                    yield Static(id="weak-decks")
-                    yield Static(id="weak-tags")
-            with TabPane("Activity", id="activity"), VerticalScroll(classes="stats-page"):
-                yield Static(id="activity-summary")
-                yield PlotextPlot(id="reviews-plot")
-                yield Static(id="calendar-title")
-                yield CalendarHeatmap(id="calendar")
-            with TabPane("Mocks & exercises", id="practice"), VerticalScroll(classes="stats-page"):
-                yield Static(id="mock-summary")
-                yield PlotextPlot(id="mock-plot")
-                yield Static(id="mock-table")
-                yield Static(id="exercises")
-            with TabPane("Leeches", id="leeches"), VerticalScroll(classes="stats-page"):
-                yield Static(id="leech-table")
+            for page, title in PAGES.items():
+                with TabPane(title, id=page):
+                    yield VerticalScroll(id=f"{page}-page", classes="stats-page")
+
+
+def page_widgets(page: str) -> list[Widget]:
+    if page == "overview":
+        left = Vertical(Static(id="today"), Static(id="retention"), id="overview-left")
+        return [
+            Static(id="readiness"),
+            Horizontal(left, Static(id="forecast"), id="overview-columns"),
+        ]
+    if page == "decks":
+        weak = Horizontal(Static(id="weak-decks"), Static(id="weak-tags"), id="weak-columns")
+        return [Static(id="deck-progress"), weak]
+    # plotext takes ~0.1 s to import: not on the way to the screen's first paint
+    from textual_plotext import PlotextPlot
+
+    if page == "activity":
+        return [
+            Static(id="activity-summary"),
+            PlotextPlot(id="reviews-plot"),
+            Static(id="calendar-title"),
+            CalendarHeatmap(id="calendar"),
+        ]
+    if page == "practice":
+        return [
+            Static(id="mock-summary"),
+            PlotextPlot(id="mock-plot"),
+            Static(id="mock-table"),
+            Static(id="exercises"),
+        ]
+    return [Static(id="leech-table")]
 
 
 class StatsScreen(Screen[None]):
@@ -173,6 +188,8 @@ class StatsScreen(Screen[None]):
         self.tz = tz
         self.exercises = exercises
         self.report: StatsReport | None = None
+        self.filled: set[str] = set()  # pages showing the current report
+        self.mounting: set[str] = set()
 
     # --- layout -----------------------------------------------------------------------------
 
@@ -186,7 +203,8 @@ class StatsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "Stats"
-        self.load()
+        # After the first paint: the worker's Python would otherwise slow that paint down.
+        self.call_after_refresh(self.load)
 
     def on_screen_resume(self) -> None:
         if self.report is not None:  # back from a drill or the interview date: figures moved
@@ -196,12 +214,15 @@ class StatsScreen(Screen[None]):
         narrow = self.size.width < 100
         if narrow != self.has_class("-narrow"):
             self.set_class(narrow, "-narrow")
-            if self.report is not None and self.query(Figures):
-                self.fill(self.report)  # the deck table's widths depend on it
+            self.filled.discard("decks")  # the deck table's widths depend on it
+            if self.query("#deck-progress"):
+                self.call_later(self.show_page, "decks")
 
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        page = event.pane.id or "overview"
+        await self.show_page(page)
         # Arrows and page keys scroll the tab's page.
-        self.call_after_refresh(event.pane.query_one(".stats-page").focus)
+        self.call_after_refresh(self.query_one(f"#{page}-page").focus)
 
     # --- loading ----------------------------------------------------------------------------
 
@@ -221,9 +242,10 @@ class StatsScreen(Screen[None]):
             )
 
     async def show_report(self, report: StatsReport) -> None:
-        """Mount the figures' widgets (or the empty state) if they are not there yet, fill
-        them, and hide the loading line."""
+        """Mount the tabs (or the empty state) if they are not there yet, fill the tab on
+        screen, and hide the loading line. Other tabs are filled when shown."""
         self.report = report
+        self.filled.clear()
         kind, kind_id = (EmptyState, "stats-empty") if report.is_empty else (Figures, "figures")
         body = self.query_one("#stats-body")
         if not body.query_children(f"#{kind_id}"):
@@ -231,28 +253,49 @@ class StatsScreen(Screen[None]):
             await body.mount(kind(id=kind_id))
         self.query_one("#stats-loading").display = False
         self.refresh_bindings()
-        self.fill(report)
-
-    def fill(self, report: StatsReport) -> None:
         if report.is_empty:
             self.query_one("#empty-message", Static).update(self.empty_message(report))
             return
-        self.query_one("#readiness", Static).update(self.readiness(report))
-        self.query_one("#today", Static).update(self.today(report))
-        self.query_one("#retention", Static).update(self.retention(report))
-        self.query_one("#forecast", Static).update(self.forecast(report))
-        self.query_one("#deck-progress", Static).update(self.deck_progress(report))
-        self.query_one("#weak-decks", Static).update(
-            self.weak_table("Weakest decks", report.weak_decks, report)
-        )
-        self.query_one("#weak-tags", Static).update(
-            self.weak_table("Weakest tags", report.weak_tags, report)
-        )
-        self.show_activity(report)
-        self.show_practice(report)
-        self.query_one("#leech-table", Static).update(self.leech_table(report))
         tabs = self.query_one("#stats-tabs", TabbedContent)
         tabs.get_tab("leeches").label = f"Leeches ({len(report.leeches)})"  # type: ignore[assignment]
+        await self.show_page(tabs.active or "overview")
+
+    async def show_page(self, page: str) -> None:
+        """Give a tab's page its widgets (the first time) and the current figures."""
+        report = self.report
+        if report is None or report.is_empty or page in self.mounting:
+            return
+        holder = self.query_one(f"#{page}-page")
+        if not holder.children:
+            self.mounting.add(page)
+            try:
+                await holder.mount_all(page_widgets(page))
+            finally:
+                self.mounting.discard(page)
+        if page not in self.filled:
+            self.filled.add(page)
+            self.fill_page(page, report)
+
+    def fill_page(self, page: str, report: StatsReport) -> None:
+        if page == "overview":
+            self.query_one("#readiness", Static).update(self.readiness(report))
+            self.query_one("#today", Static).update(self.today(report))
+            self.query_one("#retention", Static).update(self.retention(report))
+            self.query_one("#forecast", Static).update(self.forecast(report))
+        elif page == "decks":
+            self.query_one("#deck-progress", Static).update(self.deck_progress(report))
+            self.query_one("#weak-decks", Static).update(
+                self.weak_table("Weakest decks", report.weak_decks, report)
+            )
+            self.query_one("#weak-tags", Static).update(
+                self.weak_table("Weakest tags", report.weak_tags, report)
+            )
+        elif page == "activity":
+            self.show_activity(report)
+        elif page == "practice":
+            self.show_practice(report)
+        else:
+            self.query_one("#leech-table", Static).update(self.leech_table(report))
 
     # --- actions ----------------------------------------------------------------------------
 
