@@ -334,3 +334,31 @@ def test_snapshot_mocks_and_exercises(snap_compare, seeded: Database) -> None:
 
 def test_snapshot_decks_at_80x24(snap_compare, seeded: Database) -> None:
     assert snap_compare(stats_app(), terminal_size=(80, 24), run_before=show_tab("2"))
+
+
+# --- the calendar widget ------------------------------------------------------------------------
+
+
+async def test_calendar_heatmap_draws_weeks_monday_first() -> None:
+    from textual.app import App, ComposeResult
+
+    from quizapp.tui.widgets.heatmap import CELL, CalendarHeatmap
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield CalendarHeatmap()
+
+    # 2026-02-25 is a Wednesday; 12 days up to Sunday 03-08, the last one with level 4
+    levels = [0, 1, 2, 3, 0, 0, 1, 2, 0, 0, 0, 4]
+    app = Host()
+    async with app.run_test(size=(40, 12)) as pilot:
+        heatmap = app.query_one(CalendarHeatmap)
+        heatmap.show(date(2026, 2, 25), levels)
+        await pilot.pause()
+        lines = heatmap.render().plain.splitlines()
+    # the first week (Mon 02-23 .. Sun 03-01) holds March 1st: it carries March's label
+    assert lines[0] == "    Mar"
+    rows = [line[4:] for line in lines[1:8]]
+    assert [row.count(CELL) for row in rows] == [1, 1, 2, 2, 2, 2, 2]  # Mon..Sun
+    assert rows[0].rstrip() == "  " + CELL  # Monday 02-23 comes before the first day
+    assert lines[8].strip().startswith("less")
