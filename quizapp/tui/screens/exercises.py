@@ -42,8 +42,8 @@ def progress_label(exercise: Exercise, status: ExerciseStatus | None) -> str:
 
 
 def best_score(status: ExerciseStatus | None) -> str:
-    if status is None or status.best_score is None:
-        return "-"
+    if status is None or status.best_score is None or not status.max_score:
+        return "-"  # never graded, or only errors (no check ran)
     return f"{status.best_score:g}/{status.max_score or 0:g}"
 
 

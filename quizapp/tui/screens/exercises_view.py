@@ -508,7 +508,7 @@ class ExerciseScreen(Screen[None]):
         graded, UTC), or one a test injects."""
         self.result = result
         self.rows = [_row(c) for c in result.checks]
-        self.query_one("#checks", CheckTable).set_rows(self.rows)
+        self.query_one("#checks", CheckTable).set_rows(self.rows, empty="No check ran.")
         line = Text()
         line.append(
             STATUS_WORDS.get(result.status, result.status.upper()),

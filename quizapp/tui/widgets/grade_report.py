@@ -55,13 +55,16 @@ class CheckTable(Static):
     """
 
     rows: reactive[tuple[CheckRow, ...]] = reactive((), layout=True)
+    empty: reactive[str] = reactive("No checks run yet.")
 
-    def set_rows(self, rows: Sequence[CheckRow]) -> None:
+    def set_rows(self, rows: Sequence[CheckRow], empty: str = "No checks run yet.") -> None:
+        """`empty`: what to say when there are no rows."""
         self.rows = tuple(rows)
+        self.empty = empty
 
     def render(self) -> Group | Text:
         if not self.rows:
-            return Text("No checks run yet.", style="dim")
+            return Text(self.empty, style="dim")
         # One grid per check (same column widths), its message on the lines below it: long
         # explanations get the whole width instead of a narrow last column.
         name_width = min(max(len(r.name) for r in self.rows), NAME_WIDTH)
