@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widgets import DataTable, ProgressBar, Static
 from tui.drill_support import fixture_library
@@ -265,6 +266,23 @@ async def test_hints_are_tiered_counted_and_kept() -> None:
         await pilot.pause()
         with Database() as db:
             assert status(db, EXERCISE).hints_shown == 3
+
+
+async def test_command_palette_offers_the_screens_actions() -> None:
+    app = exercise_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ExerciseScreen)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"task")
+        commands = app.screen.query_one(CommandList)
+        await wait_until(pilot, lambda: commands.option_count > 0, 10)
+        assert "task" in str(commands.get_option_at_index(0).prompt).lower()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert not screen.query_one("#task-pane").display  # "Show or hide the task"
 
 
 async def test_solution_is_a_diff_shown_after_confirmation() -> None:
