@@ -36,7 +36,9 @@ def run(args: argparse.Namespace) -> int:
         candidate_cards(library.decks, setup)
     except MockSetupError as exc:
         note = (
-            f" ({len(library.errors)} deck errors: run `quizapp validate`)" if library.errors else ""
+            f" ({len(library.errors)} deck errors: run `quizapp validate`)"
+            if library.errors
+            else ""
         )
         return fail(f"mock: {exc}{note}")
     from quizapp.tui.app import QuizApp, StartRequest
