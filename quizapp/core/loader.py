@@ -193,7 +193,7 @@ class _Builder:
         `_NeedMarks`, and the caller parses again with `build` to place the problem.
         """
         loader = _Loader(text)
-        get_event, maybe_typed = loader.get_event, self._maybe_typed
+        get_event, maybe_typed, plain = loader.get_event, self._maybe_typed, _PLAIN_SCALARS
         root: Any = None
         stack: list[tuple[Any, bool, Any, bool]] = []
         current: Any = None
@@ -208,10 +208,18 @@ class _Builder:
                     if event.anchor is not None:
                         raise _NeedMarks
                     value = event.value
-                    if event.tag is not None or (
-                        event.implicit[0] and (not value or value[0] in maybe_typed)
-                    ):
+                    if event.tag is not None:
                         value = self._scalar(event)
+                    elif event.implicit[0] and (not value or value[0] in maybe_typed):
+                        # Keys and values repeat from card to card ("type", "tags", "medium",
+                        # "0.05"): resolve each text once; the results are immutable.
+                        try:
+                            value = plain[value]
+                        except KeyError:
+                            resolved = self._scalar(event)
+                            if len(plain) < _PLAIN_CACHE_SIZE:
+                                plain[value] = resolved
+                            value = resolved
                     if current is None:
                         root = value
                     elif not is_map:
@@ -319,6 +327,10 @@ class _Builder:
 class _Duplicate:
     n: int
 
+
+# Plain (unquoted, untagged) scalar text -> the value PyYAML's resolver and constructor give it.
+_PLAIN_SCALARS: dict[str, Any] = {}
+_PLAIN_CACHE_SIZE = 20_000
 
 _NO_ALIASES = "YAML anchors and aliases are not supported in decks"
 _ScalarEvent, _AliasEvent = yaml.ScalarEvent, yaml.AliasEvent
