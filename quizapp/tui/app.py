@@ -64,10 +64,13 @@ class QuizApp(App[None]):
             self._library = None
         return self.library
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen:
+        # Home is the bottom of the stack itself, not a screen pushed over Textual's blank one.
         from quizapp.tui.screens.home import HomeScreen
 
-        self.push_screen(HomeScreen())
+        return HomeScreen()
+
+    def on_mount(self) -> None:
         for notice in self.db.notices:
             self.notify(notice, title="Database", severity="warning", timeout=15)
         if self.start is not None:
@@ -101,7 +104,7 @@ class QuizApp(App[None]):
         yield from super().get_system_commands(screen)
 
     def action_home(self) -> None:
-        while len(self.screen_stack) > 2:  # the default screen, then home
+        while len(self.screen_stack) > 1:  # home is the default screen
             self.pop_screen()
 
     def action_set_interview_date(self) -> None:

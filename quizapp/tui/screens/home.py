@@ -7,9 +7,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from quizapp.storage.reviews import deck_counts, get_interview_date
+from quizapp.tui.widgets.footer import QuickFooter
 
 
 class HomeScreen(Screen[None]):
@@ -32,19 +33,17 @@ class HomeScreen(Screen[None]):
             yield Static("Decks", classes="section-title")
             yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
             yield Static(id="deck-summary", classes="dim")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.refresh_decks()
+        yield QuickFooter()
 
     def on_screen_resume(self) -> None:
+        # Resume comes after mount when home is first shown, and again on every return to it.
         self.refresh_decks()
 
     def refresh_decks(self) -> None:
         library = self.app.library  # type: ignore[attr-defined]
         table = self.query_one("#decks", DataTable)
-        # Rows only: clearing the columns too, twice in one frame (mount, then resume), left
-        # them at the width of their labels.
+        # Rows only: clearing the columns too (on a return to home, or a reload) left them at
+        # the width of their labels.
         cursor_row = table.cursor_row
         table.clear()
         if not table.columns:
