@@ -8,7 +8,9 @@ column of the YAML node it is about (PyYAML's C parser keeps the marks).
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
+import os
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -500,12 +502,17 @@ def _validation_errors(
     ]
 
 
-def parse_deck(raw: bytes | str, path: str | Path = "<deck>") -> Deck:
-    """Parse one deck file's content. Raises DeckFileError, and nothing else."""
+def parse_deck(
+    raw: bytes | str, path: str | Path = "<deck>", *, cache: ParsedDecks | None = None
+) -> Deck:
+    """Parse one deck file's content. Raises DeckFileError, and nothing else.
+
+    With a `cache`, the YAML parse of content seen before is skipped (never the validation).
+    """
     path = str(path)
     try:
         text = _decode(raw, path) if isinstance(raw, bytes) else raw
-        deck = _fast_deck(text)
+        deck = _fast_deck(text, cache)
         if deck is None:  # something is wrong: parse again, keeping marks to place it
             data, marks = _compose(text, path)
             deck = _validate(data, marks, path)
@@ -517,10 +524,14 @@ def parse_deck(raw: bytes | str, path: str | Path = "<deck>") -> Deck:
         raise DeckFileError([DeckError(path, 1, 1, "", f"could not be loaded: {exc!r}")]) from None
 
 
-def _fast_deck(text: str) -> Deck | None:
+def _fast_deck(text: str, cache: ParsedDecks | None = None) -> Deck | None:
     """The deck, if the file is entirely valid; None if the marked path must explain why."""
+    key = cache.key(text) if cache is not None else ""
+    data = cache.get(key) if cache is not None else None
+    parsed = data is None
     try:
-        data = _Builder().build_fast(text)
+        if parsed:
+            data = _Builder().build_fast(text)
         if not isinstance(data, dict):
             return None
         deck = Deck.model_validate(data)
@@ -532,7 +543,66 @@ def _fast_deck(text: str) -> Deck | None:
     for card in deck.cards:
         if isinstance(card, GeneratedCard) and _generator_problem(card.generator, card.params):
             return None
+    if cache is not None and parsed:
+        cache.put(key, data)
     return deck
+
+
+class ParsedDecks:
+    """The plain data of valid deck files parsed before, by a hash of their text (a JSON file).
+
+    Parsing YAML is most of the cost of loading a deck; validating is not, and is never
+    skipped: a deck read from here goes through the same pydantic models and checks. Data that
+    JSON would not give back exactly (dates, non-text keys) is simply not kept. Any problem
+    with the file (missing, corrupt, another version) means parsing again, never an error.
+    """
+
+    VERSION = f"1 pyyaml-{yaml.__version__}"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stored: dict[str, Any] = {}
+        self._used: dict[str, Any] = {}
+        self._changed = False
+        try:
+            document = json.loads(path.read_bytes())
+            if isinstance(document, dict) and document.get("version") == self.VERSION:
+                decks = document.get("decks")
+                self._stored = decks if isinstance(decks, dict) else {}
+        except (OSError, ValueError):
+            pass
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+    def get(self, key: str) -> Any:
+        data = self._stored.get(key)
+        if data is not None:
+            self._used[key] = data
+        return data
+
+    def put(self, key: str, data: Any) -> None:
+        try:
+            exact = json.loads(json.dumps(data)) == data
+        except (TypeError, ValueError, RecursionError):
+            exact = False
+        if exact:
+            self._used[key] = data
+            self._changed = True
+
+    def save(self) -> None:
+        """Keep the files of this load only; write if anything changed."""
+        if not self._changed and self._used.keys() == self._stored.keys():
+            return
+        document = {"version": self.VERSION, "decks": self._used}
+        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary.write_text(json.dumps(document))
+            os.replace(temporary, self.path)
+        except OSError:
+            temporary.unlink(missing_ok=True)
 
 
 def _generator_problem(name: str, params: dict[str, Any]) -> str | None:
@@ -635,7 +705,7 @@ def _check_generator(
     return []
 
 
-def load_deck_file(path: str | Path) -> Deck:
+def load_deck_file(path: str | Path, *, cache: ParsedDecks | None = None) -> Deck:
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -643,7 +713,7 @@ def load_deck_file(path: str | Path) -> Deck:
         raise DeckFileError(
             [DeckError(str(path), None, None, "", exc.strerror or str(exc))]
         ) from None
-    return parse_deck(raw, path)
+    return parse_deck(raw, path, cache=cache)
 
 
 def deck_files(
@@ -666,14 +736,19 @@ def deck_files(
     return unique, errors
 
 
-def load_decks(sources: Iterable[str | Path], *, missing_ok: bool = False) -> LoadResult:
-    """Load every deck of the sources; bad files are reported and skipped, good ones load."""
+def load_decks(
+    sources: Iterable[str | Path], *, missing_ok: bool = False, cache: ParsedDecks | None = None
+) -> LoadResult:
+    """Load every deck of the sources; bad files are reported and skipped, good ones load.
+
+    `cache` (optional) skips parsing the YAML of files loaded before; it is saved at the end.
+    """
     files, errors = deck_files(sources, missing_ok=missing_ok)
     result = LoadResult(files=files, errors=errors)
     owner: dict[str, Deck] = {}
     for path in files:
         try:
-            deck = load_deck_file(path)
+            deck = load_deck_file(path, cache=cache)
         except DeckFileError as exc:
             result.errors.extend(exc.errors)
             continue
@@ -689,6 +764,8 @@ def load_decks(sources: Iterable[str | Path], *, missing_ok: bool = False) -> Lo
             continue
         owner[deck.deck] = deck
         result.decks.append(deck)
+    if cache is not None:
+        cache.save()
     return result
 
 
