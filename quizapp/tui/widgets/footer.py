@@ -10,6 +10,7 @@ first paint, and of a key press to the next card. This footer shows exactly the 
 from __future__ import annotations
 
 from collections.abc import Hashable
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.widgets import Footer
@@ -20,6 +21,12 @@ class QuickFooter(Footer):
     """A Footer that recomposes only when the keys it shows change."""
 
     _shown: Hashable = None
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # The screen's bindings are known when the footer is composed: show them in the first
+        # frame (Textual's Footer waits for the first bindings change, a frame or two later).
+        self.set_reactive(Footer._bindings_ready, True)
 
     def _signature(self) -> Hashable:
         """What `compose` would show now (None before the bindings are ready)."""
