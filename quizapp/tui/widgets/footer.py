@@ -1,24 +1,47 @@
 """Textual's Footer, without the work it repeats on every bindings change.
 
-Textual's Footer rebuilds all its keys whenever a screen's bindings may have changed (a focus
-change, a `refresh_bindings`), even when the keys shown stay the same, and each new key
-restyles itself twice as it mounts (its `compact` flag starts True, then is bound to the
-footer's False). On the home and drill screens that was most of the time from start-up to
-first paint, and of a key press to the next card. This footer shows exactly the same keys.
+Textual's Footer removes and mounts all its keys again whenever a screen's bindings may have
+changed (a focus change, a `refresh_bindings`), one or two frames after the change, even when
+the keys shown stay the same; each new key restyles itself twice as it mounts. On the home
+screen that was most of the time to the first paint, and on the drill screen, where the keys
+change with every card, most of a key press's time to the next card. This footer shows
+exactly the same keys: it updates the keys it has in place, in the frame of the change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, NamedTuple
 
 from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+PALETTE = "-command-palette"
+
+
+class _Key(NamedTuple):
+    """One key as the footer shows it (what Textual's Footer.compose gives a FooterKey)."""
+
+    key: str
+    display: str
+    description: str
+    action: str
+    enabled: bool
+    tooltip: str
+
+
+class _Keys(NamedTuple):
+    keys: tuple[_Key, ...]
+    palette: _Key | None
+    grouped: bool  # binding groups: left to Textual's own compose
+    compact: bool
+
 
 class QuickFooter(Footer):
-    """A Footer that recomposes only when the keys it shows change."""
+    """A Footer that changes only the keys that change, when they change."""
 
     _shown: Hashable = None
 
@@ -28,28 +51,117 @@ class QuickFooter(Footer):
         # frame (Textual's Footer waits for the first bindings change, a frame or two later).
         self.set_reactive(Footer._bindings_ready, True)
 
-    def _signature(self) -> Hashable:
-        """What `compose` would show now (None before the bindings are ready)."""
+    def _wanted(self) -> _Keys | None:
+        """The keys `Footer.compose` would show now (None before the bindings are ready)."""
         if not self._bindings_ready:
             return None
         app = self.app
-        shown = tuple(
-            (binding, app.get_key_display(binding), enabled, tooltip)
-            for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
-            if binding.show or binding.key == app.COMMAND_PALETTE_BINDING
+        active = self.screen.active_bindings
+        first: dict[str, tuple[Binding, bool, str]] = {}
+        grouped = False
+        for _, binding, enabled, tooltip in active.values():
+            if binding.show:
+                first.setdefault(binding.action, (binding, enabled, tooltip))
+                grouped = grouped or binding.group is not None
+        keys = tuple(
+            _Key(b.key, app.get_key_display(b), b.description, b.action, enabled, tooltip)
+            for b, enabled, tooltip in first.values()
         )
-        return (self.compact, self.show_command_palette, app.ENABLE_COMMAND_PALETTE, shown)
+        palette = None
+        if self.show_command_palette and app.ENABLE_COMMAND_PALETTE:
+            found = active.get(app.COMMAND_PALETTE_BINDING)
+            if found is not None:
+                _, b, enabled, _ = found
+                palette = _Key(
+                    b.key,
+                    app.get_key_display(b),
+                    b.description,
+                    b.action,
+                    enabled,
+                    b.tooltip or b.description,
+                )
+        return _Keys(keys, palette, grouped, self.compact)
 
     def compose(self) -> ComposeResult:
-        self._shown = self._signature()
+        self._shown = self._wanted()
         for widget in super().compose():
             if isinstance(widget, FooterKey):
-                # Mount each key already in the footer's style: no restyle on mount.
-                widget.set_reactive(FooterKey.compact, self.compact)
-                widget.set_class(self.compact, "-compact", update=False)
+                # Mount each key already in the style it ends up in: no restyle on mount. The
+                # palette key is not bound to the footer's `compact`: it keeps its own (True).
+                compact = True if widget.has_class(PALETTE) else self.compact
+                widget.set_reactive(FooterKey.compact, compact)
+                widget.set_class(compact, "-compact", update=False)
             yield widget
 
+    def bindings_changed(self, screen: Screen) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen and self._wanted() != self._shown:
+            # Now, not after the next refresh: the new keys are painted with the change that
+            # brought them (a key press on the drill screen), not in a frame of their own.
+            self.call_next(self.recompose)
+
     async def recompose(self) -> None:
-        if self.is_attached and self._signature() == self._shown:
+        if not self.is_attached:
+            return
+        wanted = self._wanted()
+        if wanted == self._shown:
+            return
+        if wanted is not None and not wanted.grouped and await self._update(wanted):
+            self._shown = wanted
             return
         await super().recompose()
+
+    async def _update(self, wanted: _Keys) -> bool:
+        """Show `wanted` by changing the keys in place; False if only a recompose can."""
+        children = list(self.children)
+        keys = [c for c in children if type(c) is FooterKey and not c.has_class(PALETTE)]
+        palettes = [c for c in children if type(c) is FooterKey and c.has_class(PALETTE)]
+        if len(keys) + len(palettes) != len(children) or len(palettes) > 1:
+            return False  # groups or labels: not ours to rearrange
+        if (wanted.palette is None) != (not palettes):
+            return False
+        if palettes and wanted.palette is not None:
+            self._set(palettes[0], wanted.palette)
+        for widget, key in zip(keys, wanted.keys, strict=False):
+            self._set(widget, key)
+            widget.display = True
+        for widget in keys[len(wanted.keys) :]:
+            widget.display = False  # kept for the next time there are more keys
+        extra = [self._new(key) for key in wanted.keys[len(keys) :]]
+        if extra:
+            await self.mount_all(extra, before=palettes[0] if palettes else None)
+        return True
+
+    def _new(self, key: _Key) -> FooterKey:
+        widget = FooterKey(
+            key.key,
+            key.display,
+            key.description,
+            key.action,
+            disabled=not key.enabled,
+            tooltip=key.tooltip,
+        )
+        widget.set_reactive(FooterKey.compact, self.compact)
+        widget.set_class(self.compact, "-compact", update=False)
+        return widget
+
+    @staticmethod
+    def _set(widget: FooterKey, key: _Key) -> None:
+        """Make `widget` show `key` (the attributes FooterKey's constructor sets)."""
+        if (widget.key_display, widget.description) != (key.display, key.description):
+            widget.key_display, widget.description = key.display, key.description
+            widget.refresh(layout=True)
+        widget.key, widget.action = key.key, key.action
+        widget._disabled = not key.enabled
+        widget.set_class(not key.enabled, "-disabled")
+        tooltip = key.tooltip or None
+        if widget.tooltip != tooltip:
+            widget.tooltip = tooltip
+
+    def watch_compact(self, compact: bool) -> None:
+        # Keys added in place are not data-bound to the footer's `compact` as composed ones are.
+        for widget in self.query_children(FooterKey):
+            if not widget.has_class(PALETTE):
+                widget.compact = compact
