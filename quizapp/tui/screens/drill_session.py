@@ -20,7 +20,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, ProgressBar, Static, TextArea
+from textual.widget import Widget
+from textual.widgets import Header, ProgressBar, Static, TextArea
 
 from quizapp.core.questions import (
     AnswerFormatError,
@@ -52,6 +53,7 @@ from quizapp.tui.widgets.cards import (
     RatingBar,
     Section,
 )
+from quizapp.tui.widgets.footer import QuickFooter
 
 AUTO_GRADED = ("choice", "numeric", "generated")
 KIND_LABELS = {"new": "NEW", "learning": "LEARNING", "relearning": "RELEARNING", "review": "REVIEW"}
@@ -127,7 +129,7 @@ class DrillScreen(Screen[None]):
         with Vertical(id="drill-bottom"):
             yield Static(id="drill-hint-line")
             yield RatingBar(id="ratings")
-        yield Footer()
+        yield QuickFooter()
 
     async def on_mount(self) -> None:
         self.title = "quizapp"
@@ -153,24 +155,50 @@ class DrillScreen(Screen[None]):
         self.answer = None
         self.intervals = None
         self.shown_at = self.clock()
+        # One batch: the screen is laid out and painted once, with the new card complete.
+        with self.app.batch_update():
+            await self._show_question(card, self.question)
+            self.query_one("#ratings", RatingBar).display = False
+            self.query_one("#drill-timer", CardTimer).start()
+            self._update_progress()
+            self._set_hint_line()
+            scroll = self.query_one("#drill-scroll", VerticalScroll)
+            scroll.scroll_home(animate=False)
+            if self.question.kind in ("numeric", "generated"):
+                self.query_one("#fields", NumberFields).focus_first()
+            elif self.question.kind == "free":
+                self.query_one("#free-answer", TextArea).focus()
+            else:
+                scroll.focus()
+            self.refresh_bindings()
+
+    async def _show_question(self, card: SessionCard, question: Question) -> None:
+        """The card's meta line and prompt (reused from the last card), then its answer input."""
         body = self.query_one("#card-body", Vertical)
-        await body.remove_children()
-        await body.mount_all(self._question_widgets(card, self.question))
-        self.query_one("#ratings", RatingBar).display = False
-        self.query_one("#drill-timer", CardTimer).start()
-        self._update_progress()
-        self._set_hint_line()
-        scroll = self.query_one("#drill-scroll", VerticalScroll)
-        scroll.scroll_home(animate=False)
-        if self.question.kind in ("numeric", "generated"):
-            self.query_one("#fields", NumberFields).focus_first()
-        elif self.question.kind == "free":
-            self.query_one("#free-answer", TextArea).focus()
-        else:
-            scroll.focus()
-        self.refresh_bindings()
+        shown = {widget.id: widget for widget in body.children}
+        meta, prompt = shown.get("card-meta"), shown.get("prompt")
+        if not isinstance(meta, Static) or not isinstance(prompt, MarkdownText):
+            await body.remove_children()
+            await body.mount_all(self._question_widgets(card, question))
+            return
+        await body.remove_children([w for w in body.children if w not in (meta, prompt)])
+        meta.update(self._meta_text(card, question))
+        prompt.update(question.prompt)
+        entry = self._answer_input(question)
+        if entry is not None:
+            await body.mount(entry)
 
     def _question_widgets(self, card: SessionCard, question: Question) -> list:
+        widgets: list = [
+            Static(self._meta_text(card, question), id="card-meta"),
+            MarkdownText(question.prompt, id="prompt"),
+        ]
+        entry = self._answer_input(question)
+        if entry is not None:
+            widgets.append(entry)
+        return widgets
+
+    def _meta_text(self, card: SessionCard, question: Question) -> Text:
         meta = Text()
         meta.append(f" {KIND_LABELS[card.kind]} ", style=f"bold reverse {self._kind_color(card)}")
         if card.state is not None and card.state.is_leech:
@@ -180,19 +208,20 @@ class DrillScreen(Screen[None]):
             meta.append("  " + " ".join(f"#{t}" for t in question.tags), style="dim")
         if question.kind == "choice" and question.multiple:
             meta.append("  (select all that apply)", style="italic")
-        widgets: list = [
-            Static(meta, id="card-meta"),
-            MarkdownText(question.prompt, id="prompt"),
-        ]
+        return meta
+
+    @staticmethod
+    def _answer_input(question: Question) -> Widget | None:
+        """Where the answer is given (choices, number fields, a text area); None: recall."""
         if question.kind == "choice":
-            widgets.append(ChoiceList(question.options, question.multiple, id="choices"))
-        elif question.kind in ("numeric", "generated"):
-            widgets.append(NumberFields(question.fields, id="fields"))
-        elif question.kind == "free":
+            return ChoiceList(question.options, question.multiple, id="choices")
+        if question.kind in ("numeric", "generated"):
+            return NumberFields(question.fields, id="fields")
+        if question.kind == "free":
             area = TextArea(id="free-answer", soft_wrap=True, show_line_numbers=False)
             area.border_title = "Your answer (ctrl+s when done)"
-            widgets.append(area)
-        return widgets
+            return area
+        return None
 
     @staticmethod
     def _kind_color(card: SessionCard) -> str:
@@ -361,11 +390,6 @@ class DrillScreen(Screen[None]):
             )
         if question.source:
             side.append(Static(Text(f"Source: {question.source}", style="dim italic"), id="source"))
-        body = self.query_one("#card-body", Vertical)
-        answer_side = Vertical(id="answer-side")
-        await body.mount(answer_side)
-        await answer_side.mount_all(side)
-
         if self.session.cram:
             self.intervals = None
         else:
@@ -376,10 +400,14 @@ class DrillScreen(Screen[None]):
                     self.current.state, self.current.deck, self.current.card.id, now
                 ).items()
             }
-        self._show_ratings()
-        self.call_after_refresh(self._bring_into_view, answer_side)
-        self.query_one("#drill-scroll", VerticalScroll).focus()
-        self.refresh_bindings()
+        # One batch, one mount: the screen is laid out and painted once, answer side complete.
+        with self.app.batch_update():
+            answer_side = Vertical(*side, id="answer-side")
+            await self.query_one("#card-body", Vertical).mount(answer_side)
+            self._show_ratings()
+            self.call_after_refresh(self._bring_into_view, answer_side)
+            self.query_one("#drill-scroll", VerticalScroll).focus()
+            self.refresh_bindings()
 
     def _bring_into_view(self, answer_side: Vertical) -> None:
         """Scroll to the answer only when it starts below the fold: otherwise the prompt stays

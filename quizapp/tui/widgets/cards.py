@@ -59,10 +59,20 @@ class MarkdownText(Static):
     def __init__(self, source: str, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.source = source
+        self._markdown: tuple[tuple[str, str], RichMarkdown] | None = None
+
+    def update(self, source: str = "", *, layout: bool = True) -> None:  # type: ignore[override]
+        """Show other Markdown text (a screen reusing this widget for the next card)."""
+        self.source = source
+        self.refresh(layout=layout)
 
     def render(self) -> RichMarkdown:
         theme = "monokai" if self.app.current_theme.dark else "default"
-        return RichMarkdown(self.source, code_theme=theme, hyperlinks=False)
+        # Parsed once per text and theme: a layout asks for the renderable more than once.
+        key = (self.source, theme)
+        if self._markdown is None or self._markdown[0] != key:
+            self._markdown = (key, RichMarkdown(self.source, code_theme=theme, hyperlinks=False))
+        return self._markdown[1]
 
 
 class ChoiceList(Widget):
