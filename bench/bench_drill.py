@@ -16,6 +16,9 @@ import time
 from pathlib import Path
 
 import yaml
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Header, Static
 
 from bench.common import REPO, Figure, fresh_home
 
@@ -37,6 +40,33 @@ def write_deck(folder: Path) -> Path:
     path = folder / "bench-drill.yaml"
     path.write_text(yaml.safe_dump({"deck": "bench-drill", "title": "Bench", "cards": cards}))
     return folder
+
+
+class PressApp(App[None]):
+    """The baseline for a key press: a bare Textual app whose key does nothing."""
+
+    BINDINGS = [Binding("space", "nothing", "Nothing")]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("A key press that does nothing.")
+        yield Footer()
+
+    def action_nothing(self) -> None:
+        pass
+
+
+async def _bare_presses(presses: int) -> list[float]:
+    app = PressApp()
+    times = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for _ in range(presses):
+            t0 = time.perf_counter()
+            await pilot.press("space")
+            times.append(time.perf_counter() - t0)
+        await pilot.press("ctrl+q")
+    return times
 
 
 async def _drill_latencies(cards: int) -> tuple[list[float], list[float]]:
@@ -102,6 +132,9 @@ def run() -> list[Figure]:
     asyncio.run(_drill_latencies(6))  # warm-up: imports, first paint
     fresh_home()
     reveal, rate = asyncio.run(_drill_latencies(CARDS))
+    asyncio.run(_bare_presses(3))  # warm-up
+    bare = statistics.median(asyncio.run(_bare_presses(CARDS - 1)))
+    bare_name = "bare Textual app, a key bound to nothing (Pilot press)"
     drill_rss, bare_rss = _peak_rss("drill"), _peak_rss("bare")
     return [
         Figure(
@@ -109,6 +142,8 @@ def run() -> list[Figure]:
             "space -> answer shown (drill screen, headless)",
             statistics.median(reveal),
             "s",
+            baseline=bare,
+            baseline_name=bare_name,
             note=f"p90 {sorted(reveal)[int(len(reveal) * 0.9)] * 1000:.0f} ms over {len(reveal)} cards",
         ),
         Figure(
@@ -116,6 +151,8 @@ def run() -> list[Figure]:
             "rating key -> review stored, next card shown",
             statistics.median(rate),
             "s",
+            baseline=bare,
+            baseline_name=bare_name,
             note=f"p90 {sorted(rate)[int(len(rate) * 0.9)] * 1000:.0f} ms; includes the SQLite commit",
         ),
         Figure(
