@@ -10,7 +10,6 @@ token sequences are never given to the learner's code.
 from __future__ import annotations
 
 import copy
-import re
 
 import torch
 import torch.ao.nn.quantized.dynamic as nnqd
@@ -25,6 +24,7 @@ from quizapp.grading.checks import (
     failed,
     foreign_modules,
     is_a,
+    kind,
     named_modules,
     passed,
     patched_instances,
@@ -98,13 +98,6 @@ def submit(ctx: Context) -> object:
     return ctx.call(ctx.entry, ctx.store.pop("learner_copy"), what="quantize()")
 
 
-def _kind(module: object) -> str:
-    """torch.ao.nn.quantized.dynamic.Linear, torch.nn.LSTM: the public name of a class."""
-    cls = type(module)
-    package = re.sub(r"\.modules(\.\w+)?$", "", cls.__module__)
-    return f"{package}.{cls.__qualname__}"
-
-
 @suite.check("returns a module")
 def returns_module(ctx: Context):
     model = ctx.submission
@@ -165,7 +158,7 @@ def linears_dynamic(ctx: Context):
                 f"{name} is dynamic but its weights are {_weight_dtype(module)}, not torch.qint8"
             )
         else:
-            problems.append(f"{name} is a {_kind(module)}")
+            problems.append(f"{name} is a {kind(module)}")
     if not problems:
         return passed(
             f"{len(good)} of {len(expected)} Linear layers ({', '.join(good)}) are dynamic INT8 "
@@ -187,7 +180,7 @@ def lstm_dynamic(ctx: Context):
     if is_a(lstm, nnqd.LSTM) and _weight_dtype(lstm) == torch.qint8:
         return passed(
             "The LSTM is dynamic INT8 (torch.ao.nn.quantized.dynamic.LSTM, qint8 weights).",
-            measured=_kind(lstm),
+            measured=kind(lstm),
             threshold=threshold,
         )
     if is_a(lstm, nnqd.LSTM):
@@ -196,11 +189,11 @@ def lstm_dynamic(ctx: Context):
         message = "The model has no lstm any more."
     else:
         message = (
-            f"The LSTM is a {_kind(lstm)}: it holds most of this model's weights, so leaving it "
+            f"The LSTM is a {kind(lstm)}: it holds most of this model's weights, so leaving it "
             "in FP32 keeps most of the size. Include nn.LSTM in what you quantize."
         )
     return failed(
-        message, measured=_kind(lstm) if lstm is not None else "missing", threshold=threshold
+        message, measured=kind(lstm) if lstm is not None else "missing", threshold=threshold
     )
 
 

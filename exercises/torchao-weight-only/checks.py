@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import io
 import logging
-import re
 
 import torch
 from torch import nn
@@ -28,6 +27,7 @@ from quizapp.grading.checks import (
     failed,
     foreign_modules,
     is_a,
+    kind,
     named_modules,
     passed,
     patched_instances,
@@ -115,12 +115,6 @@ def submit(ctx: Context) -> object:
     return ctx.call(ctx.entry, ctx.store.pop("learner_copy"), what="quantize()")
 
 
-def _kind(obj: object) -> str:
-    cls = type(obj)
-    package = re.sub(r"\.modules(\.\w+)?$", "", cls.__module__)
-    return f"{package}.{cls.__qualname__}"
-
-
 @suite.check("returns a module")
 def returns_module(ctx: Context):
     model = ctx.submission
@@ -168,7 +162,7 @@ def _weights(ctx: Context) -> dict[str, object]:
 def _describe(weight: object) -> str:
     if is_a(weight, torch.Tensor):
         return f"{type(weight).__name__} of {str(weight.dtype).removeprefix('torch.')}"
-    return "no weight" if weight is None else _kind(weight)
+    return "no weight" if weight is None else kind(weight)
 
 
 def _is_int8(weight: object) -> bool:

@@ -266,6 +266,13 @@ def _with_frames(head: str, exc: BaseException, learner_path: str, include_excep
 # --- measuring models -------------------------------------------------------------------
 
 
+def kind(obj: object) -> str:
+    """torch.ao.nn.quantized.Linear, torch.nn.LSTM: the public name of an object's class."""
+    cls = type(obj)
+    package = re.sub(r"\.modules(\.\w+)?$", "", cls.__module__)
+    return f"{package}.{cls.__qualname__}"
+
+
 def is_a(obj: object, classes: type | tuple[type, ...]) -> bool:
     """isinstance that cannot be fooled by a `__class__` property."""
     return _issubclass(_type(obj), classes)

@@ -61,6 +61,7 @@ from quizapp.grading.checks import (
     failed,
     foreign_modules,
     is_a,
+    kind,
     mb,
     modules_of,
     named_modules,
@@ -161,13 +162,6 @@ def add_setup(suite: Suite, *, plain: bool = False) -> None:
 
 def submission(ctx: Context) -> torch.nn.Module:
     return ctx.submission
-
-
-def kind(module: object) -> str:
-    """torch.ao.nn.quantized.Linear, torch.nn.Linear: the public name of a module's class."""
-    cls = type(module)
-    package = re.sub(r"\.modules(\.\w+)?$", "", cls.__module__)
-    return f"{package}.{cls.__qualname__}"
 
 
 def classifier(model: torch.nn.Module) -> tuple[str, torch.nn.Module] | None:
