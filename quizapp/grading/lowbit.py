@@ -11,7 +11,7 @@ The observers (PTQ) and fake quantizers (QAT) compute scales for those 16 levels
 (fbgemm/x86 kernels) whose integers are those of a 4-bit one. The kernels saturate their
 outputs at 0..255, though, not at 0..15: a value beyond the calibrated range keeps a fifth
 bit. When it measures accuracy the grader therefore saturates every 4-bit activation at
-0..15, as 4-bit storage would (`logits`).
+0..15, as 4-bit storage would (`measure`).
 
 Measured on the digits baseline (98.9% FP32, PTQ with MinMax observers on 256 training
 images, 450 held-out images): 4-bit weights alone or 4-bit activations alone lose 1.6
@@ -229,7 +229,8 @@ class Layer:
         return 4 if self.four_bit_weights else 8
 
     def describe(self) -> str:
-        """'layer4.0.downsample.0 (8-bit weights)', 'fc (float)'."""
+        """'layer4.0.downsample.0 (weights -99..127; 100% of outputs beyond 0..15)',
+        'fc (float)'."""
         if not self.quantized:
             return f"{self.name} (float)"
         parts = []
@@ -238,12 +239,10 @@ class Layer:
                 parts.append("per-channel weights")
             else:
                 low, high = self.weight_range or (0, 0)
-                parts.append(f"weights in {low}..{high}")
+                parts.append(f"weights {low}..{high}")
         if not self.four_bit_output:
-            parts.append(
-                f"{100 * self.beyond:.0f}% of its outputs beyond 0..15 (up to {self.output_max})"
-            )
-        return f"{self.name} ({', '.join(parts)})" if parts else self.name
+            parts.append(f"{100 * self.beyond:.0f}% of outputs beyond 0..15")
+        return f"{self.name} ({'; '.join(parts)})" if parts else self.name
 
 
 def _weight_of(op: str, args: Sequence[Any]) -> tuple[torch.Tensor | None, int]:
@@ -272,12 +271,12 @@ def _produces_activation(op: str) -> bool:
 
 
 class _LayerRecorder(TorchDispatchMode):
-    """Records every layer op; with `saturate`, clamps the outputs of the listed op indices
-    to the 4-bit range, as 4-bit storage would hold them."""
+    """Records every layer op; with `saturate`, clamps every 4-bit output (at least
+    FOUR_BIT_SHARE of its integers in range) to the 4-bit range, as 4-bit storage would."""
 
-    def __init__(self, names: list[str] | None = None, saturate: frozenset[int] = frozenset()):
+    def __init__(self, names: list[str], saturate: bool = False):
         super().__init__()
-        self.names = names  # the module stack's top, kept up to date by hooks
+        self.names = names  # the module stack, kept up to date by hooks
         self.saturate = saturate
         self.layers: list[Layer] = []
 
@@ -309,7 +308,7 @@ class _LayerRecorder(TorchDispatchMode):
             outside = (ints < low) | (ints > high)
             layer.beyond = float(outside.double().mean())
             layer.values = ints.numel()
-            if layer.index in self.saturate and out.dtype in _INT_RANGES:
+            if self.saturate and layer.four_bit_output:
                 out = _make_quantized(ints.clamp(low, high), out.q_scale(), out.q_zero_point())
         self.layers.append(layer)
         return out
@@ -362,46 +361,35 @@ def _functional_children(model: torch.nn.Module) -> dict[str, str]:
     }
 
 
-def trace_layers(ctx: Context, model: torch.nn.Module, x: torch.Tensor) -> list[Layer]:
-    """One forward pass of `x` (learner errors propagate as LearnerErrors): its layers."""
+def trace_layers(
+    ctx: Context, model: torch.nn.Module, x: torch.Tensor, *, saturate: bool = False
+) -> tuple[list[Layer], torch.Tensor]:
+    """One forward pass of `x` (learner errors propagate as LearnerErrors): its layers and
+    its logits, with `saturate` every 4-bit activation saturated at the 4-bit range."""
     with _module_names(model) as stack:
-        recorder = _LayerRecorder(stack)
+        recorder = _LayerRecorder(stack, saturate)
         with torch.no_grad(), recorder:
-            ctx.call(_call_module, model, x, what="your model")
+            out = ctx.call(_call_module, model, x, what="your model")
+    if not isinstance(out, _Tensor) or out.is_quantized or out.dim() != 2 or len(out) != len(x):
+        raise LearnerError(
+            f"your model returned {type(out).__name__} "
+            f"{tuple(out.shape) if isinstance(out, _Tensor) else ''} for a batch of {len(x)}, "
+            "not a float tensor of logits"
+        )
     functionals = _functional_children(model)
     for layer in recorder.layers:
         if layer.op.startswith("quantized.add") and layer.name in functionals:
             layer.name = functionals[layer.name]
-    return recorder.layers
-
-
-def logits(
-    ctx: Context, model: torch.nn.Module, x: torch.Tensor, layers: Sequence[Layer]
-) -> torch.Tensor:
-    """The model's logits for x with every 4-bit activation (`Layer.four_bit_output`)
-    saturated at 0..15; `layers` is a trace of the same model (its op order)."""
-    saturate = frozenset(layer.index for layer in layers if layer.four_bit_output)
-    outputs = []
-    with torch.no_grad():
-        for start in range(0, len(x), EVAL_BATCH):
-            recorder = _LayerRecorder(None, saturate)
-            with recorder:
-                out = ctx.call(
-                    _call_module, model, x[start : start + EVAL_BATCH], what="your model"
-                )
-            if not isinstance(out, _Tensor) or out.is_quantized or out.dim() != 2:
-                raise LearnerError("your model did not return a float tensor of logits")
-            outputs.append(out.detach().float())
-    return torch.cat(outputs)
+    return recorder.layers, out.detach().float()
 
 
 def merge_traces(traces: Sequence[list[Layer]]) -> list[Layer]:
     """Per-op figures over several forward passes of the same model: the share of integers
     beyond the 4-bit range over all of them, the largest integer."""
-    merged = [Layer(**{**layer.__dict__}) for layer in traces[0]]
+    merged = [Layer(**layer.__dict__) for layer in traces[0]]
     for trace in traces[1:]:
         if len(trace) != len(merged):
-            continue
+            raise LearnerError("your model ran different layers on different batches")
         for total, layer in zip(merged, trace, strict=True):
             values = total.values + layer.values
             if values:
@@ -411,13 +399,24 @@ def merge_traces(traces: Sequence[list[Layer]]) -> list[Layer]:
     return merged
 
 
-def held_out_trace(ctx: Context, model: torch.nn.Module, x: torch.Tensor) -> list[Layer]:
-    """The layers of the model over all of `x` (in EVAL_BATCH pieces)."""
-    traces = [
-        trace_layers(ctx, model, x[start : start + EVAL_BATCH])
-        for start in range(0, len(x), EVAL_BATCH)
-    ]
-    return merge_traces(traces)
+@dataclass(frozen=True)
+class Measurement:
+    """A model on a set of images, as 4-bit hardware would run it."""
+
+    layers: list[Layer]  # per op, over all the images
+    logits: torch.Tensor  # 4-bit activations saturated at 0..15
+
+
+def measure(ctx: Context, model: torch.nn.Module, x: torch.Tensor) -> Measurement:
+    """Run `x` through the model in EVAL_BATCH pieces, recording its layers and saturating
+    every 4-bit activation (one that keeps FOUR_BIT_SHARE of its integers in range in that
+    piece) at 0..15."""
+    traces, outputs = [], []
+    for start in range(0, len(x), EVAL_BATCH):
+        layers, logits_ = trace_layers(ctx, model, x[start : start + EVAL_BATCH], saturate=True)
+        traces.append(layers)
+        outputs.append(logits_)
+    return Measurement(merge_traces(traces), torch.cat(outputs))
 
 
 def accuracy(logits_: torch.Tensor, labels: torch.Tensor) -> float:
