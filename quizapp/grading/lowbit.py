@@ -370,7 +370,11 @@ def trace_layers(
         recorder = _LayerRecorder(stack, saturate)
         with torch.no_grad(), recorder:
             out = ctx.call(_call_module, model, x, what="your model")
-    if not isinstance(out, _Tensor) or out.is_quantized or out.dim() != 2 or len(out) != len(x):
+    if isinstance(out, _Tensor) and out.is_quantized:
+        raise LearnerError(
+            "your model returned a quantized tensor: it needs a DeQuantStub at the end"
+        )
+    if not isinstance(out, _Tensor) or out.dim() != 2 or len(out) != len(x):
         raise LearnerError(
             f"your model returned {type(out).__name__} "
             f"{tuple(out.shape) if isinstance(out, _Tensor) else ''} for a batch of {len(x)}, "
@@ -491,9 +495,12 @@ def watch_convert() -> Iterator[list[ConvertCall]]:
         if frame.f_code is not _CONVERT_CODE:
             return
         if event == "call":
-            caller = frame.f_back
-            if caller is not None and caller.f_code is _PREPARE_QAT_CODE:
-                return
+            # prepare_qat -> the deprecation wrapper -> convert: skip prepare_qat's own call
+            caller, hops = frame.f_back, 0
+            while caller is not None and hops < 3:
+                if caller.f_code is _PREPARE_QAT_CODE:
+                    return
+                caller, hops = caller.f_back, hops + 1
             local = frame.f_locals
             call = _snapshot(local.get("module"), local.get("inplace", False))
             open_frames[_id(frame)] = call

@@ -1,7 +1,7 @@
 """qat-resnet18 and layer-sensitivity (the W4A4 exercises) through the real runner: the
 starters fail saying what is missing, the solutions pass with the promised figures, and the
 usual wrong answers fail on the check written for them (plain PTQ or an 8-bit qconfig
-handed in as QAT, QAT without training or freezing; an SQNR off by a factor, too many
+handed in as QAT, QAT without training or freezing; an SQNR off by a factor with too many
 layers above 4 bits, the wrong layers, a big layer kept in float).
 
 All the files are graded once, two at a time with one thread each, against the session's
@@ -82,28 +82,19 @@ VARIANTS = {
     # prepare_qat, then straight to convert: no training, nothing frozen.
     "qat-untrained": (QAT, [("EPOCHS = 2\n", "EPOCHS = 0\n")]),
     # 20 log10 of the power ratio: every figure twice torch's.
-    "sens-doubled-sqnr": (
+    # 20 log10 of the power ratio (every figure twice torch's), and five layers at 8 bits.
+    "sens-doubled-sqnr-five-layers": (
         SENS,
         [
             (
                 "return (10 * torch.log10(reference.pow(2).sum() / noise)).item()",
                 "return (20 * torch.log10(reference.pow(2).sum() / noise)).item()",
             ),
-            # (and the layers chosen beforehand, to keep the test short)
-            (
-                "    kept = most_sensitive(model, calibration_batches, qconfig)\n",
-                "    kept = ['layer4.0.downsample.0', 'fc', 'layer2.0.downsample.0']\n",
-            ),
-        ],
-    ),
-    "sens-five-layers": (
-        SENS,
-        [
             (
                 "    kept = most_sensitive(model, calibration_batches, qconfig)\n",
                 "    kept = ['layer4.0.downsample.0', 'fc', 'layer2.0.downsample.0',"
                 " 'layer2.1.conv2', 'layer1.0.conv2']\n",
-            )
+            ),
         ],
     ),
     # Three layers that measure as the least sensitive.
@@ -296,18 +287,13 @@ def test_sensitivity_starter_fails_both_parts(graded) -> None:
     assert checks["wins back >= 33% of PTQ's loss"].status == "skip"
 
 
-def test_a_doubled_sqnr_is_named(graded) -> None:
-    result = graded["sens-doubled-sqnr"]
-    assert _failing(result) == ["layer_sqnr matches torch"]
-    assert "twice torch's" in _by_name(result)["layer_sqnr matches torch"].message
-
-
-def test_five_layers_at_8_bits_are_over_budget(graded) -> None:
-    result = graded["sens-five-layers"]
-    assert _failing(result) == ["at most 3 layers above 4 bits"]
-    budget = _by_name(result)["at most 3 layers above 4 bits"]
-    assert budget.measured == "5 of 30 (0 float)"
-    assert _by_name(result)["wins back >= 33% of PTQ's loss"].status == "skip"
+def test_a_doubled_sqnr_and_five_layers_fail_their_own_checks(graded) -> None:
+    result = graded["sens-doubled-sqnr-five-layers"]
+    assert _failing(result) == ["layer_sqnr matches torch", "at most 3 layers above 4 bits"]
+    checks = _by_name(result)
+    assert "twice torch's" in checks["layer_sqnr matches torch"].message
+    assert checks["at most 3 layers above 4 bits"].measured == "5 of 30 (0 float)"
+    assert checks["wins back >= 33% of PTQ's loss"].status == "skip"
 
 
 def test_the_wrong_layers_win_back_little(graded) -> None:
