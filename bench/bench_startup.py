@@ -156,7 +156,7 @@ def run() -> list[Figure]:
             ours,
             "s",
             baseline=bare,
-            baseline_name="bare Textual app, same widgets",
+            baseline_name="bare Textual app: header, empty table, footer",
             goal="<= 1.3x",
         ),
         Figure(
