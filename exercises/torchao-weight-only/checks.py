@@ -23,14 +23,12 @@ from quizapp.grading.checks import (
     Suite,
     agreement,
     compare_latency,
-    errored,
     failed,
-    foreign_modules,
     is_a,
     kind,
     named_modules,
     passed,
-    patched_instances,
+    plain_module_returned,
     predict,
     single_thread,
     state_dict_bytes,
@@ -117,40 +115,11 @@ def submit(ctx: Context) -> object:
 
 @suite.check("returns a module")
 def returns_module(ctx: Context):
-    model = ctx.submission
-    if not is_a(model, nn.Module):
-        shown = "None" if model is None else f"a {type(model).__name__}"
-        hint = (
-            " quantize_() works in place and returns None: return the model itself."
-            if model is None
-            else ""
-        )
-        return errored(
-            f"quantize() returned {shown}, not a torch.nn.Module.{hint}",
-            measured=type(model).__name__,
-            threshold="a torch.nn.Module",
-        )
-    foreign = foreign_modules(model, packages=("torch", __name__))
-    if foreign:
-        return failed(
-            "The returned model contains modules that are not torch's: "
-            f"{', '.join(foreign[:3])}. Quantize the model you were given; don't wrap it.",
-            measured=type(model).__name__,
-            threshold="torch modules only",
-        )
-    patched = patched_instances(model)
-    if patched:
-        return failed(
-            f"Methods were replaced on the returned modules ({', '.join(patched[:3])}); "
-            "return the model as quantize_() leaves it.",
-            measured=type(model).__name__,
-            threshold="torch modules only",
-        )
-    nn.Module.eval(model)
-    return passed(
-        f"quantize() returned a {type(model).__name__}.",
-        measured=type(model).__name__,
-        threshold="a torch.nn.Module",
+    return plain_module_returned(
+        ctx.submission,
+        packages=("torch", __name__),
+        when_none=". quantize_() works in place and returns None: return the model itself.",
+        produced_by="quantize_() leaves it",
     )
 
 

@@ -330,6 +330,44 @@ def patched_instances(model: torch.nn.Module) -> list[str]:
     ]
 
 
+def plain_module_returned(
+    model: object, *, packages: tuple[str, ...], when_none: str = ".", produced_by: str
+) -> Outcome:
+    """The "returns a module" check of an exercise whose answer is torch's own modules: a
+    module, nothing of the learner's class inside it, no method replaced on an instance.
+
+    `when_none` ends the message when quantize() returned None; `produced_by` names the call
+    whose result the learner should return ("quantize_dynamic() produces it").
+    """
+    name = _type(model).__name__
+    if not is_a(model, torch.nn.Module):
+        shown = "None" if model is None else f"a {name}"
+        ending = when_none if model is None else "."
+        return errored(
+            f"quantize() returned {shown}, not a torch.nn.Module{ending}",
+            measured=name,
+            threshold="a torch.nn.Module",
+        )
+    foreign = foreign_modules(model, packages=packages)
+    if foreign:
+        return failed(
+            "The returned model contains modules that are not torch's: "
+            f"{', '.join(foreign[:3])}. Quantize the model you were given; don't wrap it.",
+            measured=name,
+            threshold="torch modules only",
+        )
+    patched = patched_instances(model)
+    if patched:
+        return failed(
+            f"Methods were replaced on the returned modules ({', '.join(patched[:3])}); "
+            f"return the model as {produced_by}.",
+            measured=name,
+            threshold="torch modules only",
+        )
+    torch.nn.Module.eval(model)
+    return passed(f"quantize() returned a {name}.", measured=name, threshold="a torch.nn.Module")
+
+
 def predict(
     ctx: Context, model: torch.nn.Module, x: torch.Tensor, batch: int = 256
 ) -> torch.Tensor:
