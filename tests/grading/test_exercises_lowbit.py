@@ -11,14 +11,13 @@ file is graded beside it.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from grading.grading_support import by_name, grade_all, home_with_baseline
 
 from quizapp.grading.catalogue import load_catalogue
-from quizapp.grading.results import CheckResult, GradeResult
-from quizapp.grading.runner import run_check
+from quizapp.grading.results import GradeResult
 
 QAT, SENS = "qat-resnet18", "layer-sensitivity"
 
@@ -133,9 +132,7 @@ def graded(
 ) -> dict[str, GradeResult]:
     catalogue = load_catalogue()
     folder = tmp_path_factory.mktemp("lowbit-learners")
-    home = tmp_path_factory.mktemp("lowbit-home")
-    (home / "cache").mkdir()
-    (home / "cache" / "baseline").symlink_to(baseline_cache, target_is_directory=True)
+    home = home_with_baseline(baseline_cache, tmp_path_factory, "lowbit-home")
 
     jobs: dict[str, tuple[str, Path]] = {
         f"{QAT}-solution": (QAT, catalogue.get(QAT).solution),  # the longest: first
@@ -154,20 +151,8 @@ def graded(
         jobs[name] = (exercise_id, path)
     for exercise_id in (QAT, SENS):
         jobs[f"{exercise_id}-starter"] = (exercise_id, catalogue.get(exercise_id).starter)
-
-    def grade(job: tuple[str, Path]) -> GradeResult:
-        exercise_id, path = job
-        # A generous limit: these tests are about verdicts, and CI machines can be busy.
-        return run_check(exercise_id, path, timeout=900, threads=1)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("QUIZAPP_HOME", str(home))
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            return dict(zip(jobs, pool.map(grade, jobs.values()), strict=True))
-
-
-def _by_name(result: GradeResult) -> dict[str, CheckResult]:
-    return {c.name: c for c in result.checks}
+    # A generous limit: these tests are about verdicts, and CI machines can be busy.
+    return grade_all(jobs, home, timeout=900)
 
 
 def _failing(result: GradeResult) -> list[str]:
@@ -182,7 +167,7 @@ def test_qat_solution_passes_with_the_promised_figures(graded) -> None:
     assert result.status == "pass", result.message
     assert [c.name for c in result.checks] == QAT_CHECKS
     assert result.score == result.max_score == len(QAT_CHECKS)
-    checks = _by_name(result)
+    checks = by_name(result)
     assert checks["trained with 4-bit fake quantization"].measured == (
         "21 QAT layers, 51 fake quantizers, 0 PTQ observers"
     )
@@ -203,7 +188,7 @@ def test_qat_solution_passes_with_the_promised_figures(graded) -> None:
 def test_qat_starter_fails_unconverted(graded) -> None:
     result = graded[f"{QAT}-starter"]
     assert result.status == "fail"
-    checks = _by_name(result)
+    checks = by_name(result)
     assert checks["returns a module"].status == "pass"
     assert "0 of 20 convolutions are INT8" in checks["all convolutions quantized"].message
     fake_quant = checks["trained with 4-bit fake quantization"]
@@ -216,7 +201,7 @@ def test_plain_ptq_is_not_qat(graded) -> None:
     quantizers, and it does not beat the grader's own PTQ."""
     result = graded["qat-as-ptq"]
     assert result.status == "fail"
-    checks = _by_name(result)
+    checks = by_name(result)
     fake_quant = checks["trained with 4-bit fake quantization"]
     assert fake_quant.status == "fail"
     assert "PTQ observers: prepare() calibrates, it does not train" in fake_quant.message
@@ -234,7 +219,7 @@ def test_plain_ptq_is_not_qat(graded) -> None:
 def test_an_8bit_qconfig_fails_the_bit_widths(graded) -> None:
     result = graded["qat-8bit"]
     assert result.status == "fail"
-    checks = _by_name(result)
+    checks = by_name(result)
     fake_quant = checks["trained with 4-bit fake quantization"]
     assert fake_quant.status == "fail" and "integer ranges" in fake_quant.message
     weights = checks["weights are 4-bit"]
@@ -247,7 +232,7 @@ def test_an_8bit_qconfig_fails_the_bit_widths(graded) -> None:
 def test_qat_without_training_or_freezing(graded) -> None:
     result = graded["qat-untrained"]
     assert result.status == "fail"
-    checks = _by_name(result)
+    checks = by_name(result)
     assert checks["trained with 4-bit fake quantization"].status == "pass"
     frozen = checks["BN and observers frozen before convert"]
     assert frozen.status == "fail"
@@ -263,7 +248,7 @@ def test_sensitivity_solution_passes_with_the_promised_figures(graded) -> None:
     assert result.status == "pass", result.message
     assert [c.name for c in result.checks] == SENS_CHECKS
     assert result.score == result.max_score == len(SENS_CHECKS)
-    checks = _by_name(result)
+    checks = by_name(result)
     sqnr = checks["layer_sqnr matches torch"]
     assert sqnr.measured == "30 of 30 layers"
     assert "The lowest: layer4.0.downsample.0" in sqnr.message
@@ -278,7 +263,7 @@ def test_sensitivity_solution_passes_with_the_promised_figures(graded) -> None:
 def test_sensitivity_starter_fails_both_parts(graded) -> None:
     result = graded[f"{SENS}-starter"]
     assert result.status == "fail"
-    checks = _by_name(result)
+    checks = by_name(result)
     sqnr = checks["layer_sqnr matches torch"]
     assert sqnr.status == "fail" and "no figure for 30 of the 30 layers" in sqnr.message
     budget = checks["at most 3 layers above 4 bits"]
@@ -290,7 +275,7 @@ def test_sensitivity_starter_fails_both_parts(graded) -> None:
 def test_a_doubled_sqnr_and_five_layers_fail_their_own_checks(graded) -> None:
     result = graded["sens-doubled-sqnr-five-layers"]
     assert _failing(result) == ["layer_sqnr matches torch", "at most 3 layers above 4 bits"]
-    checks = _by_name(result)
+    checks = by_name(result)
     assert "twice torch's" in checks["layer_sqnr matches torch"].message
     assert checks["at most 3 layers above 4 bits"].measured == "5 of 30 (0 float)"
     assert checks["wins back >= 33% of PTQ's loss"].status == "skip"
@@ -299,13 +284,13 @@ def test_a_doubled_sqnr_and_five_layers_fail_their_own_checks(graded) -> None:
 def test_the_wrong_layers_win_back_little(graded) -> None:
     result = graded["sens-wrong-layers"]
     assert _failing(result) == ["wins back >= 33% of PTQ's loss"]
-    assert _by_name(result)["at most 3 layers above 4 bits"].measured == "3 of 30 (0 float)"
-    assert _by_name(result)["wins back >= 33% of PTQ's loss"].measured < 1 / 3
+    assert by_name(result)["at most 3 layers above 4 bits"].measured == "3 of 30 (0 float)"
+    assert by_name(result)["wins back >= 33% of PTQ's loss"].measured < 1 / 3
 
 
 def test_a_big_float_layer_costs_packed_size(graded) -> None:
     result = graded["sens-float-conv"]
-    checks = _by_name(result)
+    checks = by_name(result)
     budget = checks["at most 3 layers above 4 bits"]
     assert budget.status == "pass" and budget.measured == "1 of 31 (1 float)"
     assert "layer4.1.conv2.1 (float)" in budget.message

@@ -9,14 +9,13 @@ on two cores would spin-wait), against the session's shared baseline.
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from grading.grading_support import by_name, grade_all, home_with_baseline
 
 from quizapp.grading.catalogue import load_catalogue
 from quizapp.grading.results import GradeResult
-from quizapp.grading.runner import run_check
 
 FIX, EAGER, FX = "fix-the-lesson", "eager-plain-resnet18", "fx-ptq-resnet18"
 
@@ -98,9 +97,7 @@ def graded(
 ) -> dict[str, GradeResult]:
     catalogue = load_catalogue()
     folder = tmp_path_factory.mktemp("resnet-learners")
-    home = tmp_path_factory.mktemp("resnet-home")
-    (home / "cache").mkdir()
-    (home / "cache" / "baseline").symlink_to(baseline_cache, target_is_directory=True)
+    home = home_with_baseline(baseline_cache, tmp_path_factory, "resnet-home")
 
     jobs: dict[str, tuple[str, Path]] = {}
     for exercise_id in (FIX, EAGER, FX):  # the full gradings first: they take longest
@@ -117,20 +114,8 @@ def graded(
     jobs["fix-hidden-float"] = (FIX, hidden)
     for exercise_id in (FIX, EAGER, FX):
         jobs[f"{exercise_id}-starter"] = (exercise_id, catalogue.get(exercise_id).starter)
-
-    def grade(job: tuple[str, Path]) -> GradeResult:
-        exercise_id, path = job
-        # A generous limit: these tests are about verdicts, and CI machines can be busy.
-        return run_check(exercise_id, path, timeout=600, threads=1)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("QUIZAPP_HOME", str(home))
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            return dict(zip(jobs, pool.map(grade, jobs.values()), strict=True))
-
-
-def _by_name(result: GradeResult) -> dict:
-    return {c.name: c for c in result.checks}
+    # A generous limit: these tests are about verdicts, and CI machines can be busy.
+    return grade_all(jobs, home, timeout=600)
 
 
 def _failing(result: GradeResult) -> list[str]:
@@ -145,7 +130,7 @@ def test_the_solution_passes_with_the_promised_figures(graded, exercise_id: str)
     assert [c.name for c in result.checks] == names
     hard = len(names) - len(SOFT)
     assert result.score == result.max_score == hard
-    checks = _by_name(result)
+    checks = by_name(result)
     assert all(checks[n].status == "pass" for n in names if n not in SOFT)
     assert checks["all convolutions quantized"].measured == 20
     assert checks["conv+bn+relu fused"].measured == "0 BatchNorm, 9 ConvReLU2d"
@@ -167,7 +152,7 @@ def test_the_plain_reference_is_the_trained_baseline(graded, baseline_cache: Pat
     (shipped,) = [s for s in sidecars if s["recipe"]["train_limit"] is None]  # the full recipe
     trained = 100 * shipped["held_out_accuracy"]
     for exercise_id in (FIX, EAGER, FX):
-        message = _by_name(graded[f"{exercise_id}-solution"])["accuracy drop <= 1 point"].message
+        message = by_name(graded[f"{exercise_id}-solution"])["accuracy drop <= 1 point"].message
         assert f"vs {trained:.2f}% in FP32" in message
 
 
@@ -183,7 +168,7 @@ def test_the_lesson_as_printed_stops_at_fuse_model(graded) -> None:
 def test_the_eager_starter_fails_naming_each_missing_piece(graded) -> None:
     result = graded[f"{EAGER}-starter"]
     assert result.status == "fail"
-    checks = _by_name(result)
+    checks = by_name(result)
     assert checks["returns a module"].status == "pass"
     assert "0 of 20 convolutions are INT8" in checks["all convolutions quantized"].message
     assert "fuse_modules" in checks["conv+bn+relu fused"].message
@@ -206,7 +191,7 @@ def test_noise_calibration_fails_only_the_range_check(graded) -> None:
     result = graded["fix-randn"]
     assert result.status == "fail"
     assert _failing(result) == ["input range fits the data"]
-    message = _by_name(result)["input range fits the data"].message
+    message = by_name(result)["input range fits the data"].message
     assert "the calibration images span [-0.94, 2.14]" in message
     assert "not random data" in message
 
@@ -214,7 +199,7 @@ def test_noise_calibration_fails_only_the_range_check(graded) -> None:
 def test_a_reused_relu_is_caught_by_its_own_check(graded) -> None:
     result = graded["eager-relu-reused"]
     assert result.status == "fail"
-    relu = _by_name(result)["ReLU after every residual add"]
+    relu = by_name(result)["ReLU after every residual add"]
     assert relu.status == "fail" and relu.measured > 0
     assert "`self.relu`" in relu.message and "add_relu" in relu.message
     # The structure is right: only what the network computes is wrong.
@@ -228,20 +213,20 @@ def test_a_reused_relu_is_caught_by_its_own_check(graded) -> None:
 def test_a_quantized_plus_equal_is_explained(graded) -> None:
     result = graded["eager-plus-equal"]
     assert result.status == "fail"
-    kernels = _by_name(result)["runs on INT8 kernels"]
+    kernels = by_name(result)["runs on INT8 kernels"]
     assert kernels.status == "fail" and kernels.measured == "crashed"
     assert kernels.message.startswith("The residual `out += identity` ran on quantized tensors")
     assert "'aten::add.out' with arguments from the 'QuantizedCPU' backend" in kernels.message
     assert "This could be because" not in kernels.message  # the dispatcher's backend list
     assert "out += identity" in kernels.message.split("Traceback (your code only")[1]
     # Its FloatFunctional modules exist (and convert), unused: only the forward pass tells.
-    assert _by_name(result)["residual adds are QFunctional"].status == "pass"
+    assert by_name(result)["residual adds are QFunctional"].status == "pass"
 
 
 def test_fx_without_calibration_fails_range_and_accuracy(graded) -> None:
     result = graded["fx-uncalibrated"]
     assert result.status == "fail"
-    checks = _by_name(result)
+    checks = by_name(result)
     assert checks["quantized ops in the graph"].status == "pass"  # the graph is built anyway
     assert "step 1.0000" in checks["input range fits the data"].message
     assert _failing(result) == [
@@ -254,7 +239,7 @@ def test_fx_without_calibration_fails_range_and_accuracy(graded) -> None:
 def test_int8_modules_in_front_of_a_float_forward_fail(graded) -> None:
     result = graded["fix-hidden-float"]
     assert result.status == "fail"
-    checks = _by_name(result)
+    checks = by_name(result)
     assert checks["all convolutions quantized"].status == "pass"  # the modules look right
     kernels = checks["runs on INT8 kernels"]
     assert kernels.status == "fail"
