@@ -9,15 +9,8 @@ is ptq-resnet18).
 
 from __future__ import annotations
 
-import torch.ao.nn.quantized as nnq
-from torchvision.models.quantization.resnet import (
-    QuantizableBasicBlock,
-    QuantizableBottleneck,
-    QuantizableResNet,
-)
-
 from quizapp.grading import resnet_checks as rc
-from quizapp.grading.checks import Context, Outcome, Suite, failed, modules_of, passed
+from quizapp.grading.checks import Context, LearnerError, Outcome, Suite, failed, passed
 
 QFUNCTIONAL = "residual adds are QFunctional"
 
@@ -25,10 +18,9 @@ suite = Suite()
 rc.add_setup(suite, plain=True)
 rc.add_returns_module(
     suite,
-    own_classes=True,
     reject=[
         (
-            (QuantizableResNet, QuantizableBasicBlock, QuantizableBottleneck),
+            rc.QUANTIZABLE_RESNET,
             "This exercise makes the plain blocks quantizable by hand; torchvision's "
             "quantizable ResNet is the ptq-resnet18 exercise.",
         )
@@ -46,30 +38,33 @@ rc.add_structure_checks(
 
 @suite.check(QFUNCTIONAL, needs=(rc.RETURNS_MODULE,))
 def residual_adds(ctx: Context) -> Outcome:
-    model = rc.submission(ctx)
+    """What a FloatFunctional becomes on convert(): an INT8 add kernel in the forward pass."""
     blocks = ctx.store["blocks"]
-    adds = modules_of(model, nnq.QFunctional)
-    still_float = modules_of(model, nnq.FloatFunctional)
-    measured = f"{len(adds)} QFunctional, {len(still_float)} FloatFunctional"
-    threshold = f"{blocks} QFunctional"
-    if len(adds) == blocks and not still_float:
+    threshold = f"{blocks} INT8 adds"
+    try:
+        trace = rc.first_trace(ctx)
+    except LearnerError as exc:
+        return failed(rc.explain_crash(exc.message), measured="crashed", threshold=threshold)
+    adds, float_adds = trace.quantized_adds, trace.float_adds
+    measured = f"{adds} INT8 adds, {float_adds} float adds"
+    if adds == blocks and not float_adds:
         return passed(
-            f"All {blocks} residual adds are INT8 adds (QFunctional), one per block.",
+            f"All {blocks} residual adds ran as INT8 adds (a QFunctional's add_relu), one per "
+            "block.",
             measured,
             threshold,
         )
-    if still_float:
-        hint = f" {len(still_float)} FloatFunctional are left: convert() was not run on them."
+    if float_adds:
+        hint = (
+            f" {float_adds} adds ran in float: a FloatFunctional that convert() did not swap, "
+            "or a plain `out += identity`."
+        )
     else:
         hint = (
             " Give every block its own FloatFunctional (`self.skip_add = FloatFunctional()`): "
             "it observes the range of its own add, and convert() swaps it for a QFunctional."
         )
-    return failed(
-        f"{len(adds)} of {blocks} residual adds are QFunctional modules.{hint}",
-        measured,
-        threshold,
-    )
+    return failed(f"{adds} of {blocks} residual adds ran as INT8 adds.{hint}", measured, threshold)
 
 
 rc.add_size_check(suite)

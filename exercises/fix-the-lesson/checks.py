@@ -13,7 +13,7 @@ from quizapp.grading.checks import Suite
 
 suite = Suite()
 rc.add_setup(suite, plain=True)
-rc.add_returns_module(suite, own_classes=True, fx="allow")
+rc.add_returns_module(suite, fx="allow")
 rc.add_structure_checks(
     suite,
     fuse_hint=(

@@ -1,10 +1,10 @@
 """Checks for int8-affine-math: the learner's quantize/dequantize/qparams against torch itself.
 
-Every expected answer is computed by torch in `setup`, before the learner's file is loaded
-(`torch.quantize_per_tensor`, `Tensor.dequantize`, `MinMaxObserver.calculate_qparams`), so
-nothing the learner's code does to torch can move the answers. The learner's functions get
-plain Python numbers and run inside `watch_calls`: calling torch's own quantization code
-from them fails the check.
+Every expected answer is computed by torch in the checker (`torch.quantize_per_tensor`,
+`Tensor.dequantize`, `MinMaxObserver.calculate_qparams`) and never leaves it: the learner's
+process gets the arguments only (in/cases.json), calls the learner's functions on them
+inside `watch_calls` and records what they returned (out/<function>.json). Calling torch's
+own quantization code from them fails the check.
 
 torch computes in float32 (and multiplies by 1/scale); the learner's Python floats are
 float64. The two agree except within about 1e-5 of a rounding tie, so the random cases keep
@@ -15,26 +15,27 @@ numbers (power-of-two scales), where both computations are exact.
 from __future__ import annotations
 
 import math
-import operator
 import random
 import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch.ao.quantization import MinMaxObserver
 
 from quizapp.grading.checks import (
+    Case,
     Context,
     Outcome,
+    Run,
     Suite,
-    describe_exception,
-    failed,
-    is_a,
-    passed,
+    as_float,
+    as_int,
+    as_pair,
+    grade_calls,
+    record_calls,
+    recorded_calls,
     single_thread,
-    watch_calls,
 )
 
 SEED = 8
@@ -48,13 +49,6 @@ DEQUANT_REL_TOL = 1e-6
 TIE_MARGIN = 1e-3  # random cases stay this far (in steps) from a .5 tie
 
 suite = Suite()
-
-
-@dataclass(frozen=True)
-class Case:
-    args: tuple[Any, ...]
-    expected: Any
-    label: str = ""  # shown instead of the arguments when set
 
 
 def _qrange(dtype: str, reduce_range: bool = False) -> tuple[int, int]:
@@ -214,6 +208,14 @@ def setup(ctx: Context) -> None:
         # quantize_per_tensor warns (every call) that quantized tensor creation is deprecated
         warnings.simplefilter("ignore")
         _make_cases(ctx)
+    # The learner's process gets the arguments, never the answers.
+    ctx.job.save_json(
+        "cases",
+        {
+            function: [list(case.args) for group in groups for case in ctx.store[group]]
+            for function, groups in CALLS.items()
+        },
+    )
 
 
 def _make_cases(ctx: Context) -> None:
@@ -235,55 +237,46 @@ def _make_cases(ctx: Context) -> None:
     )
 
 
-@suite.submit
-def submit(ctx: Context) -> object:
-    return ctx.entry  # the functions are called case by case in the checks
+# Each function's calls, in this order: the groups of cases it is graded on.
+CALLS = {
+    "qrange": ("ranges",),
+    "quantize": ("quantize", "clamping", "ties"),
+    "dequantize": ("dequantize",),
+    "qparams": ("affine", "symmetric", "edges"),
+}
+
+
+@suite.produce
+def produce(run: Run) -> None:
+    """The learner's process: every function on its arguments, under the call watch."""
+    cases = run.job.load_json("cases")
+    for function in CALLS:
+        record_calls(
+            run,
+            function,
+            [tuple(args) for args in cases[function]],
+            forbidden_modules=FORBIDDEN_MODULES,
+            forbidden_c=FORBIDDEN_C,
+        )
 
 
 # --- comparing answers ------------------------------------------------------------------
 
 
-class Mismatch(Exception):
-    """The learner's answer has the wrong type or shape (the message says how)."""
-
-
-def _as_int(value: Any) -> int:
-    if is_a(value, bool):
-        raise Mismatch(f"{value!r} (a bool)")
-    if is_a(value, torch.Tensor) and value.numel() == 1 and not value.is_floating_point():
-        return int(value.reshape(()).item())
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise Mismatch(f"{value!r} (a {type(value).__name__}; return an int)") from None
-
-
-def _as_float(value: Any) -> float:
-    if is_a(value, torch.Tensor) and value.numel() == 1:
-        return float(value.reshape(()).item())
-    if is_a(value, bool) or not is_a(value, (int, float)):
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise Mismatch(f"{value!r} (a {type(value).__name__}; return a float)") from None
-    return float(value)
-
-
 def _same_int(got: Any, expected: int) -> tuple[bool, str]:
-    mine = _as_int(got)
+    mine = as_int(got)
     return mine == expected, str(mine)
 
 
 def _same_float(got: Any, expected: float) -> tuple[bool, str]:
-    mine = _as_float(got)
+    mine = as_float(got)
     ok = math.isclose(mine, expected, rel_tol=DEQUANT_REL_TOL, abs_tol=1e-12)
     return ok, f"{mine:.7g}"
 
 
 def _same_qparams(got: Any, expected: tuple[float, int]) -> tuple[bool, str]:
-    if is_a(got, torch.Tensor) or not is_a(got, (tuple, list)) or len(got) != 2:
-        raise Mismatch(f"{got!r} (return a pair: (scale, zero_point))")
-    scale, zero_point = _as_float(got[0]), _as_int(got[1])
+    scale, zero_point = as_pair(got, "(scale, zero_point)")
+    scale, zero_point = as_float(scale), as_int(zero_point)
     ok = (
         math.isclose(scale, expected[0], rel_tol=SCALE_REL_TOL, abs_tol=0.0)
         and zero_point == expected[1]
@@ -299,72 +292,39 @@ def _show_expected(expected: Any) -> str:
     return str(expected)
 
 
-def _call_text(name: str, args: Sequence[Any]) -> str:
-    return f"{name}({', '.join(repr(a) for a in args)})"
+FORBIDDEN_MESSAGE = (
+    "This exercise is about writing that arithmetic yourself: plain Python, or torch "
+    "arithmetic such as torch.round and torch.clamp."
+)
 
 
 def _grade(
     ctx: Context,
     name: str,
-    cases: list[Case],
+    group: str,
     compare: Callable[[Any, Any], tuple[bool, str]],
     what: str,
 ) -> Outcome:
-    """Run the learner's `name` on every case (inside the call watch) and count agreements."""
-    total = len(cases)
-    threshold = f"{total}/{total}"
-    func = getattr(ctx.learner, name, None)
-    if not callable(func):
-        return failed(
-            f"Your file does not define {name}(); the grader calls it by that name.",
-            measured=f"0/{total}",
-            threshold=threshold,
-        )
-    matched = 0
-    first: str | None = None
-    raised: str | None = None
-    with single_thread(), watch_calls(FORBIDDEN_MODULES, FORBIDDEN_C) as forbidden:
-        for case in cases:
-            call = _call_text(name, case.args)
-            if case.label:
-                call = f"{case.label}, {call}"
-            try:
-                got = func(*case.args)
-            except BaseException as exc:  # noqa: BLE001 - the learner's failure, reported
-                if isinstance(exc, NotImplementedError) and matched == 0 and first is None:
-                    return failed(
-                        f"{name}() is not implemented yet (it raised NotImplementedError).",
-                        measured=f"0/{total}",
-                        threshold=threshold,
-                    )
-                if raised is None:
-                    raised = describe_exception(exc, _call_text(name, case.args), ctx.learner_path)
-                first = first or f"{call}: raised {type(exc).__name__}"
-                continue
-            try:
-                ok, shown = compare(got, case.expected)
-            except Mismatch as exc:
-                ok, shown = False, str(exc)
-            if ok:
-                matched += 1
-            elif first is None:
-                first = f"{call}: yours {shown}, torch {_show_expected(case.expected)}"
-    if forbidden:
-        return failed(
-            f"{name}() called torch's own quantization code ({', '.join(forbidden[:2])}). "
-            "This exercise is about writing that arithmetic yourself: plain Python, or torch "
-            "arithmetic such as torch.round and torch.clamp.",
-            measured=f"calls {forbidden[0]}",
-            threshold="no quantization calls",
-        )
-    message = f"{matched}/{total} {what} match torch"
-    if first is not None:
-        message += f"; first mismatch: {first}"
-    if raised is not None:
-        message += f"\n{raised}"
-    if matched == total:
-        return passed(message + ".", measured=f"{matched}/{total}", threshold=threshold)
-    return failed(message, measured=f"{matched}/{total}", threshold=threshold)
+    """The learner's recorded values of `name` for the cases of `group` against torch's."""
+    cases: list[Case] = []
+    offset = 0
+    for other in CALLS[name]:
+        if other == group:
+            cases = ctx.store[group]
+            break
+        offset += len(ctx.store[other])
+    record = recorded_calls(ctx, name)
+    record["results"] = record["results"][offset : offset + len(cases)]
+    return grade_calls(
+        ctx,
+        name,
+        cases,
+        compare,
+        what,
+        show_expected=_show_expected,
+        forbidden_message="torch's own quantization code: " + FORBIDDEN_MESSAGE,
+        record=record,
+    )
 
 
 # --- the checks -------------------------------------------------------------------------
@@ -373,44 +333,43 @@ def _grade(
 @suite.check("integer ranges")
 def integer_ranges(ctx: Context):
     def compare(got: Any, expected: tuple[int, int]) -> tuple[bool, str]:
-        if is_a(got, torch.Tensor) or not is_a(got, (tuple, list)) or len(got) != 2:
-            raise Mismatch(f"{got!r} (return a pair: (qmin, qmax))")
-        mine = (_as_int(got[0]), _as_int(got[1]))
+        low, high = as_pair(got, "(qmin, qmax)")
+        mine = (as_int(low), as_int(high))
         return mine == expected, str(mine)
 
-    return _grade(ctx, "qrange", ctx.store["ranges"], compare, "(dtype, reduce_range) ranges")
+    return _grade(ctx, "qrange", "ranges", compare, "(dtype, reduce_range) ranges")
 
 
 @suite.check("quantize: in-range values")
 def quantize_values(ctx: Context):
-    return _grade(ctx, "quantize", ctx.store["quantize"], _same_int, "values")
+    return _grade(ctx, "quantize", "quantize", _same_int, "values")
 
 
 @suite.check("quantize: clamping")
 def quantize_clamping(ctx: Context):
-    return _grade(ctx, "quantize", ctx.store["clamping"], _same_int, "out-of-range values")
+    return _grade(ctx, "quantize", "clamping", _same_int, "out-of-range values")
 
 
 @suite.check("quantize: ties round half to even")
 def quantize_ties(ctx: Context):
-    return _grade(ctx, "quantize", ctx.store["ties"], _same_int, "exact .5 ties")
+    return _grade(ctx, "quantize", "ties", _same_int, "exact .5 ties")
 
 
 @suite.check("dequantize")
 def dequantize_values(ctx: Context):
-    return _grade(ctx, "dequantize", ctx.store["dequantize"], _same_float, "values")
+    return _grade(ctx, "dequantize", "dequantize", _same_float, "values")
 
 
 @suite.check("qparams: affine")
 def qparams_affine(ctx: Context):
-    return _grade(ctx, "qparams", ctx.store["affine"], _same_qparams, "random ranges")
+    return _grade(ctx, "qparams", "affine", _same_qparams, "random ranges")
 
 
 @suite.check("qparams: symmetric")
 def qparams_symmetric(ctx: Context):
-    return _grade(ctx, "qparams", ctx.store["symmetric"], _same_qparams, "random ranges")
+    return _grade(ctx, "qparams", "symmetric", _same_qparams, "random ranges")
 
 
 @suite.check("qparams: edge cases")
 def qparams_edges(ctx: Context):
-    return _grade(ctx, "qparams", ctx.store["edges"], _same_qparams, "edge cases")
+    return _grade(ctx, "qparams", "edges", _same_qparams, "edge cases")

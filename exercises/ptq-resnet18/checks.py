@@ -1,8 +1,10 @@
 """Checks for ptq-resnet18: is the returned network really INT8, small, accurate and fast?
 
 The learner's `quantize(model, calibration_batches)` gets a copy of the FP32 baseline (eval
-mode) and 8 batches of 32 real training images. The held-out split is only used here. The
-checks themselves are shared with the other ResNet exercises (quizapp.grading.resnet_checks).
+mode) and 8 batches of 32 real training images; what it returns is judged from its
+TorchScript archive, on the INT8 kernels a forward pass really runs. The held-out split
+never leaves the checker. The checks are shared with the other ResNet exercises
+(quizapp.grading.resnet_checks).
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from quizapp.grading.checks import Suite
 
 suite = Suite()
 rc.add_setup(suite)  # torchvision's QuantizableResNet-18, trained on digits
-rc.add_returns_module(suite)  # torch's and torchvision's modules only: no wrappers
+rc.add_returns_module(suite)  # eager mode: not an FX GraphModule
 rc.add_structure_checks(
     suite, fuse_hint="Fuse before prepare(): model.eval(), then model.fuse_model()."
 )
 rc.add_size_check(suite)
 rc.add_input_range_check(suite)
+rc.add_kernel_checks(suite)
 rc.add_fidelity_checks(suite)
 rc.add_speed_checks(suite)

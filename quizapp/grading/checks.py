@@ -1,47 +1,54 @@
-"""The checks library: what an exercise's `checks.py` is written with (worker side, torch).
+"""The checks library: what an exercise's `checks.py` is written with (torch).
 
-An exercise's checks.py defines one `suite`:
+Grading is a judge with two processes that never share a Python interpreter:
 
-    from quizapp.grading.checks import Context, Suite, passed, failed
+- the **learner's process** runs the learner's file and nothing else of consequence: it
+  calls the entry point on inputs the checker gave it and writes what came back as
+  artifacts (a TorchScript archive of the returned model, the values returned by the
+  learner's functions). Its code can do anything to its own process: the artifacts are all
+  the grade ever sees of it.
+- the **checker** never imports or runs learner Python. It prepares the inputs, keeps the
+  expected answers and the held-out data to itself, loads the artifacts with
+  `quizapp.grading.artifacts` (TorchScript, `weights_only` tensors, JSON) and measures every
+  figure of the verdict on them.
+
+An exercise's checks.py defines one `suite` with a function for each side:
+
+    from quizapp.grading.checks import Context, Run, Suite, passed, failed
 
     suite = Suite()
 
-    @suite.setup            # runs before the learner's file is loaded (their time limit
-    def setup(ctx):         # has not started): load data, the baseline, reference figures
-        ctx.store["x"] = ...
+    @suite.setup            # the checker, before the learner's code starts (its time limit
+    def setup(ctx):         # has not started): data, the baseline, the expected answers
+        ctx.store["expected"] = ...          # stays in the checker
+        ctx.job.save("x", x)                 # what the learner's run gets (in/x.pt)
 
-    @suite.submit           # calls the learner's entry point; the return value becomes
-    def submit(ctx):        # ctx.submission
-        return ctx.call(ctx.entry, ctx.store["x"])
+    @suite.produce          # the learner's process: call the learner's code, save what it
+    def produce(run):       # returned (out/)
+        model = run.call(run.entry, run.input("x"), what="quantize()")
+        run.save_module("model", model, example=...)
 
-    @suite.check("returns a tensor")       # checks run in definition order
+    @suite.check("returns a tensor")   # the checker again; checks run in definition order
     def returns_tensor(ctx):
+        model = ctx.module("model")    # the learner's model, from its TorchScript archive
         ...
         return passed("...", measured=..., threshold="...")
 
-    @suite.check("speed", soft=True, needs=("returns a tensor",))
-    def speed(ctx): ...
+A check returns an `Outcome` (`passed`, `failed`, `warned` for soft checks, or `errored`
+when the artifact is unusable). A learner's model that raises when the checker runs it
+raises a `LearnerError` (through `ctx.run_model` and `predict`): the check gets status
+"error" with that message. A check whose `needs` did not pass is skipped. Hard checks score
+their `points`; soft checks score nothing and never fail the exercise.
 
-A check returns an `Outcome` (`passed`, `failed`, `warned` for soft checks, or `errored` when
-the learner's submission is unusable, e.g. the wrong type). Learner code is only ever run
-through `ctx.call` (or `predict`), which turns whatever it raises into a `LearnerError` whose
-message shows the learner's own frames of the traceback; a check that lets one through gets
-status "error". A check whose `needs` did not pass is skipped. Hard checks score their
-`points`; soft checks score nothing and never fail the exercise.
-
-The helpers below measure models without trusting them: types are tested with
-`issubclass(type(obj), cls)` (an object cannot lie about `type()` the way it can about
-`__class__`), methods are called unbound from torch's own classes, and the few torch
-functions the checks rely on are captured when this module is imported, before the
-learner's file runs. The worker also compares torch's namespaces before and after the
-learner's code (`Integrity`), so a learner who replaces `torch.save` gets an error.
+`run.claims` carries what the learner's run observed about itself (which torch functions the
+learner's code called, what convert() was handed). The checker reads claims as the learner's
+word: a claim may fail a check (it can only hurt the one who makes it) or be shown as
+information; it never earns a point that the artifacts do not confirm.
 """
 
 from __future__ import annotations
 
-import builtins
 import contextlib
-import io
 import re
 import statistics
 import sys
@@ -49,27 +56,14 @@ import threading
 import time
 import traceback
 import types
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import torch
 
+from quizapp.grading.artifacts import ArtifactError, Folder
 from quizapp.grading.results import Measured
-
-# Captured before any learner code runs (see the module docstring).
-_save = torch.save
-_no_grad = torch.no_grad
-_BytesIO = io.BytesIO
-_issubclass = builtins.issubclass
-_type = builtins.type
-_Module = torch.nn.Module
-_named_modules = torch.nn.Module.named_modules
-_state_dict = torch.nn.Module.state_dict
-_call_module = torch.nn.Module.__call__
-_perf_counter = time.perf_counter
-_setprofile, _getprofile = sys.setprofile, sys.getprofile
-_thread_setprofile, _thread_getprofile = threading.setprofile, threading.getprofile
 
 OutcomeStatus = Literal["pass", "fail", "error", "warn"]
 
@@ -139,14 +133,16 @@ class Check:
 class Suite:
     checks: list[Check] = field(default_factory=list)
     setup_func: Callable[[Context], None] | None = None
-    submit_func: Callable[[Context], Any] | None = None
+    produce_func: Callable[[Run], None] | None = None
 
     def setup(self, func: Callable[[Context], None]) -> Callable[[Context], None]:
+        """The checker's preparation: fill ctx.store, write the learner's inputs (ctx.job)."""
         self.setup_func = func
         return func
 
-    def submit(self, func: Callable[[Context], Any]) -> Callable[[Context], Any]:
-        self.submit_func = func
+    def produce(self, func: Callable[[Run], None]) -> Callable[[Run], None]:
+        """The learner's process: call the learner's code, save what it returned."""
+        self.produce_func = func
         return func
 
     def check(
@@ -175,7 +171,7 @@ class Suite:
         return [c.name for c in self.checks]
 
 
-# --- context and learner code -----------------------------------------------------------
+# --- learner errors ---------------------------------------------------------------------
 
 
 class LearnerError(Exception):
@@ -184,48 +180,6 @@ class LearnerError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-Progress = Callable[[int | None, int | None, str], None]
-
-
-@dataclass
-class Context:
-    exercise: str
-    entry_name: str
-    learner_path: str  # the learner's file as they know it (their frames are filtered by it)
-    threads: int
-    engine: str
-    progress: Progress = lambda step, total, message: None
-    learner: types.ModuleType | None = None
-    submission: Any = None
-    store: dict[str, Any] = field(default_factory=dict)
-
-    def note(self, message: str) -> None:
-        self.progress(None, None, message)
-
-    @property
-    def entry(self) -> Callable[..., Any]:
-        func = getattr(self.learner, self.entry_name, None)
-        if not callable(func):
-            raise LearnerError(missing_entry_message(self.entry_name, self.learner_path, func))
-        return func
-
-    def call(
-        self, func: Callable[..., Any], *args: Any, what: str | None = None, **kwargs: Any
-    ) -> Any:
-        """Run learner code; anything it raises (even SystemExit) becomes a LearnerError."""
-        what = what or f"{getattr(func, '__name__', 'your code')}()"
-        try:
-            return func(*args, **kwargs)
-        except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt too
-            raise LearnerError(describe_exception(exc, what, self.learner_path)) from None
-
-    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
-        """A figure several checks share, computed once."""
-        if key not in self.store:
-            self.store[key] = compute()
-        return self.store[key]
 
 
 def missing_entry_message(name: str, path: str, found: object) -> str:
@@ -263,6 +217,209 @@ def _with_frames(head: str, exc: BaseException, learner_path: str, include_excep
     return "\n".join(lines)
 
 
+# --- the learner's side -----------------------------------------------------------------
+
+
+def class_path(obj: object) -> str:
+    cls = type(obj)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+@dataclass
+class Run:
+    """The learner's process: their module, the inputs, the artifacts and claims it writes."""
+
+    exercise: str
+    entry_name: str
+    learner_path: str  # the learner's file as they know it (their frames are filtered by it)
+    threads: int
+    engine: str
+    job: Folder  # in/: what the checker prepared
+    out: Folder  # out/: what the checker will read
+    learner: types.ModuleType | None = None
+    claims: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def entry(self) -> Callable[..., Any]:
+        return self.function(self.entry_name)
+
+    def function(self, name: str) -> Callable[..., Any]:
+        func = getattr(self.learner, name, None)
+        if not callable(func):
+            raise LearnerError(missing_entry_message(name, self.learner_path, func))
+        return func
+
+    def input(self, name: str) -> Any:
+        return self.job.load(name)
+
+    def call(
+        self, func: Callable[..., Any], *args: Any, what: str | None = None, **kwargs: Any
+    ) -> Any:
+        """Run learner code; anything it raises (even SystemExit) becomes a LearnerError."""
+        what = what or f"{getattr(func, '__name__', 'your code')}()"
+        try:
+            return func(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt too
+            raise LearnerError(describe_exception(exc, what, self.learner_path)) from None
+
+    def claim(self, key: str, value: Any) -> None:
+        self.claims[key] = value
+
+    def save_module(
+        self,
+        name: str,
+        obj: object,
+        *,
+        example: tuple[Any, ...] | None = None,
+        what: str = "quantize()",
+    ) -> None:
+        """Save a returned module for the checker: a TorchScript archive (out/NAME.pt, scripted,
+        or traced on `example` where scripting fails) and a card (out/NAME.json) with its class
+        and its submodules' classes as the learner's process saw them."""
+        card: dict[str, Any] = {"type": class_path(obj), "what": what}
+        if not isinstance(obj, torch.nn.Module):
+            card["error"] = "not a module"
+            self.out.save_json(name, card)
+            return
+        card["modules"] = [[n, class_path(m)] for n, m in list(obj.named_modules())[:10_000]]
+        torch.nn.Module.eval(obj)  # the grader evaluates, as anyone using the model would
+        try:
+            archive = torch.jit.script(obj)
+            card["format"] = "script"
+        except Exception as exc:  # noqa: BLE001 - try tracing instead
+            script_error = _first_line(exc)
+            if example is None:
+                card["error"] = f"it cannot be scripted with torch.jit.script: {script_error}"
+                self.out.save_json(name, card)
+                return
+            try:
+                with torch.no_grad():
+                    archive = torch.jit.trace(obj, example, check_trace=False)
+                card["format"] = "trace"
+                card["script_error"] = script_error
+            except BaseException as exc:  # noqa: BLE001 - the learner's forward failed
+                card["error"] = (
+                    f"it cannot be scripted ({script_error}) and tracing it on an example "
+                    "batch failed: " + describe_exception(exc, "its forward()", self.learner_path)
+                )
+                self.out.save_json(name, card)
+                return
+        self.out.save_script(name, archive)
+        self.out.save_json(name, card)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+# --- the checker's side -----------------------------------------------------------------
+
+
+Progress = Callable[[int | None, int | None, str], None]
+
+
+@dataclass
+class Context:
+    """The checker: the job's inputs it wrote, the artifacts it reads, what it keeps."""
+
+    exercise: str
+    threads: int
+    engine: str
+    job: Folder  # in/
+    out: Folder  # out/
+    progress: Progress = lambda step, total, message: None
+    claims: dict[str, Any] = field(default_factory=dict)  # the learner's run, unverified
+    store: dict[str, Any] = field(default_factory=dict)
+    _cards: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _modules: dict[str, torch.jit.ScriptModule] = field(default_factory=dict)
+
+    def note(self, message: str) -> None:
+        self.progress(None, None, message)
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A figure several checks share, computed once."""
+        if key not in self.store:
+            self.store[key] = compute()
+        return self.store[key]
+
+    def card(self, name: str = "model") -> dict[str, Any]:
+        """What the learner's process says it returned (see Run.save_module); {} if nothing."""
+        if name not in self._cards:
+            try:
+                card = self.out.load_json(name)
+            except ArtifactError:
+                card = {}
+            self._cards[name] = card if isinstance(card, dict) else {}
+        return self._cards[name]
+
+    def module(self, name: str = "model") -> torch.jit.ScriptModule:
+        """The learner's returned module, from its TorchScript archive (LearnerError when
+        there is none)."""
+        if name not in self._modules:
+            card = self.card(name)
+            what = str(card.get("what") or "your code")
+            if card.get("error"):
+                raise LearnerError(unusable_message(card, what))
+            try:
+                module = self.out.load_script(name)
+            except ArtifactError as exc:
+                raise LearnerError(f"The module {what} returned could not be read: {exc}") from None
+            module.eval()
+            self._modules[name] = module
+        return self._modules[name]
+
+    def run_model(self, model: Any, *args: Any, what: str = "your model") -> Any:
+        """Run the learner's (TorchScript) model: its failures become LearnerErrors."""
+        try:
+            return model(*args)
+        except Exception as exc:  # noqa: BLE001 - the learner's model failed
+            raise LearnerError(
+                f"{what} raised {type(exc).__name__}: {_script_error(exc)}"
+            ) from None
+
+
+def _script_error(exc: BaseException) -> str:
+    """TorchScript's message without its interpreter traceback (the learner's own source
+    line is kept where TorchScript names it)."""
+    text = str(exc).strip()
+    marker = "The following operation failed in the TorchScript interpreter."
+    if marker in text:
+        text = text.split(marker, 1)[1]
+        last = text.rstrip().splitlines()
+        text = last[-1] if last else text
+    return text
+
+
+def unusable_message(card: dict[str, Any], what: str) -> str:
+    shown = str(card.get("type") or "nothing")
+    if card.get("error") == "not a module":
+        if shown == "builtins.NoneType":
+            return f"{what} returned None, not a torch.nn.Module (did you forget `return model`?)."
+        return f"{what} returned a {shown.rsplit('.', 1)[-1]}, not a torch.nn.Module."
+    return f"The module {what} returned cannot be saved for grading: {card.get('error')}"
+
+
+def returned_module(
+    ctx: Context, name: str = "model", *, threshold: str = "a torch.nn.Module"
+) -> Outcome:
+    """The "returns a module" check: the learner's run returned a module and it was saved as
+    TorchScript (how it was made is judged by the checks after this one)."""
+    card = ctx.card(name)
+    what = str(card.get("what") or "quantize()")
+    shown = str(card.get("type") or "nothing").rsplit(".", 1)[-1]
+    try:
+        ctx.module(name)
+    except LearnerError as exc:
+        return errored(exc.message, measured=shown, threshold=threshold)
+    how = "traced" if card.get("format") == "trace" else "scripted"
+    return passed(
+        f"{what} returned a {shown} ({how} to TorchScript for grading).",
+        measured=shown,
+        threshold=threshold,
+    )
+
+
 # --- measuring models -------------------------------------------------------------------
 
 
@@ -275,11 +432,11 @@ def kind(obj: object) -> str:
 
 def is_a(obj: object, classes: type | tuple[type, ...]) -> bool:
     """isinstance that cannot be fooled by a `__class__` property."""
-    return _issubclass(_type(obj), classes)
+    return issubclass(type(obj), classes)
 
 
 def named_modules(model: torch.nn.Module) -> list[tuple[str, torch.nn.Module]]:
-    return list(_named_modules(model))
+    return list(torch.nn.Module.named_modules(model))
 
 
 def modules_of(model: torch.nn.Module, classes: type | tuple[type, ...]) -> list[str]:
@@ -287,111 +444,58 @@ def modules_of(model: torch.nn.Module, classes: type | tuple[type, ...]) -> list
     return [name for name, module in named_modules(model) if is_a(module, classes)]
 
 
+def script_modules(model: torch.jit.ScriptModule) -> list[tuple[str, str]]:
+    """(name, original class name) of every submodule of a TorchScript archive: the class
+    names its Python source had (the learner's, so they are a claim, not a measurement)."""
+    return [(name, str(getattr(m, "original_name", "?"))) for name, m in model.named_modules()]
+
+
 def state_dict_bytes(model: torch.nn.Module) -> int:
     """Size of `torch.save(model.state_dict())`, the figure the PyTorch tutorials print."""
-    buffer = _BytesIO()
-    _save(_state_dict(model), buffer)
+    import io
+
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
     return buffer.getbuffer().nbytes
 
 
-def _defined_by(cls: type, packages: tuple[str, ...]) -> bool:
-    """`cls` really is the class its module exports (not a look-alike claiming the name)."""
-    module_name = getattr(cls, "__module__", "") or ""
-    if module_name.split(".")[0] not in packages:
-        return False
-    owner = sys.modules.get(module_name)
-    obj: Any = owner
-    for part in getattr(cls, "__qualname__", "").split("."):
-        obj = getattr(obj, part, None)
-    return obj is cls
+def script_bytes(model: torch.nn.Module) -> int:
+    """Size of the TorchScript archive of one of the checker's own models (the FP32 side of
+    a size comparison with the learner's archive)."""
+    import io
 
-
-def foreign_modules(
-    model: torch.nn.Module, packages: tuple[str, ...] = ("torch", "torchvision")
-) -> list[str]:
-    """Submodules whose class is not one of `packages`' own, as 'name (Class)'."""
-    return [
-        f"{name or 'the model'} ({_type(module).__name__})"
-        for name, module in named_modules(model)
-        if not _defined_by(_type(module), packages)
-    ]
-
-
-_GUARDED_METHODS = ("forward", "__call__", "_call_impl", "state_dict", "_save_to_state_dict")
-
-
-def patched_instances(model: torch.nn.Module) -> list[str]:
-    """Submodules with a method replaced on the instance (e.g. `m.forward = ...`)."""
-    return [
-        f"{name or 'the model'}.{attr}"
-        for name, module in named_modules(model)
-        for attr in _GUARDED_METHODS
-        if attr in vars(module)
-    ]
-
-
-def plain_module_returned(
-    model: object, *, packages: tuple[str, ...], when_none: str = ".", produced_by: str
-) -> Outcome:
-    """The "returns a module" check of an exercise whose answer is torch's own modules: a
-    module, nothing of the learner's class inside it, no method replaced on an instance.
-
-    `when_none` ends the message when quantize() returned None; `produced_by` names the call
-    whose result the learner should return ("quantize_dynamic() produces it").
-    """
-    name = _type(model).__name__
-    if not is_a(model, torch.nn.Module):
-        shown = "None" if model is None else f"a {name}"
-        ending = when_none if model is None else "."
-        return errored(
-            f"quantize() returned {shown}, not a torch.nn.Module{ending}",
-            measured=name,
-            threshold="a torch.nn.Module",
-        )
-    foreign = foreign_modules(model, packages=packages)
-    if foreign:
-        return failed(
-            "The returned model contains modules that are not torch's: "
-            f"{', '.join(foreign[:3])}. Quantize the model you were given; don't wrap it.",
-            measured=name,
-            threshold="torch modules only",
-        )
-    patched = patched_instances(model)
-    if patched:
-        return failed(
-            f"Methods were replaced on the returned modules ({', '.join(patched[:3])}); "
-            f"return the model as {produced_by}.",
-            measured=name,
-            threshold="torch modules only",
-        )
-    torch.nn.Module.eval(model)
-    return passed(f"quantize() returned a {name}.", measured=name, threshold="a torch.nn.Module")
+    buffer = io.BytesIO()
+    torch.jit.save(torch.jit.script(model), buffer)
+    return buffer.getbuffer().nbytes
 
 
 def predict(
-    ctx: Context, model: torch.nn.Module, x: torch.Tensor, batch: int = 256
+    ctx: Context, model: Any, x: torch.Tensor, batch: int = 256, what: str = "your model"
 ) -> torch.Tensor:
-    """The model's logits for x, in batches; its exceptions become LearnerErrors."""
+    """The learner's model's logits for x, in batches (its failures become LearnerErrors)."""
     outputs = []
-    with _no_grad():
+    with torch.no_grad():
         for start in range(0, len(x), batch):
             chunk = x[start : start + batch]
-            out = ctx.call(_call_module, model, chunk, what="your model")
-            if not is_a(out, torch.Tensor):
-                raise LearnerError(
-                    f"your model returned a {_type(out).__name__}, not a tensor of logits"
-                )
-            if out.is_quantized:
-                raise LearnerError(
-                    "your model returned a quantized tensor: it needs a DeQuantStub at the end"
-                )
-            if out.dim() != 2 or out.shape[0] != len(chunk):
-                raise LearnerError(
-                    f"your model returned shape {tuple(out.shape)} for a batch of {len(chunk)}; "
-                    f"expected ({len(chunk)}, classes)"
-                )
-            outputs.append(out.detach().float())
+            out = ctx.run_model(model, chunk, what=what)
+            outputs.append(logits_of(out, len(chunk)))
     return torch.cat(outputs)
+
+
+def logits_of(out: object, rows: int) -> torch.Tensor:
+    """A model's output checked to be (rows, classes) float logits."""
+    if not isinstance(out, torch.Tensor):
+        raise LearnerError(f"your model returned a {type(out).__name__}, not a tensor of logits")
+    if out.is_quantized:
+        raise LearnerError(
+            "your model returned a quantized tensor: it needs a DeQuantStub at the end"
+        )
+    if out.dim() != 2 or out.shape[0] != rows:
+        raise LearnerError(
+            f"your model returned shape {tuple(out.shape)} for a batch of {rows}; "
+            f"expected ({rows}, classes)"
+        )
+    return out.detach().float()
 
 
 def accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
@@ -416,7 +520,7 @@ class Timing:
 def compare_latency(
     ctx: Context,
     reference: torch.nn.Module,
-    candidate: torch.nn.Module,
+    candidate: Any,
     x: torch.Tensor,
     *,
     warmup: int = 3,
@@ -425,16 +529,16 @@ def compare_latency(
     """Median latency of both models on the same input, same process, interleaved runs (so
     that a noisy neighbour slows both alike)."""
     times: dict[str, list[float]] = {"reference": [], "candidate": []}
-    with _no_grad():
+    with torch.no_grad():
         for i in range(warmup + repeats):
             for label, model in (("reference", reference), ("candidate", candidate)):
-                started = _perf_counter()
+                started = time.perf_counter()
                 if label == "candidate":
-                    ctx.call(_call_module, model, x, what="your model")
+                    ctx.run_model(model, x)
                 else:
-                    _call_module(model, x)
+                    model(x)
                 if i >= warmup:
-                    times[label].append(_perf_counter() - started)
+                    times[label].append(time.perf_counter() - started)
     return Timing(statistics.median(times["reference"]), statistics.median(times["candidate"]))
 
 
@@ -454,7 +558,7 @@ def single_thread() -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-# --- watching what learner code calls ---------------------------------------------------
+# --- watching what learner code calls (the learner's side) --------------------------------
 
 
 def _c_function_name(func: object) -> str:
@@ -462,7 +566,7 @@ def _c_function_name(func: object) -> str:
     module = getattr(func, "__module__", None)
     owner = getattr(func, "__self__", None)
     if module is None and owner is not None:
-        module = owner.__name__ if isinstance(owner, types.ModuleType) else _type(owner).__module__
+        module = owner.__name__ if isinstance(owner, types.ModuleType) else type(owner).__module__
     qualname = getattr(func, "__qualname__", None) or getattr(func, "__name__", "?")
     return f"{module or '?'}.{qualname.replace('_VariableFunctionsClass.', '')}"
 
@@ -473,11 +577,11 @@ def watch_calls(modules: Sequence[str] = (), c_functions: str | None = None) -> 
     threads it starts): Python functions defined in `modules` (or below them) and C
     functions whose 'module.qualname' matches the regex `c_functions`.
 
-    For exercises where the learner must write the arithmetic themselves: run their
-    function inside the block, then fail the check if the list is not empty. It uses
-    `sys.setprofile`, so it costs little; it is a guard against the obvious shortcut, not a
-    sandbox (a builtin called from C code, e.g. through `map`, is not seen). Code that
-    removes the profile function is reported as calling `sys.setprofile`.
+    For exercises where the learner must write the arithmetic themselves: the learner's
+    process runs their function inside the block and claims what it saw. It uses
+    `sys.setprofile`, so it costs little; it is a guard against the obvious shortcut, in the
+    learner's own process (a claim: it can only fail them), not a sandbox. Code that removes
+    the profile function is reported as calling `sys.setprofile`.
     """
     pattern = re.compile(c_functions) if c_functions else None
     prefixes = tuple(m + "." for m in modules)
@@ -495,123 +599,229 @@ def watch_calls(modules: Sequence[str] = (), c_functions: str | None = None) -> 
             if pattern.search(name) and name not in seen:
                 seen.append(name)
 
-    previous, previous_threads = _getprofile(), _thread_getprofile()
-    _setprofile(profile)
-    _thread_setprofile(profile)
+    previous, previous_threads = sys.getprofile(), threading.getprofile()
+    sys.setprofile(profile)
+    threading.setprofile(profile)
     try:
         yield seen
     finally:
-        intact = _getprofile() is profile
-        _setprofile(previous)
-        _thread_setprofile(previous_threads)
+        intact = sys.getprofile() is profile
+        sys.setprofile(previous)
+        threading.setprofile(previous_threads)
         if not intact:
             seen.append("sys.setprofile (your code removed the grader's watch)")
 
 
-# --- integrity --------------------------------------------------------------------------
+# --- calling the learner's plain functions on the checker's arguments --------------------
 
 
-def _guarded(value: object) -> bool:
-    return callable(value) or isinstance(value, types.ModuleType) or hasattr(value, "__get__")
+def plain(value: Any, depth: int = 0) -> Any:
+    """A learner's return value as JSON the checker can read without unpickling anything:
+    ints and floats as themselves, the rest tagged (`{"bool": ...}`, `{"seq": [...]}`,
+    `{"tensor": [...]}`, `{"other": type}`)."""
+    if isinstance(value, bool):
+        return {"bool": value}
+    if isinstance(value, int):
+        return value if abs(value) < 2**63 else {"other": "int", "repr": str(value)[:40]}
+    if isinstance(value, float):
+        return value if value == value and abs(value) != float("inf") else {"float": repr(value)}
+    if isinstance(value, (tuple, list)) and depth < 2:
+        return {
+            "seq": [plain(v, depth + 1) for v in value[:8]],
+            "len": len(value),
+            "type": type(value).__name__,
+        }
+    if isinstance(value, torch.Tensor):
+        flat = value.detach().reshape(-1)[:8]
+        if flat.is_quantized:
+            flat = flat.dequantize()
+        return {
+            "tensor": flat.tolist(),
+            "numel": value.numel(),
+            "floating": bool(value.is_floating_point() or value.is_quantized),
+        }
+    return {"other": type(value).__name__, "repr": repr(value)[:80]}
 
 
-@dataclass
-class Integrity:
-    """Every function, class and descriptor in the namespaces the checks rely on, so that
-    replacing one of them (`torch.save = ...`, `builtins.isinstance = ...`,
-    `QuantizedConv2d.forward = ...`) is noticed, and can be put back before the grader
-    reports. Names added later are not flagged (torch imports submodules lazily)."""
-
-    entries: dict[tuple[str, str], object] = field(default_factory=dict)
-    objects: dict[str, object] = field(default_factory=dict)
-
-    @classmethod
-    def snapshot(cls, roots: Iterable[object]) -> Integrity:
-        integrity = cls()
-        for root in roots:
-            integrity._add(root)
-        return integrity
-
-    def _add(self, root: object) -> None:
-        label = getattr(root, "__name__", repr(root))
-        if isinstance(root, type):
-            label = f"{root.__module__}.{root.__qualname__}"
-        if label in self.objects:
-            return
-        self.objects[label] = root
-        namespace = vars(root)
-        for name, value in list(namespace.items()):
-            if _guarded(value):
-                self.entries[(label, name)] = value
-        if isinstance(root, types.ModuleType):
-            # The classes a module defines are guarded too (their methods can be swapped).
-            for value in list(namespace.values()):
-                if isinstance(value, type) and value.__module__ == root.__name__:
-                    self._add(value)
-
-    def changes(self) -> list[str]:
-        """What was replaced or deleted since the snapshot, as dotted names."""
-        return [
-            f"{label}.{name}"
-            for (label, name), value in self.entries.items()
-            if vars(self.objects[label]).get(name, _MISSING) is not value
-        ]
-
-    def restore(self) -> None:
-        """Put back what was replaced (the grader needs a working Python to report)."""
-        for (label, name), value in self.entries.items():
-            owner = self.objects[label]
-            if vars(owner).get(name, _MISSING) is not value:
-                with contextlib.suppress(AttributeError, TypeError):
-                    setattr(owner, name, value)
+def record_calls(
+    run: Run,
+    name: str,
+    cases: Sequence[Sequence[Any]],
+    *,
+    key: str | None = None,
+    forbidden_modules: Sequence[str] = (),
+    forbidden_c: str | None = None,
+) -> None:
+    """The learner's process: call the learner's function `name` on every argument list,
+    inside `watch_calls`, and save out/KEY.json: whether it is defined, each call's plain
+    value or the exception it raised (the first described with the learner's frames), and
+    the forbidden functions it called. The checker compares with its own answers."""
+    func = getattr(run.learner, name, None)
+    record: dict[str, Any] = {
+        "defined": callable(func),
+        "results": [],
+        "raised": None,
+        "not_implemented": False,
+        "forbidden": [],
+    }
+    if callable(func):
+        with watch_calls(forbidden_modules, forbidden_c) as forbidden:
+            for args in cases:
+                try:
+                    got = func(*args)
+                except BaseException as exc:  # noqa: BLE001 - the learner's failure, recorded
+                    if isinstance(exc, NotImplementedError) and not record["results"]:
+                        record["not_implemented"] = True
+                        break
+                    if record["raised"] is None:
+                        record["raised"] = describe_exception(
+                            exc, call_text(name, args), run.learner_path
+                        )
+                    record["results"].append({"raised": type(exc).__name__})
+                    continue
+                record["results"].append({"value": plain(got)})
+        record["forbidden"] = list(forbidden)
+    run.out.save_json(key or name, record)
 
 
-_MISSING = object()
+def call_text(name: str, args: Sequence[Any]) -> str:
+    return f"{name}({', '.join(repr(a) for a in args)})"
 
 
-def default_integrity_roots() -> list[object]:
-    """The namespaces every check leans on (the exercise's own checks module is added by the
-    worker): Python's builtins, torch's core, the quantized module classes, this library."""
-    import torch.ao.nn.intrinsic.quantized as nniq
-    import torch.ao.nn.intrinsic.quantized.modules as nniq_modules
-    import torch.ao.nn.quantized as nnq
-    import torch.ao.nn.quantized.dynamic as nnqd
-    import torch.ao.nn.quantized.modules as nnq_modules
-    import torch.nn.functional as functional
-    import torch.serialization
+class Mismatch(Exception):
+    """A recorded value has the wrong type or shape (the message says how)."""
 
-    import quizapp.grading.checks as library
 
-    roots: list[object] = [
-        builtins,
-        io,
-        torch,
-        torch.Tensor,
-        torch._C.TensorBase,
-        torch.nn.Module,
-        torch.serialization,
-        functional,
-        nnq,
-        nnqd,
-        nniq,
-        library,
-    ]
-    # torchvision's quantizable ResNet, when the exercise's checks use it (importing
-    # torchvision costs seconds, which exercises without a torchvision model need not pay).
-    quantizable_resnet = sys.modules.get("torchvision.models.quantization.resnet")
-    if quantizable_resnet is not None:
-        roots.append(quantizable_resnet)
-    for package in (nnq_modules, nniq_modules):  # conv, linear, ...: where the classes live
-        prefix = package.__name__ + "."
-        roots.extend(
-            value
-            for value in vars(package).values()
-            if isinstance(value, types.ModuleType) and value.__name__.startswith(prefix)
+def shown(value: Any) -> str:
+    """A plain value (see `plain`) as the learner would print it."""
+    if isinstance(value, dict):
+        if "bool" in value:
+            return repr(value["bool"])
+        if "float" in value:
+            return str(value["float"])
+        if "seq" in value:
+            items = ", ".join(shown(v) for v in value["seq"])
+            return f"({items})" if value.get("type") == "tuple" else f"[{items}]"
+        if "tensor" in value:
+            return f"tensor({value['tensor']})"
+        return f"a {value.get('other', '?')}"
+    return repr(value)
+
+
+def as_int(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if (
+        isinstance(value, dict)
+        and "tensor" in value
+        and value.get("numel") == 1
+        and not value.get("floating")
+    ):
+        return int(value["tensor"][0])
+    raise Mismatch(f"{shown(value)} (return an int)")
+
+
+def as_float(value: Any) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, dict):
+        if "float" in value:
+            return float(value["float"])
+        if "tensor" in value and value.get("numel") == 1:
+            return float(value["tensor"][0])
+    raise Mismatch(f"{shown(value)} (return a float)")
+
+
+def as_pair(value: Any, what: str) -> tuple[Any, Any]:
+    if isinstance(value, dict) and "seq" in value and value.get("len") == 2:
+        return value["seq"][0], value["seq"][1]
+    raise Mismatch(f"{shown(value)} (return a pair: {what})")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One call the checker makes the learner's process record, with its expected answer
+    (which stays in the checker)."""
+
+    args: tuple[Any, ...]
+    expected: Any
+    label: str = ""  # shown instead of the arguments when set
+
+
+def recorded_calls(ctx: Context, key: str) -> dict[str, Any]:
+    try:
+        record = ctx.out.load_json(key)
+    except ArtifactError as exc:
+        raise LearnerError(f"The grader found no result of your {key}(): {exc}") from None
+    if not isinstance(record, dict) or not isinstance(record.get("results"), list):
+        raise LearnerError(f"The recorded calls of {key}() are not readable.")
+    return record
+
+
+def grade_calls(
+    ctx: Context,
+    key: str,
+    cases: Sequence[Case],
+    compare: Callable[[Any, Any], tuple[bool, str]],
+    what: str,
+    *,
+    name: str | None = None,
+    show_expected: Callable[[Any], str] = str,
+    forbidden_message: str = "",
+    record: dict[str, Any] | None = None,
+) -> Outcome:
+    """Compare the learner's recorded values (out/KEY.json, see `record_calls`; or `record`,
+    a slice of them) with the checker's expected answers, case by case: every one must
+    match."""
+    name = name or key
+    total = len(cases)
+    threshold = f"{total}/{total}"
+    record = record if record is not None else recorded_calls(ctx, key)
+    if not record.get("defined"):
+        return failed(
+            f"Your file does not define {name}(); the grader calls it by that name.",
+            measured=f"0/{total}",
+            threshold=threshold,
         )
-    # Shared check modules the exercise's checks import (e.g. quizapp.grading.resnet_checks).
-    roots.extend(
-        module
-        for name, module in list(sys.modules.items())
-        if name.startswith("quizapp.grading.") and module is not library
-    )
-    return roots
+    if record.get("not_implemented"):
+        return failed(
+            f"{name}() is not implemented yet (it raised NotImplementedError).",
+            measured=f"0/{total}",
+            threshold=threshold,
+        )
+    forbidden = [str(f) for f in record.get("forbidden") or []]
+    if forbidden:
+        return failed(
+            f"{name}() called {', '.join(forbidden[:2])}. {forbidden_message}".rstrip(),
+            measured=f"calls {forbidden[0]}",
+            threshold="no forbidden calls",
+        )
+    results = record["results"]
+    matched = 0
+    first: str | None = None
+    for index, case in enumerate(cases):
+        call = call_text(name, case.args)
+        if case.label:
+            call = f"{case.label}, {call}"
+        got = results[index] if index < len(results) else None
+        if not isinstance(got, dict) or "value" not in got:
+            if first is None:
+                raised = got.get("raised") if isinstance(got, dict) else None
+                first = f"{call}: raised {raised}" if raised else f"{call}: no result"
+            continue
+        try:
+            ok, mine = compare(got["value"], case.expected)
+        except Mismatch as exc:
+            ok, mine = False, str(exc)
+        if ok:
+            matched += 1
+        elif first is None:
+            first = f"{call}: yours {mine}, torch {show_expected(case.expected)}"
+    message = f"{matched}/{total} {what} match torch"
+    if first is not None:
+        message += f"; first mismatch: {first}"
+    if record.get("raised"):
+        message += f"\n{record['raised']}"
+    if matched == total:
+        return passed(message + ".", measured=f"{matched}/{total}", threshold=threshold)
+    return failed(message, measured=f"{matched}/{total}", threshold=threshold)

@@ -1,4 +1,4 @@
-"""The checks every digits-ResNet-18 exercise shares (worker side: torch).
+"""The checks every digits-ResNet-18 exercise shares (torch, both sides of the judge).
 
 An exercise's checks.py builds its suite from these pieces, in the order its learner should
 meet them:
@@ -7,70 +7,58 @@ meet them:
     from quizapp.grading.checks import Suite
 
     suite = Suite()
-    rc.add_setup(suite, plain=True)      # baseline, calibration batches, FP32 figures;
-                                         # submit: quantize(model, calibration_batches)
-    rc.add_returns_module(suite, own_classes=True)
+    rc.add_setup(suite, plain=True)      # checker: baseline, calibration batches, FP32 figures;
+                                         # learner's process: quantize(model, batches), saved
+    rc.add_returns_module(suite)
     rc.add_structure_checks(suite, fuse_hint="...", convert_call="convert()")
     rc.add_size_check(suite)
     rc.add_input_range_check(suite)
-    rc.add_kernel_checks(suite)          # what really runs: INT8 kernels, ReLU after adds
+    rc.add_kernel_checks(suite)          # INT8 kernels, ReLU after adds
     rc.add_fidelity_checks(suite, needs=rc.KERNELS)
     rc.add_speed_checks(suite, needs=rc.NEW_BATCHES)
 
-The learner gets a copy of the FP32 baseline (`quizapp.grading.baseline`: torchvision's
-quantizable ResNet-18, or with `plain=True` the same weights in plain
-`torchvision.models.resnet18`) in eval mode, and 8 batches of 32 real training images. The
-held-out split is only ever used here. The pieces read and write `ctx.store` under the
-keys `add_setup` documents, so an exercise can add checks of its own between them.
+The learner's process gets the FP32 baseline's weights (`quizapp.grading.baseline`:
+torchvision's quantizable ResNet-18, or with `plain=True` the same weights in plain
+`torchvision.models.resnet18`), builds the network in eval mode, and gets 8 batches of 32
+real training images. It calls `quantize(model, calibration_batches)` and saves the returned
+network as TorchScript. The held-out split never leaves the checker.
 
-Models are measured without trusting them (see quizapp.grading.checks): types by
-`is_a`, modules through torch's own unbound methods, and what a forward pass really
-computes by recording the ATen and quantized ops it dispatches (`trace_ops`), so a
-learner-written module cannot pass with a float computation hidden behind INT8 modules.
+Every figure is measured by the checker on that archive: what a forward pass really runs
+(`quizapp.grading.ops`: the INT8 kernels, the float ops, the input quantizer's range, the
+negative inputs after a missing ReLU), the archive's size against the FP32 network's
+archive, and predictions on held-out images. Every forward pass the checker makes runs
+under the op recorder, so a model that runs INT8 kernels on one batch and float on another
+is caught. Class names inside the archive are the learner's to choose; they only decide
+which route an exercise allows (eager or FX) and the hints.
 """
 
 from __future__ import annotations
 
-import builtins
-import operator
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any
 
 import torch
-import torch.ao.nn.intrinsic as nni
-import torch.ao.nn.intrinsic.quantized as nniq
-import torch.ao.nn.quantized as nnq
-import torch.ao.nn.quantized.dynamic as nnqd
-import torch.fx
-from torch.ao.quantization import FakeQuantizeBase, ObserverBase
-from torch.nn.modules.batchnorm import _BatchNorm
-from torch.utils._python_dispatch import TorchDispatchMode
-from torchvision.models.resnet import BasicBlock
 
 from quizapp.grading.baseline import ensure_baseline
 from quizapp.grading.checks import (
     Context,
     LearnerError,
     Outcome,
+    Run,
     Suite,
     agreement,
     compare_latency,
-    errored,
     failed,
-    foreign_modules,
-    is_a,
-    kind,
+    logits_of,
     mb,
     modules_of,
-    named_modules,
     passed,
-    patched_instances,
-    predict,
-    state_dict_bytes,
+    returned_module,
+    script_bytes,
     verdict,
 )
+from quizapp.grading.ops import FLOAT_CONVS, OpTrace, trace_ops
 
 CALIBRATION_BATCHES = 8
 CALIBRATION_BATCH_SIZE = 32
@@ -83,6 +71,7 @@ MAX_CLIPPED = 0.001  # fraction of the real input values outside the input quant
 NEW_BATCH_SIZES = (1, 7, 50)  # calibration used 32
 MIN_SPEEDUP = 1.0  # soft: reported, never fails the exercise
 TRACE_IMAGES = 8  # held-out images for the recorded forward pass
+EVAL_BATCH = 256
 
 # Check names other exercises' `needs` refer to.
 RETURNS_MODULE = "returns a module"
@@ -98,15 +87,14 @@ ACCURACY = f"accuracy drop <= {MAX_ACCURACY_DROP:g} point"
 AGREEMENT = f"top-1 agreement >= {100 * MIN_AGREEMENT:g}%"
 GRAPH = "quantized ops in the graph"
 
-# Captured before any learner code runs (see quizapp.grading.checks).
-_getattr = builtins.getattr
-_call_module = torch.nn.Module.__call__
-_quantize_per_tensor = torch.quantize_per_tensor
-_GraphModule = torch.fx.GraphModule
-_Tensor = torch.Tensor
+QUANTIZABLE_RESNET = (
+    "torchvision.models.quantization.resnet.QuantizableResNet",
+    "torchvision.models.quantization.resnet.QuantizableBasicBlock",
+    "torchvision.models.quantization.resnet.QuantizableBottleneck",
+)
 
 
-# --- setup ------------------------------------------------------------------------------
+# --- setup (the checker) and the learner's run ---------------------------------------------
 
 
 def calibration_batches(train_x: torch.Tensor) -> list[torch.Tensor]:
@@ -120,58 +108,100 @@ def calibration_batches(train_x: torch.Tensor) -> list[torch.Tensor]:
     ]
 
 
+def build(plain: bool) -> torch.nn.Module:
+    from quizapp.grading.baseline import build_model, build_plain_model
+
+    return (build_plain_model() if plain else build_model()).eval()
+
+
+def conv_names(model: torch.nn.Module, x: torch.Tensor) -> list[str]:
+    """The convolutions and the classifier of the checker's own FP32 model, in the order a
+    forward pass calls them: the names the i-th layer op of any ResNet-18 gets."""
+    order: list[str] = []
+    handles = [
+        module.register_forward_pre_hook(lambda m, a, name=name: order.append(name))
+        for name, module in model.named_modules()
+        if isinstance(module, (torch.nn.Conv2d, torch.nn.Linear))
+    ]
+    try:
+        with torch.no_grad():
+            model(x[:1])
+    finally:
+        for handle in handles:
+            handle.remove()
+    return order
+
+
 def setup(ctx: Context, *, plain: bool = False) -> None:
-    """Fill `ctx.store`: reference (the FP32 model), learner_copy (the learner's), batches,
-    held_out_x/y, fp32_logits, fp32_accuracy, fp32_bytes, convs (20), conv_bn_relu (9:
-    the stem and the first conv of every block), blocks (8)."""
+    """Fill `ctx.store` (reference: the FP32 model; batches; held_out_x/y; fp32_logits,
+    fp32_accuracy, fp32_bytes (its TorchScript archive); convs (20); conv_bn_relu (9: the
+    stem and the first conv of every block); blocks (8); layer_names (convs and fc, in call
+    order)) and write the learner's inputs: the FP32 weights and the calibration batches."""
     baseline = ensure_baseline(progress=ctx.progress)
     digits = baseline.digits
-    build = baseline.plain_model if plain else baseline.model
-    reference = build()
+    reference = baseline.plain_model() if plain else baseline.model()
     with torch.no_grad():
         fp32_logits = reference(digits.held_out_x)
+    from torchvision.models.resnet import BasicBlock
+
     blocks = len(modules_of(reference, BasicBlock))
+    batches = calibration_batches(digits.train_x)
     ctx.store.update(
         reference=reference,
-        learner_copy=build(),
-        batches=calibration_batches(digits.train_x),
+        batches=batches,
         held_out_x=digits.held_out_x,
         held_out_y=digits.held_out_y,
         fp32_logits=fp32_logits,
         fp32_accuracy=(fp32_logits.argmax(1) == digits.held_out_y).double().mean().item(),
-        fp32_bytes=state_dict_bytes(reference),
+        fp32_bytes=script_bytes(reference),
         convs=len(modules_of(reference, torch.nn.Conv2d)),
         conv_bn_relu=1 + blocks,
         blocks=blocks,
+        layer_names=conv_names(reference, batches[0]),
     )
+    ctx.job.save("weights", baseline.state_dict)
+    ctx.job.save("batches", batches)
 
 
-def submit(ctx: Context) -> object:
-    """quantize(model, calibration_batches), on the learner's copies."""
-    batches = [b.clone() for b in ctx.store["batches"]]
-    return ctx.call(ctx.entry, ctx.store.pop("learner_copy"), batches, what="quantize()")
+def learner_model(run: Run, plain: bool) -> torch.nn.Module:
+    """The learner's copy of the FP32 network, built from the checker's weights."""
+    model = build(plain)
+    model.load_state_dict(run.input("weights"))
+    return model.eval()
+
+
+def produce(run: Run, *, plain: bool = False) -> None:
+    """quantize(model, calibration_batches); the returned network saved as TorchScript."""
+    model = learner_model(run, plain)
+    result = run.call(run.entry, model, run.input("batches"), what="quantize()")
+    # A fresh copy of a batch to trace on (the learner's code may have changed its own).
+    run.save_module("model", result, example=(run.input("batches")[0][:2],))
 
 
 def add_setup(suite: Suite, *, plain: bool = False) -> None:
     suite.setup(lambda ctx: setup(ctx, plain=plain))
-    suite.submit(submit)
+    suite.produce(lambda run: produce(run, plain=plain))
 
 
 # --- helpers ----------------------------------------------------------------------------
 
 
-def submission(ctx: Context) -> torch.nn.Module:
-    return ctx.submission
+def submission(ctx: Context) -> Any:
+    """The learner's network, from its TorchScript archive."""
+    return ctx.module("model")
 
 
-def classifier(model: torch.nn.Module) -> tuple[str, torch.nn.Module] | None:
-    """The last submodule called `fc` (`fc`, or `1.fc` inside a wrapper), if any."""
-    found = [(name, m) for name, m in named_modules(model) if name.rsplit(".", 1)[-1] == "fc"]
-    return found[-1] if found else None
+def module_classes(ctx: Context) -> list[str]:
+    """The classes of the returned network's modules, as the learner's process saw them."""
+    modules = ctx.card("model").get("modules")
+    if not isinstance(modules, list):
+        return []
+    return [str(entry[1]) for entry in modules if isinstance(entry, list) and len(entry) == 2]
 
 
-def unconverted_hint(model: torch.nn.Module, convert_call: str = "convert()") -> str:
-    if modules_of(model, (ObserverBase, FakeQuantizeBase)):
+def unconverted_hint(ctx: Context, convert_call: str = "convert()") -> str:
+    classes = module_classes(ctx)
+    if any("Observer" in c or "FakeQuantize" in c for c in classes):
         return f" Observers are attached but the model was never converted: call {convert_call}."
     return f" Did you prepare, calibrate and {convert_call} the model?"
 
@@ -181,48 +211,75 @@ def _shown(names: Sequence[str], limit: int = 4) -> str:
     return text + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
+def forward(ctx: Context, x: torch.Tensor, *, details: bool = False) -> tuple[OpTrace, Any]:
+    """One forward pass of the learner's network on `x`, its ops recorded."""
+    model = submission(ctx)
+    return trace_ops(lambda: ctx.run_model(model, x), details=details)
+
+
+def first_trace(ctx: Context) -> OpTrace:
+    """The recorded forward pass of TRACE_IMAGES held-out images (the structure checks')."""
+
+    def compute() -> OpTrace:
+        trace, out = forward(ctx, ctx.store["held_out_x"][:TRACE_IMAGES], details=True)
+        logits_of(out, TRACE_IMAGES)
+        return trace
+
+    return ctx.memo("op_trace", compute)
+
+
+def predict(ctx: Context, x: torch.Tensor, batch: int = EVAL_BATCH) -> torch.Tensor:
+    """The learner's logits for x, every forward pass recorded and held to the same layer
+    ops as the first traced one (a model may not switch kernels with its input)."""
+    expected = first_trace(ctx).profile()
+    outputs = []
+    for start in range(0, len(x), batch):
+        chunk = x[start : start + batch]
+        trace, out = forward(ctx, chunk)
+        if trace.profile() != expected:
+            raise LearnerError(
+                f"your model ran different layer ops on a batch of {len(chunk)} images than on "
+                f"a batch of {TRACE_IMAGES}: {_difference(expected, trace.profile())}."
+            )
+        outputs.append(logits_of(out, len(chunk)))
+    return torch.cat(outputs)
+
+
+def _difference(expected: Any, got: Any) -> str:
+    changed = sorted(set(expected) | set(got))
+    parts = [
+        f"{n} {expected.get(n, 0)} -> {got.get(n, 0)}"
+        for n in changed
+        if expected.get(n, 0) != got.get(n, 0)
+    ]
+    return ", ".join(parts[:4])
+
+
 # --- returns a module -------------------------------------------------------------------
 
 
-def _is_fx_graph_module(module: object) -> bool:
-    """An FX GraphModule as torch makes it (its class is generated per instance)."""
-    cls = type(module)
-    return (
-        cls.__module__ == "torch.fx.graph_module"
-        and cls.__bases__ == (_GraphModule,)
-        and cls.__qualname__ == "GraphModule.__new__.<locals>.GraphModuleImpl"
-    )
-
-
-FxPolicy = Literal["refuse", "allow", "require"]
+FxPolicy = str  # "refuse" | "allow" | "require"
 
 
 def returns_module(
     ctx: Context,
     *,
-    own_classes: bool = False,
     fx: FxPolicy = "refuse",
-    reject: Sequence[tuple[type | tuple[type, ...], str]] = (),
+    reject: Sequence[tuple[Sequence[str], str]] = (),
 ) -> Outcome:
-    """`own_classes`: modules whose class the learner's file defines (at its top level) are
-    allowed; `fx`: whether an FX GraphModule (convert_fx's result) is refused, allowed or
-    required; `reject`: module classes that are refused, each with the reason shown."""
-    model = ctx.submission
-    if not is_a(model, torch.nn.Module):
-        shown = "None" if model is None else f"a {type(model).__name__}"
-        hint = " (did you forget `return model`?)" if model is None else ""
-        return errored(
-            f"quantize() returned {shown}, not a torch.nn.Module{hint}.",
-            measured=type(model).__name__,
-            threshold="a torch.nn.Module",
-        )
+    """The network came back and was saved as TorchScript; `fx`: whether an FX GraphModule
+    (convert_fx's result) is refused, allowed or required; `reject`: classes (by their
+    module path) an exercise refuses, each with the reason shown."""
+    outcome = returned_module(ctx)
+    if outcome.status != "pass":
+        return outcome
+    root = str(getattr(submission(ctx), "original_name", ""))
+    is_graph = root == "GraphModule"
     wanted = "an FX GraphModule" if fx == "require" else "a torch.nn.Module"
-    is_graph = _is_fx_graph_module(model)
     if fx == "require" and not is_graph:
         return failed(
-            f"quantize() returned a {type(model).__name__}, not the GraphModule that "
-            "convert_fx() returns.",
-            measured=type(model).__name__,
+            f"quantize() returned a {root}, not the GraphModule that convert_fx() returns.",
+            measured=root,
             threshold=wanted,
         )
     if fx == "refuse" and is_graph:
@@ -232,126 +289,115 @@ def returns_module(
             measured="GraphModule",
             threshold=wanted,
         )
-    packages = ("torch", "torchvision", "learner") if own_classes else ("torch", "torchvision")
-    foreign = foreign_modules(model, packages)
-    if is_graph:  # its class is generated for each instance
-        foreign = [entry for entry in foreign if not entry.startswith("the model (")]
-    if foreign:
-        if own_classes:
-            message = (
-                f"The returned network contains modules whose classes are neither torch's, "
-                f"torchvision's nor defined at the top level of your file: "
-                f"{', '.join(foreign[:3])}."
-            )
-        else:
-            message = (
-                "The returned network contains modules that are not torch's or torchvision's: "
-                f"{', '.join(foreign[:3])}. Quantize the network you were given; don't wrap it."
-            )
-        return failed(message, measured=type(model).__name__, threshold=wanted)
-    for classes, reason in reject:
-        refused = [
-            f"{name or 'the model'} ({type(m).__name__})"
-            for name, m in named_modules(model)
-            if is_a(m, classes)
-        ]
-        if refused:
+    classes = module_classes(ctx)
+    for refused, reason in reject:
+        found = [c.rsplit(".", 1)[-1] for c in classes if c in refused]
+        if found:
             return failed(
-                f"{reason} Found: {_shown(refused, 3)}.",
-                measured=type(model).__name__,
-                threshold=wanted,
+                f"{reason} Found: {_shown(sorted(set(found)), 3)}.", measured=root, threshold=wanted
             )
-    patched = patched_instances(model)
-    if patched:
-        instead = (
-            "define them in a class instead"
-            if own_classes
-            else "return the network as torch's convert() produces it"
-        )
-        return failed(
-            f"Methods were replaced on the returned modules ({', '.join(patched[:3])}); {instead}.",
-            measured=type(model).__name__,
-            threshold=wanted,
-        )
-    torch.nn.Module.eval(model)  # the grader evaluates, as anyone using the model would
-    shown = "GraphModule" if is_graph else type(model).__name__
-    return passed(f"quantize() returned a {shown}.", measured=shown, threshold=wanted)
+    return passed(outcome.message, measured=root, threshold=wanted)
 
 
 def add_returns_module(
     suite: Suite,
     *,
-    own_classes: bool = False,
     fx: FxPolicy = "refuse",
-    reject: Sequence[tuple[type | tuple[type, ...], str]] = (),
+    reject: Sequence[tuple[Sequence[str], str]] = (),
 ) -> None:
-    suite.check(RETURNS_MODULE)(
-        lambda ctx: returns_module(ctx, own_classes=own_classes, fx=fx, reject=reject)
-    )
+    suite.check(RETURNS_MODULE)(lambda ctx: returns_module(ctx, fx=fx, reject=reject))
 
 
-# --- structure: the modules convert() produced ------------------------------------------
+# --- structure: what one forward pass runs ------------------------------------------------
+
+
+def _crashed(exc: LearnerError, threshold: str) -> Outcome:
+    return failed(explain_crash(exc.message), measured="crashed", threshold=threshold)
 
 
 def convolutions_quantized(ctx: Context, convert_call: str = "convert()") -> Outcome:
-    model = submission(ctx)
     expected = ctx.store["convs"]
-    float_convs = modules_of(model, torch.nn.Conv2d)
-    quantized = [
-        name
-        for name, module in named_modules(model)
-        if is_a(module, nnq.Conv2d) and module.weight().dtype == torch.qint8
-    ]
     threshold = f"{expected} of {expected}"
+    try:
+        trace = first_trace(ctx)
+    except LearnerError as exc:
+        return _crashed(exc, threshold)
+    quantized = [op for op in trace.quantized_convs if op.weight_dtype == torch.qint8]
+    float_convs = trace.float_convs
     if not float_convs and len(quantized) == expected:
-        fused = len(modules_of(model, nniq.ConvReLU2d))
+        fused = sum(1 for op in quantized if "relu" in op.name)
         return passed(
-            f"All {expected} convolutions are INT8 ({fused} fused with their ReLU).",
+            f"All {expected} convolutions ran as INT8 kernels with qint8 weights ({fused} fused "
+            "with their ReLU).",
             measured=len(quantized),
             threshold=threshold,
         )
-    message = f"{len(quantized)} of {expected} convolutions are INT8."
+    message = f"{len(quantized)} of {expected} convolutions ran as INT8 kernels."
     if float_convs:
-        message += f" Still float: {_shown(float_convs)}." + unconverted_hint(model, convert_call)
+        names = _float_conv_names(ctx, trace)
+        message += f" Still float: {_shown(names)}." + unconverted_hint(ctx, convert_call)
     return failed(message, measured=len(quantized), threshold=threshold)
 
 
+def _float_conv_names(ctx: Context, trace: OpTrace) -> list[str]:
+    """The float convolutions of a forward pass, named after the checker's own network (the
+    i-th convolution run is the i-th convolution of ResNet-18)."""
+    names = ctx.store["layer_names"]
+    convs = [
+        op for op in trace.ops if op.name in FLOAT_CONVS or op.name.startswith("quantized.conv")
+    ]
+    found = []
+    for index, op in enumerate(convs):
+        if not op.name.startswith("quantized."):
+            found.append(names[index] if index < len(names) else f"convolution {index + 1}")
+    return found
+
+
 def fused(ctx: Context, fuse_hint: str) -> Outcome:
-    model = submission(ctx)
-    batch_norms = modules_of(model, _BatchNorm)
-    conv_relu = modules_of(model, (nni.ConvReLU2d, nniq.ConvReLU2d))  # float or INT8
     expected = ctx.store["conv_bn_relu"]
-    measured = f"{len(batch_norms)} BatchNorm, {len(conv_relu)} ConvReLU2d"
-    threshold = f"0 BatchNorm, {expected} ConvReLU2d"
-    if not batch_norms and len(conv_relu) >= expected:
+    threshold = f"0 BatchNorm, {expected} conv+ReLU"
+    try:
+        trace = first_trace(ctx)
+    except LearnerError as exc:
+        return _crashed(exc, threshold)
+    batch_norms, conv_relu = trace.batch_norms, trace.conv_relus()
+    measured = f"{batch_norms} BatchNorm, {conv_relu} conv+ReLU"
+    if not batch_norms and conv_relu >= expected:
         return passed(
-            f"No BatchNorm left; {len(conv_relu)} conv+bn+relu groups are fused ConvReLU2d.",
+            f"No BatchNorm ran; {conv_relu} convolutions feed their ReLU directly (fused).",
             measured=measured,
             threshold=threshold,
         )
     problems = []
     if batch_norms:
-        problems.append(f"{len(batch_norms)} BatchNorm layers are left (e.g. {batch_norms[0]})")
-    if len(conv_relu) < expected:
-        problems.append(f"{len(conv_relu)} of {expected} conv+bn+relu groups are fused")
+        problems.append(f"{batch_norms} BatchNorm layers still ran")
+    if conv_relu < expected:
+        problems.append(f"{conv_relu} of {expected} conv+bn+relu groups are fused")
     return failed("; ".join(problems) + ". " + fuse_hint, measured=measured, threshold=threshold)
 
 
 def fc_quantized(ctx: Context, convert_call: str = "convert()") -> Outcome:
-    found = classifier(submission(ctx))
-    fc = found[1] if found else None
-    shown = kind(fc) if found else "missing"
-    threshold = "torch.ao.nn.quantized.Linear"
-    if is_a(fc, nnq.Linear) and not is_a(fc, nnqd.Linear):
-        return passed("The classifier (fc) is a static INT8 Linear.", shown, threshold)
-    if not found:
-        return failed("The network has no classifier called fc.", shown, threshold)
-    hint = (
-        " It is dynamically quantized: this exercise is static quantization."
-        if is_a(fc, nnqd.Linear)
-        else unconverted_hint(submission(ctx), convert_call)
+    threshold = "an INT8 linear kernel, no float matmul"
+    try:
+        trace = first_trace(ctx)
+    except LearnerError as exc:
+        return _crashed(exc, threshold)
+    linears = [op.name for op in trace.quantized_linears]
+    matmuls = [name for name in trace.float_compute if name not in FLOAT_CONVS]
+    static = [name for name in linears if "dynamic" not in name]
+    if static and not matmuls:
+        return passed(
+            "The classifier (fc) ran as a static INT8 linear kernel.", "quantized.linear", threshold
+        )
+    if linears and not static:
+        hint = " It is dynamically quantized: this exercise is static quantization."
+        shown = linears[0]
+    else:
+        hint = unconverted_hint(ctx, convert_call)
+        shown = matmuls[0] if matmuls else "missing"
+    return failed(
+        f"The classifier (fc) ran as {shown}, not an INT8 linear.{hint}", shown, threshold
     )
-    return failed(f"The classifier (fc) is a {shown}, not an INT8 Linear.{hint}", shown, threshold)
 
 
 def add_structure_checks(suite: Suite, *, fuse_hint: str, convert_call: str = "convert()") -> None:
@@ -367,12 +413,13 @@ def add_structure_checks(suite: Suite, *, fuse_hint: str, convert_call: str = "c
 
 def size_ratio(ctx: Context) -> Outcome:
     fp32 = ctx.store["fp32_bytes"]
-    size = state_dict_bytes(submission(ctx))
+    size = ctx.out.size("model")
     ratio = size / fp32
     smaller = f"{fp32 / size:.1f}x smaller" if size < fp32 else "no smaller than FP32"
     return verdict(
         ratio <= MAX_SIZE_RATIO,
-        f"state_dict: {mb(size)} vs {mb(fp32)} in FP32, {ratio:.2f} of the size ({smaller}).",
+        f"TorchScript archive: {mb(size)} vs {mb(fp32)} for the FP32 network, {ratio:.2f} of "
+        f"the size ({smaller}).",
         measured=round(ratio, 4),
         threshold=f"<= {MAX_SIZE_RATIO:.2f}",
     )
@@ -390,50 +437,28 @@ class InputQuantizer:
     scale: float
     zero_point: int
     dtype: torch.dtype
-    where: str  # "the QuantStub" / "the graph's quantize_per_tensor"
 
 
-def _graph_value(model: torch.nn.Module, arg: object) -> object:
-    """A quantize_per_tensor argument: a constant, or a get_attr node read from the model."""
-    if isinstance(arg, torch.fx.Node):
-        if arg.op != "get_attr":
-            return None
-        value: object = model
-        for part in str(arg.target).split("."):
-            value = _getattr(value, part, None)
-        return value
-    return arg
-
-
-def input_quantizer(model: torch.nn.Module) -> InputQuantizer | None:
-    """The first quantizer of the input: the Quantize module a QuantStub becomes (eager), or
-    the graph's first `torch.quantize_per_tensor` (FX)."""
-    for _, module in named_modules(model):
-        if is_a(module, nnq.Quantize):
-            return InputQuantizer(
-                float(module.scale), int(module.zero_point), module.dtype, "the QuantStub"
-            )
-    if is_a(model, _GraphModule):
-        for node in model.graph.nodes:
-            if node.op == "call_function" and node.target is _quantize_per_tensor:
-                scale, zero_point = (_graph_value(model, a) for a in node.args[1:3])
-                dtype = node.args[3] if len(node.args) > 3 else node.kwargs.get("dtype")
-                if isinstance(scale, (int, float, _Tensor)) and isinstance(
-                    zero_point, (int, float, _Tensor)
-                ):
-                    return InputQuantizer(
-                        float(scale), int(zero_point), dtype, "the graph's quantize_per_tensor"
-                    )
-    return None
+def input_quantizer(trace: OpTrace) -> InputQuantizer | None:
+    """The first quantize_per_tensor a forward pass ran (a QuantStub's Quantize, FX's
+    quantize node), with the scale and zero point it used."""
+    op = trace.input_quantizer
+    if op is None or op.scale is None or op.zero_point is None:
+        return None
+    return InputQuantizer(op.scale, op.zero_point, op.dtype or torch.quint8)
 
 
 def input_range(ctx: Context) -> Outcome:
     """On these easy digits even a model calibrated on noise keeps its accuracy, so the
     calibration is judged directly: the input quantizer's range against the real images'."""
-    quantizer = input_quantizer(submission(ctx))
+    threshold = f"<= {MAX_RANGE_MISFIT:.2f} misfit, <= {100 * MAX_CLIPPED:.1f}% clipped"
+    try:
+        quantizer = input_quantizer(first_trace(ctx))
+    except LearnerError as exc:
+        return _crashed(exc, threshold)
     if quantizer is None:
         return failed(
-            "No input quantizer (a QuantStub becomes a Quantize module on convert(); FX "
+            "No input quantizer ran (a QuantStub becomes a Quantize module on convert(); FX "
             "inserts a quantize_per_tensor).",
             threshold="a calibrated input quantizer",
         )
@@ -446,7 +471,6 @@ def input_range(ctx: Context) -> Outcome:
     span = data_high - data_low
     misfit = abs(low - data_low) / span
     clipped = ((data < low - scale / 2) | (data > high + scale / 2)).double().mean().item()
-    threshold = f"<= {MAX_RANGE_MISFIT:.2f} misfit, <= {100 * MAX_CLIPPED:.1f}% clipped"
     figures = (
         f"the input quantizer starts at {low:.2f} (step {scale:.4f}); the calibration "
         f"images span [{data_low:.2f}, {data_high:.2f}]"
@@ -473,80 +497,6 @@ def add_input_range_check(suite: Suite) -> None:
 
 # --- what a forward pass really runs ----------------------------------------------------
 
-# Float compute that an INT8 ResNet must not run (ATen op packets, as dispatched).
-_FLOAT_COMPUTE = frozenset(
-    "aten." + name
-    for name in [
-        "convolution",
-        "_convolution",
-        "conv1d",
-        "conv2d",
-        "conv3d",
-        "mkldnn_convolution",
-        "_slow_conv2d_forward",
-        "thnn_conv2d",
-        "conv_transpose2d",
-        "linear",
-        "mm",
-        "addmm",
-        "bmm",
-        "baddbmm",
-        "matmul",
-        "mv",
-        "addmv",
-        "dot",
-        "einsum",
-        "_mkldnn_linear",
-    ]
-)
-_FLOAT_ADDS = frozenset({"aten.add", "aten.add_"})
-
-
-@dataclass
-class OpTrace:
-    """What one forward pass dispatched."""
-
-    quantized_convs: int = 0
-    quantized_linears: int = 0
-    quantized_adds: int = 0
-    float_compute: list[str] = field(default_factory=list)  # op names, in order
-    float_adds: int = 0  # adds of float activations (a float island around a residual)
-    # per quantized conv/linear, in call order: did its input hold negative values?
-    negative_inputs: list[tuple[str, bool]] = field(default_factory=list)
-
-
-class _Recorder(TorchDispatchMode):
-    def __init__(self) -> None:
-        super().__init__()
-        self.trace = OpTrace()
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
-        name = str(func.overloadpacket)
-        trace = self.trace
-        if name.startswith("quantized.conv"):
-            trace.quantized_convs += 1
-            trace.negative_inputs.append(("conv", _has_negative(args[0])))
-        elif name.startswith("quantized.linear"):
-            trace.quantized_linears += 1
-            trace.negative_inputs.append(("linear", _has_negative(args[0])))
-        elif name.startswith("quantized.add"):
-            trace.quantized_adds += 1
-        elif name in _FLOAT_COMPUTE:
-            trace.float_compute.append(name)
-        elif name in _FLOAT_ADDS and all(
-            isinstance(a, _Tensor) and not a.is_quantized and a.dim() >= 2 for a in args[:2]
-        ):
-            trace.float_adds += 1
-        return func(*args, **(kwargs or {}))
-
-
-def _has_negative(x: object) -> bool:
-    if not isinstance(x, _Tensor):
-        return False
-    values = x.dequantize() if x.is_quantized else x
-    return bool((values < 0).any())
-
-
 _DISPATCH_HINTS = (
     (
         r"'quantized::\w+[.\w]*' with arguments from the 'CPU' backend",
@@ -569,6 +519,8 @@ _DISPATCH_HINTS = (
 def explain_crash(message: str) -> str:
     """A LearnerError from running the model, with the dispatcher's list of backends cut
     and the usual eager-mode cause named first."""
+    import re
+
     message = re.sub(
         r" This could be because the operator doesn't exist.*?(?=\nTraceback \(your code|\Z)",
         "",
@@ -581,46 +533,29 @@ def explain_crash(message: str) -> str:
     return message
 
 
-def trace_ops(ctx: Context, model: torch.nn.Module, x: torch.Tensor) -> OpTrace:
-    """Run one forward pass and record the ops it dispatches (learner errors propagate)."""
-    recorder = _Recorder()
-    with torch.no_grad(), recorder:
-        ctx.call(_call_module, model, x, what="your model")
-    return recorder.trace
-
-
-def _trace(ctx: Context) -> OpTrace:
-    x = ctx.store["held_out_x"][:TRACE_IMAGES]
-    return ctx.memo("op_trace", lambda: trace_ops(ctx, submission(ctx), x))
-
-
 def int8_kernels(ctx: Context) -> Outcome:
     convs, blocks = ctx.store["convs"], ctx.store["blocks"]
     threshold = f"{convs} conv, 1 linear, {blocks} add in INT8; no float compute"
     try:
-        trace = _trace(ctx)
+        trace = first_trace(ctx)
     except LearnerError as exc:
-        return failed(explain_crash(exc.message), measured="crashed", threshold=threshold)
+        return _crashed(exc, threshold)
+    q_convs, q_linears = len(trace.quantized_convs), len(trace.quantized_linears)
     measured = (
-        f"{trace.quantized_convs} conv, {trace.quantized_linears} linear, "
-        f"{trace.quantized_adds} add in INT8; "
+        f"{q_convs} conv, {q_linears} linear, {trace.quantized_adds} add in INT8; "
         f"{len(trace.float_compute) + trace.float_adds} float"
     )
     problems = []
     if trace.float_compute:
-        counts: dict[str, int] = {}
-        for name in trace.float_compute:
-            counts[name] = counts.get(name, 0) + 1
-        shown = ", ".join(f"{n} x{c}" for n, c in counts.items())
-        problems.append(f"float compute ran ({shown})")
+        problems.append(f"float compute ran ({trace.counts()})")
     if trace.float_adds:
         problems.append(
             f"{trace.float_adds} residual adds ran in float (dequantize, add, quantize "
             "again): use a FloatFunctional, which convert() makes an INT8 add"
         )
-    if trace.quantized_convs != convs:
-        problems.append(f"{trace.quantized_convs} of {convs} convolutions ran in INT8")
-    if trace.quantized_linears < 1:
+    if q_convs != convs:
+        problems.append(f"{q_convs} of {convs} convolutions ran in INT8")
+    if q_linears < 1:
         problems.append("the classifier did not run in INT8")
     if trace.quantized_adds != blocks:
         problems.append(f"{trace.quantized_adds} of {blocks} residual adds ran in INT8")
@@ -631,9 +566,9 @@ def int8_kernels(ctx: Context) -> Outcome:
             threshold,
         )
     return passed(
-        f"One forward pass of {TRACE_IMAGES} images ran {trace.quantized_convs} INT8 "
-        f"convolutions, {trace.quantized_linears} INT8 linear and {trace.quantized_adds} INT8 "
-        "residual adds, and no float convolution, matmul or add.",
+        f"One forward pass of {TRACE_IMAGES} images ran {q_convs} INT8 convolutions, "
+        f"{q_linears} INT8 linear and {trace.quantized_adds} INT8 residual adds, and no float "
+        "convolution, matmul or add.",
         measured,
         threshold,
     )
@@ -643,9 +578,10 @@ def relu_after_adds(ctx: Context) -> Outcome:
     """Every layer after the stem reads a ReLU's output, so its input is never negative;
     a negative input means a residual add lost its ReLU (BasicBlock's `self.relu` is called
     twice, and fusing it into conv1 turns the second call into Identity)."""
-    trace = _trace(ctx)
-    after_stem = trace.negative_inputs[1:]
-    negative = sum(1 for _, neg in after_stem if neg)
+    trace = first_trace(ctx)
+    layers = [op for op in trace.ops if op.negative_input is not None]
+    after_stem = layers[1:]
+    negative = sum(1 for op in after_stem if op.negative_input)
     threshold = "0 layers with negative inputs"
     if not negative:
         return passed(
@@ -674,12 +610,14 @@ def add_kernel_checks(suite: Suite, *, needs: Sequence[str] = (CONVS,)) -> None:
 
 
 def new_batch_sizes(ctx: Context) -> Outcome:
-    model = submission(ctx)
     x = ctx.store["held_out_x"][: max(NEW_BATCH_SIZES)]
-    whole = predict(ctx, model, x, batch=len(x))
+    try:
+        whole = predict(ctx, x, batch=len(x))
+        pieces_by_size = {size: predict(ctx, x, batch=size) for size in NEW_BATCH_SIZES}
+    except LearnerError as exc:
+        return failed(explain_crash(exc.message), measured="crashed", threshold="same predictions")
     worst = 0.0
-    for size in NEW_BATCH_SIZES:
-        pieces = predict(ctx, model, x, batch=size)
+    for size, pieces in pieces_by_size.items():
         if not torch.equal(pieces.argmax(1), whole.argmax(1)):
             return failed(
                 f"Predictions change with the batch size ({size} vs {len(x)}).",
@@ -697,7 +635,7 @@ def new_batch_sizes(ctx: Context) -> Outcome:
 
 
 def held_out_logits(ctx: Context) -> torch.Tensor:
-    return ctx.memo("logits", lambda: predict(ctx, submission(ctx), ctx.store["held_out_x"]))
+    return ctx.memo("logits", lambda: predict(ctx, ctx.store["held_out_x"]))
 
 
 def accuracy_drop(ctx: Context) -> Outcome:
@@ -727,7 +665,7 @@ def top1_agreement(ctx: Context) -> Outcome:
     )
 
 
-def add_fidelity_checks(suite: Suite, *, needs: Sequence[str] = (CONVS,)) -> None:
+def add_fidelity_checks(suite: Suite, *, needs: Sequence[str] = (KERNELS,)) -> None:
     """runs on new batch sizes, accuracy drop, top-1 agreement: figures of the INT8 model,
     so they run once `needs` passed (a float model is not measured)."""
     suite.check(NEW_BATCHES, needs=needs)(new_batch_sizes)
@@ -772,36 +710,22 @@ def add_speed_checks(
 
 # --- FX graphs ----------------------------------------------------------------------------
 
-_FLOAT_ADD_TARGETS = (operator.add, operator.iadd, torch.add)
-
 
 def graph_quantized(ctx: Context) -> Outcome:
-    """The converted graph: the input quantized, every residual add an INT8 op, the output
-    dequantized, no float add left."""
-    model = submission(ctx)
+    """What the converted graph runs: the input quantized, every residual add an INT8 op,
+    the output dequantized, no float add left."""
     blocks = ctx.store["blocks"]
-    quantize = q_adds = float_adds = dequantize = 0
-    for node in model.graph.nodes:
-        target = node.target
-        if node.op == "call_function":
-            if target is _quantize_per_tensor:
-                quantize += 1
-            elif str(target).startswith("quantized.add"):
-                q_adds += 1
-            elif target in _FLOAT_ADD_TARGETS:
-                float_adds += 1
-            elif target is torch.dequantize:
-                dequantize += 1
-        elif node.op == "call_method":
-            if target == "dequantize":
-                dequantize += 1
-            elif target in ("add", "add_"):
-                float_adds += 1
+    threshold = f">= 1 quantize_per_tensor, {blocks} quantized add, 0 float add"
+    try:
+        trace = first_trace(ctx)
+    except LearnerError as exc:
+        return _crashed(exc, threshold)
+    quantize = trace.count(lambda op: op.name == "aten.quantize_per_tensor")
+    q_adds, float_adds, dequantize = trace.quantized_adds, trace.float_adds, trace.dequantizes
     measured = (
         f"{quantize} quantize_per_tensor, {q_adds} quantized add, {dequantize} dequantize, "
         f"{float_adds} float add"
     )
-    threshold = f">= 1 quantize_per_tensor, {blocks} quantized add, 0 float add"
     if quantize and q_adds == blocks and dequantize and not float_adds:
         return passed(
             f"The graph quantizes its input ({quantize} quantize_per_tensor), runs all "
@@ -820,7 +744,7 @@ def graph_quantized(ctx: Context) -> Outcome:
     if not dequantize:
         problems.append("nothing dequantizes the output")
     return failed(
-        "In the graph: " + "; ".join(problems) + "." + unconverted_hint(model, "convert_fx()"),
+        "In the graph: " + "; ".join(problems) + "." + unconverted_hint(ctx, "convert_fx()"),
         measured,
         threshold,
     )

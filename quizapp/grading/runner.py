@@ -1,19 +1,28 @@
-"""Grade a learner's file in a child process (parent side: no torch here, the TUI imports it).
+"""Grade a learner's file: two child processes and a verdict (parent side: no torch, the TUI
+imports this).
 
-`run_check(exercise_id, file, ...)` starts `python -m quizapp.grading.worker` in a fresh
-temporary directory, in a new session (so the whole process group can be killed), with a
-fixed thread count, stdin closed and stdout+stderr captured into a bounded buffer (a print
-flood neither hangs nor fills memory). The worker reports through a pipe of its own, each
-line carrying a random token the learner's code never sees in its output, so printing a
-fake result does nothing.
+`run_check(exercise_id, file, ...)` makes a job folder (`in/`: the job, the learner's file
+and the checker's inputs; `out/`: the artifacts) and starts, side by side:
 
-Time limits: the setup phase (importing torch, training the baseline on a first run) has
-`setup_timeout`; the learner's time limit starts when the worker announces the grading
-phase. `on_event` receives `Event`s as they come (from the runner's thread: a Textual app
-hands them to the UI with `call_from_thread`), and setting `cancel` kills the child.
+- the **checker** (`quizapp.grading.checker`): imports torch, prepares the baseline, data
+  and expected answers, writes the learner's inputs and says "ready"; later it loads the
+  artifacts and makes the verdict. It never runs learner Python.
+- the **learner's process** (`quizapp.grading.learner`), in a bubblewrap sandbox where there
+  is one (see quizapp.grading.sandbox), otherwise under a subreaper supervisor: it imports
+  torch meanwhile, then waits.
 
-Every outcome is a `GradeResult`: the worker's own, or one made here when the child timed
-out, crashed, exited or was cancelled, keeping the checks it had finished.
+When both are ready the learner's clock starts (its time limit covers its run only, not
+torch's import or a first-run baseline training, which have `setup_timeout`). Its process
+runs the learner's file and saves what it returns; when it has ended (and everything it
+started has been killed), the checker grades the artifacts. Limits on the learner's
+process tree (resident memory, number of processes) are polled here.
+
+The parent believes only the checker, and only a well-formed result: the checks it
+announced, with their points, each line bounded. The learner's process can only say that it
+finished, or why it failed (a message shown as such); its stdout and stderr are captured
+into a bounded buffer and never parsed. `on_event` receives `Event`s as they come (from a
+reader thread: a Textual app hands them to the UI with `call_from_thread`); setting `cancel`
+kills both children.
 """
 
 from __future__ import annotations
@@ -22,9 +31,9 @@ import contextlib
 import json
 import os
 import re
-import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -35,13 +44,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from quizapp.grading.catalogue import Exercise, load_catalogue
+from quizapp.grading import sandbox
+from quizapp.grading.catalogue import Exercise, exercises_root, load_catalogue
+from quizapp.grading.protocol import LineReader, messages
 from quizapp.grading.results import CheckResult, Env, GradeResult, summarize
+from quizapp.storage.locations import locations
 
 SETUP_TIMEOUT_S = 1800.0  # a first-run baseline training on a slow laptop fits in this
+VERDICT_TIMEOUT_S = 600.0  # the checker measuring the learner's model
 OUTPUT_HEAD = 16_000  # characters of the learner's output kept from the start ...
 OUTPUT_TAIL = 8_000  # ... and from the end
+MAX_SOURCE_BYTES = 1 << 20
 DEFAULT_THREADS = 2
+POLL_S = 0.05
 THREAD_ENV = (
     "OMP_NUM_THREADS",
     "MKL_NUM_THREADS",
@@ -50,17 +65,20 @@ THREAD_ENV = (
     "NUMEXPR_NUM_THREADS",
 )
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+_BOOT = (
+    "import sys; sys.path.insert(0, {root!r}); from quizapp.grading.{module} import main; main()"
+)
 
 
 @dataclass(frozen=True)
 class Event:
-    """One report from the worker.
+    """One report from the grade.
 
-    kinds: "started"; "env" (torch, engine, threads); "phase" (phase: "setup" | "grading");
-    "progress" (step, total, message: baseline training; a message of "" is a bare tick);
-    "checks" (names: every check, in order; max_scores: their points);
-    "check_started" (name, index);
-    "check_finished" (index, check: a CheckResult); "result".
+    kinds: "started" (pid: the learner's process tree); "env" (torch, engine, threads);
+    "phase" (phase: "setup" | "grading"); "progress" (step, total, message: baseline
+    training; a message of "" is a bare tick); "checks" (names: every check, in order;
+    max_scores: their points); "check_started" (name, index); "check_finished" (index,
+    check: a CheckResult).
     """
 
     kind: str
@@ -89,10 +107,11 @@ def run_check(
     setup_timeout: float = SETUP_TIMEOUT_S,
     threads: int | None = None,
     exercise: Exercise | None = None,
+    limits: sandbox.Limits | None = None,
 ) -> GradeResult:
     """Grade `file` against exercise `exercise_id`; never raises for anything the file does."""
     exercise = exercise or load_catalogue().get(exercise_id)
-    return _Run(
+    return _Grade(
         exercise,
         Path(file),
         timeout=timeout or exercise.time_limit_s,
@@ -100,6 +119,7 @@ def run_check(
         cancel=cancel or threading.Event(),
         setup_timeout=setup_timeout,
         threads=threads or default_threads(),
+        limits=limits or sandbox.Limits(),
     ).run()
 
 
@@ -136,7 +156,43 @@ class _BoundedOutput:
         return head + tail
 
 
-class _Run:
+class _Stop(Exception):
+    """The grade ends here with this result."""
+
+    def __init__(self, result: GradeResult) -> None:
+        self.result = result
+
+
+def read_source(file: Path) -> bytes | str:
+    """The learner's file, or a message saying why it cannot be graded."""
+    try:
+        info = os.stat(file)
+    except FileNotFoundError:
+        return f"{file}: no such file"
+    except OSError as exc:  # a symlink loop, a name too long, no permission
+        return f"{file}: cannot be read: {exc.strerror or exc}"
+    if stat.S_ISDIR(info.st_mode):
+        return f"{file}: is a folder, not a Python file"
+    if not stat.S_ISREG(info.st_mode):
+        return f"{file}: is not a regular file (a pipe, socket or device): give a Python file"
+    if info.st_size > MAX_SOURCE_BYTES:
+        return f"{file}: is {info.st_size:,} bytes; a learner's file is at most 1 MB"
+    try:
+        source = file.read_bytes()
+    except OSError as exc:
+        return f"{file}: cannot be read: {exc.strerror or exc}"
+    null = source.find(b"\0")
+    if null >= 0:
+        line = source.count(b"\n", 0, null) + 1
+        column = null - (source.rfind(b"\n", 0, null) + 1) + 1
+        return (
+            f"{file}:{line}:{column}: the file contains a null byte; a Python file is text. "
+            "Was it saved in another format?"
+        )
+    return source
+
+
+class _Grade:
     def __init__(
         self,
         exercise: Exercise,
@@ -147,223 +203,455 @@ class _Run:
         cancel: threading.Event,
         setup_timeout: float,
         threads: int,
+        limits: sandbox.Limits,
     ) -> None:
         self.exercise, self.file = exercise, file
         self.timeout, self.setup_timeout = timeout, setup_timeout
         self.on_event, self.cancel, self.threads = on_event, cancel, threads
-        self.token = secrets.token_hex(16)
+        self.limits = limits
         self.output = _BoundedOutput()
         self.env = Env(torch=_installed_torch(), threads=threads)
+        self.lock = threading.Lock()
+        self.wakeup = threading.Event()
+        self.started = time.monotonic()
+        # what the children said (under the lock)
         self.check_names: list[str] = []
         self.check_points: list[float] = []
         self.finished: dict[int, CheckResult] = {}
         self.running_check: str | None = None
-        self.result: dict[str, Any] | None = None
+        self.checker_ready = False
+        self.checker_result: dict[str, Any] | None = None
+        self.grader_error: str | None = None
+        self.learner_ready = False
+        self.learner_end: dict[str, Any] | None = None  # "done" or "learner_error"
         self.grading_started: float | None = None
-        self.lock = threading.Lock()
+        self.bwrap = sandbox.bwrap_path()
+        self.children_started = False
 
-    # --- the child ----------------------------------------------------------------------
+    # --- the grade ----------------------------------------------------------------------
 
     def run(self) -> GradeResult:
-        started = time.monotonic()
-        if not self.file.is_file():
-            return self._result("error", f"{self.file}: no such file", started, checks=[])
-        workdir = Path(tempfile.mkdtemp(prefix="quizapp-grade-"))
+        if sandbox.sandbox_setting() == "require" and self.bwrap is None:
+            return self._result(
+                "error",
+                "QUIZAPP_SANDBOX=require, but no sandbox can run: "
+                + sandbox.sandbox_unavailable_reason(),
+                checks=[],
+            )
+        source = read_source(self.file)
+        if isinstance(source, str):
+            return self._result("error", source, checks=[])
+        job_dir = Path(tempfile.mkdtemp(prefix="quizapp-grade-"))
+        processes: list[subprocess.Popen[bytes]] = []
         try:
-            source = workdir / "submission.py"
-            shutil.copyfile(self.file, source)
-            return self._run_child(workdir, source, started)
+            (job_dir / "in").mkdir()
+            (job_dir / "out").mkdir()
+            (job_dir / "in" / "submission.py").write_bytes(source)
+            (job_dir / "in" / "job.json").write_text(json.dumps(self._job()))
+            return self._grade(job_dir, processes)
+        except _Stop as stop:
+            return stop.result
         finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+            for process in processes:
+                sandbox.kill_tree(process.pid)
+                with contextlib.suppress(Exception):
+                    process.wait(timeout=10)
+                for stream in (process.stdin, process.stdout, process.stderr):
+                    if stream is not None:
+                        with contextlib.suppress(OSError):
+                            stream.close()
+            shutil.rmtree(job_dir, ignore_errors=True)
 
-    def _run_child(self, workdir: Path, source: Path, started: float) -> GradeResult:
-        job_read, job_write = os.pipe()
-        result_read, result_write = os.pipe()
-        job = {
-            "token": self.token,
-            "result_fd": result_write,
+    def _job(self) -> dict[str, Any]:
+        return {
             "exercise": self.exercise.id,
-            "checks_path": str(self.exercise.checks),
+            "checks_path": str(self.exercise.checks.resolve()),
             "entry_point": self.exercise.manifest.entry_point.name,
-            "source_path": str(source),
             "display_path": str(self.file.resolve()),
             "threads": self.threads,
+            "file_bytes": self.limits.file_bytes,
         }
-        with os.fdopen(job_write, "wb") as handle:  # small: fits in the pipe's buffer
-            handle.write(json.dumps(job).encode())
-        try:
-            process = subprocess.Popen(
-                [sys.executable, "-P", "-m", "quizapp.grading.worker", str(job_read)],
-                cwd=workdir,
-                env=self._child_env(),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                pass_fds=(job_read, result_write),
-                start_new_session=True,
-            )
-        finally:
-            os.close(job_read)
-            os.close(result_write)
-        assert process.stdout is not None
-        readers = [
-            threading.Thread(target=self._read_output, args=(process.stdout,), daemon=True),
-            threading.Thread(target=self._read_results, args=(result_read,), daemon=True),
-        ]
-        for reader in readers:
-            reader.start()
-        outcome = "exited"
-        try:
-            outcome = self._wait(process, started)
-        finally:
-            _kill_group(process)  # also takes any process the learner's code started
-            process.wait()
-            for reader in readers:
-                reader.join(timeout=5)
-        return self._conclude(process.returncode, outcome, started)
 
-    def _child_env(self) -> dict[str, str]:
+    def _grade(self, job_dir: Path, processes: list[subprocess.Popen[bytes]]) -> GradeResult:
+        self.children_started = True
+        checker, checker_events = self._start_checker(job_dir)
+        processes.append(checker)
+        learner, learner_events, go = self._start_learner(job_dir)
+        processes.append(learner)
+        self._emit(Event("started", {"pid": learner.pid, "sandboxed": self.bwrap is not None}))
+        assert learner.stdout is not None and checker.stderr is not None
+        checker_errors = _BoundedOutput(4000, 4000)
+        readers = [
+            _reader(learner.stdout.fileno(), self._feed_output, close=False),
+            _reader(learner_events, self._learner_reader()),
+            _reader(checker_events, self._checker_reader()),
+            _reader(checker.stderr.fileno(), checker_errors.feed, close=False),
+        ]
+
+        # 1. both children get ready: torch imported, the checker's inputs written
+        while True:
+            self._tick(learner)
+            with self.lock:
+                ready = self.learner_ready and self.checker_ready
+            if ready:
+                break
+            self._stop_if_learner_failed(learner, readers[1])
+            self._stop_if_checker_failed(checker, readers[2], checker_errors)
+            if time.monotonic() - self.started > self.setup_timeout:
+                raise _Stop(self._setup_timeout())
+
+        # 2. the learner's run, against its clock
+        with self.lock:
+            self.grading_started = time.monotonic()
+        self._emit(Event("phase", {"phase": "grading"}))
+        with contextlib.suppress(OSError):
+            os.write(go, b"go\n")
+        os.close(go)
+        while learner.poll() is None:
+            self._tick(learner)
+            self._stop_if_checker_failed(checker, readers[2], checker_errors)
+            if time.monotonic() - self.grading_started > self.timeout:
+                raise _Stop(self._timeout())
+        sandbox.kill_tree(learner.pid)  # nothing it started outlives it
+        readers[0].join(timeout=5)
+        readers[1].join(timeout=5)
+        with self.lock:
+            end = self.learner_end
+        if end is None or end.get("kind") != "done":
+            raise _Stop(self._learner_failed(learner.returncode, end))
+
+        # 3. the verdict
+        claims = end.get("claims") if isinstance(end.get("claims"), dict) else {}
+        try:
+            assert checker.stdin is not None
+            checker.stdin.write(json.dumps({"kind": "grade", "claims": claims}).encode() + b"\n")
+            checker.stdin.flush()
+        except (OSError, ValueError):
+            pass  # the checker is gone: said below
+        verdict_started = time.monotonic()
+        while True:
+            with self.lock:
+                result = self.checker_result
+            if result is not None:
+                return self._verdict(result)
+            self._stop_if_checker_failed(checker, readers[2], checker_errors)
+            if time.monotonic() - verdict_started > max(VERDICT_TIMEOUT_S, 2 * self.timeout):
+                raise _Stop(
+                    self._result(
+                        "timeout",
+                        "Measuring the model your code returned took longer than "
+                        f"{VERDICT_TIMEOUT_S:g} s; it was stopped.",
+                    )
+                )
+            self._wait()
+
+    def _tick(self, learner: subprocess.Popen[bytes]) -> None:
+        """Wait a little, then enforce the cancel and the learner's limits."""
+        self._wait()
+        if self.cancel.is_set():
+            raise _Stop(self._result("error", "Grading was cancelled.", cancelled=True))
+        if learner.poll() is None:
+            usage = sandbox.tree_usage(learner.pid)
+            if usage.resident_bytes > self.limits.memory_bytes:
+                sandbox.kill_tree(learner.pid)
+                raise _Stop(
+                    self._result(
+                        "error",
+                        f"Your code used more than {self.limits.memory_bytes / sandbox.GIB:g} "
+                        "GiB of memory and was stopped.",
+                    )
+                )
+            if usage.processes > self.limits.processes:
+                sandbox.kill_tree(learner.pid)
+                raise _Stop(
+                    self._result(
+                        "error",
+                        f"Your code started more than {self.limits.processes} processes and "
+                        "was stopped.",
+                    )
+                )
+
+    def _wait(self) -> None:
+        self.wakeup.wait(POLL_S)
+        self.wakeup.clear()
+
+    def _stop_if_learner_failed(self, learner: subprocess.Popen[bytes], reader: Any) -> None:
+        with self.lock:
+            end = self.learner_end
+        if end is not None and end.get("kind") == "learner_error":
+            raise _Stop(self._learner_failed(None, end))
+        if learner.poll() is not None:
+            reader.join(timeout=5)
+            with self.lock:
+                end = self.learner_end
+            raise _Stop(self._learner_failed(learner.returncode, end))
+
+    def _stop_if_checker_failed(
+        self, checker: subprocess.Popen[bytes], reader: Any, errors: _BoundedOutput
+    ) -> None:
+        with self.lock:
+            problem = self.grader_error
+        if problem is None and checker.poll() is not None:
+            reader.join(timeout=5)
+            with self.lock:
+                problem = self.grader_error
+                done = self.checker_result is not None
+            if done:
+                return
+            if problem is None:
+                tail = errors.text().strip().splitlines()[-3:]
+                problem = f"it ended with exit code {checker.returncode}" + (
+                    ": " + " / ".join(tail) if tail else ""
+                )
+        if problem is not None:
+            raise _Stop(
+                self._result(
+                    "error",
+                    "The grader itself failed (a bug in quizapp, not in your code): " + problem,
+                )
+            )
+
+    # --- the children -------------------------------------------------------------------
+
+    def _start_checker(self, job_dir: Path) -> tuple[subprocess.Popen[bytes], int]:
+        events_read, events_write = os.pipe()
         env = dict(os.environ)
         for name in THREAD_ENV:
             env[name] = str(self.threads)
-        for name in ("PYTHONSTARTUP", "PYTHONINSPECT", "PYTHONWARNINGS", "PYTHONBREAKPOINT"):
-            env.pop(name, None)
-        env.update(
-            CUDA_VISIBLE_DEVICES="",
-            PYTHONUNBUFFERED="1",
-            PYTHONDONTWRITEBYTECODE="1",
-            PYTHONPATH=os.pathsep.join(filter(None, [_PACKAGE_ROOT, env.get("PYTHONPATH")])),
-        )
-        return env
+        env["CUDA_VISIBLE_DEVICES"] = ""
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-I", "-B", "-c", _boot("checker"), str(events_write)],
+                cwd=job_dir,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                pass_fds=(events_write,),
+                start_new_session=True,
+            )
+        finally:
+            os.close(events_write)
+        job = {
+            "exercise": self.exercise.id,
+            "checks_path": str(self.exercise.checks.resolve()),
+            "job_dir": str(job_dir),
+            "threads": self.threads,
+        }
+        assert process.stdin is not None
+        process.stdin.write(json.dumps(job).encode() + b"\n")
+        process.stdin.flush()
+        return process, events_read
 
-    def _wait(self, process: subprocess.Popen[bytes], started: float) -> str:
-        while True:
-            try:
-                process.wait(timeout=0.05)
-                return "exited"
-            except subprocess.TimeoutExpired:
-                pass
-            if self.cancel.is_set():
-                return "cancelled"
-            now = time.monotonic()
-            with self.lock:
-                grading_started = self.grading_started
-            if grading_started is None:
-                if now - started > self.setup_timeout:
-                    return "setup-timeout"
-            elif now - grading_started > self.timeout:
-                return "timeout"
+    def _start_learner(self, job_dir: Path) -> tuple[subprocess.Popen[bytes], int, int]:
+        events_read, events_write = os.pipe()
+        go_read, go_write = os.pipe()
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "TMPDIR": "/tmp",
+            "CUDA_VISIBLE_DEVICES": "",
+            **{name: str(self.threads) for name in THREAD_ENV},
+        }
+        if self.bwrap is not None:
+            root = sandbox.JOB_ROOT
+            env["HOME"] = f"{root}/work"
+            places = locations()
+            command = sandbox.bwrap_command(
+                self.bwrap,
+                [*_python(), _boot("learner"), root, str(events_write), str(go_read)],
+                job_dir=job_dir,
+                hidden=[places.data_dir, places.cache_dir, places.workspace_dir],
+                needed=[
+                    *sandbox.interpreter_paths(),
+                    Path(_PACKAGE_ROOT),
+                    exercises_root(),
+                    self.exercise.folder,
+                ],
+                env=env,
+                limits=self.limits,
+            )
+            cwd = job_dir
+        else:
+            work = job_dir / "work"
+            work.mkdir()
+            env["HOME"] = str(work)
+            command = [
+                sys.executable,
+                "-I",
+                "-B",
+                "-c",
+                _boot("supervisor"),
+                *_python(),
+                _boot("learner"),
+                str(job_dir),
+                str(events_write),
+                str(go_read),
+            ]
+            cwd = work
+        try:
+            process = subprocess.Popen(
+                command,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                pass_fds=(events_write, go_read),
+                start_new_session=True,
+            )
+        finally:
+            os.close(events_write)
+            os.close(go_read)
+        return process, events_read, go_write
 
     # --- reading ------------------------------------------------------------------------
 
-    def _read_output(self, stream: Any) -> None:
-        fd = stream.fileno()
-        while chunk := os.read(fd, 65536):
-            with self.lock:
-                self.output.feed(chunk)
-        stream.close()
-
-    def _read_results(self, fd: int) -> None:
-        buffer = b""
-        prefix = self.token.encode() + b" "
-        with os.fdopen(fd, "rb", buffering=0) as pipe:
-            while chunk := pipe.read(65536):
-                buffer += chunk
-                *lines, buffer = buffer.split(b"\n")
-                for line in lines:
-                    if not line.startswith(prefix):
-                        continue  # not from the worker (the learner found the pipe)
-                    try:
-                        message = json.loads(line[len(prefix) :])
-                        kind = str(message.pop("kind"))
-                    except (ValueError, KeyError, TypeError, AttributeError):
-                        continue
-                    self._handle(Event(kind, message))
-
-    def _handle(self, event: Event) -> None:
-        data = event.data
+    def _feed_output(self, chunk: bytes) -> None:
         with self.lock:
-            if event.kind == "env":
+            self.output.feed(chunk)
+
+    def _learner_reader(self) -> Callable[[bytes], None]:
+        """The learner's process may say only: ready, done (with claims), or why it failed."""
+        reader = LineReader()
+
+        def feed(chunk: bytes) -> None:
+            for message in messages(reader, chunk):
+                kind = message["kind"]
+                with self.lock:
+                    if kind == "ready" and self.grading_started is None:
+                        self.learner_ready = True
+                    elif kind in ("done", "learner_error"):
+                        self.learner_end = message
+                self.wakeup.set()
+
+        return feed
+
+    def _checker_reader(self) -> Callable[[bytes], None]:
+        reader = LineReader()
+
+        def feed(chunk: bytes) -> None:
+            for message in messages(reader, chunk):
+                self._handle_checker(message)
+                self.wakeup.set()
+
+        return feed
+
+    def _handle_checker(self, message: dict[str, Any]) -> None:
+        kind = message.pop("kind")
+        event: Event | None = Event(kind, message)
+        with self.lock:
+            if kind == "env":
                 self.env = Env(
-                    torch=str(data.get("torch")),
-                    engine=str(data.get("engine")),
-                    threads=int(data.get("threads") or self.threads),
+                    torch=str(message.get("torch")),
+                    engine=str(message.get("engine")),
+                    threads=int(message.get("threads") or self.threads),
                 )
-            elif event.kind == "phase" and data.get("phase") == "grading":
-                self.grading_started = time.monotonic()
-            elif event.kind == "checks":
-                self.check_names = [str(n) for n in data.get("names", [])]
-                self.check_points = [float(p) for p in data.get("max_scores", [])]
-            elif event.kind == "check_started":
-                self.running_check = str(data.get("name"))
-            elif event.kind == "check_finished" and event.check is not None:
-                self.finished[int(data.get("index", len(self.finished)))] = event.check
+            elif kind == "checks":
+                self.check_names = [str(n) for n in message.get("names", [])]
+                self.check_points = [float(p) for p in message.get("max_scores", [])]
+            elif kind == "ready":
+                self.checker_ready = True
+                event = None
+            elif kind == "check_started":
+                self.running_check = str(message.get("name"))
+            elif kind == "check_finished":
+                check = self._accepted(message)
+                if check is None:
+                    return
+                self.finished[int(message["index"])] = check
                 self.running_check = None
-            elif event.kind == "result":
-                self.result = data
-        if self.on_event is not None and event.kind != "result":
-            # A UI callback's bug must not lose the grade.
-            with contextlib.suppress(Exception):
+                event = Event(kind, {"index": message["index"], "check": check.to_wire()})
+            elif kind == "result":
+                self.checker_result = message
+                event = None
+            elif kind == "grader_error":
+                self.grader_error = str(message.get("message"))
+                event = None
+            elif kind not in ("phase", "progress"):
+                return
+        if event is not None:
+            self._emit(event)
+
+    def _accepted(self, message: dict[str, Any]) -> CheckResult | None:
+        """A finished check, if it is one the checker announced, with its points (under the
+        lock)."""
+        index, raw = message.get("index"), message.get("check")
+        if not isinstance(index, int) or not isinstance(raw, dict):
+            return None
+        if not 0 <= index < len(self.check_names) or index in self.finished:
+            return None
+        try:
+            check = CheckResult.from_wire(raw)
+        except (KeyError, TypeError, ValueError):
+            return None
+        points = self.check_points[index] if index < len(self.check_points) else 0.0
+        if check.name != self.check_names[index]:
+            return None
+        score = points if check.status == "pass" else 0.0
+        return CheckResult(
+            check.name,
+            check.status,
+            check.message,
+            check.measured,
+            check.threshold,
+            score=score,
+            max_score=points,
+        )
+
+    def _emit(self, event: Event) -> None:
+        if self.on_event is not None:
+            with contextlib.suppress(Exception):  # a UI callback's bug must not lose the grade
                 self.on_event(event)
 
-    # --- the result ---------------------------------------------------------------------
+    # --- results ------------------------------------------------------------------------
 
-    def _conclude(self, returncode: int | None, outcome: str, started: float) -> GradeResult:
+    def _verdict(self, result: dict[str, Any]) -> GradeResult:
         with self.lock:
-            result = self.result
-        if outcome == "cancelled":
-            return self._result("error", "Grading was cancelled.", started, cancelled=True)
-        if outcome == "timeout":
-            where = f" (during the check {self.running_check!r})" if self.running_check else ""
-            return self._result(
-                "timeout",
-                f"Your code did not finish within the time limit of {self.timeout:g} s{where}; "
-                "it was stopped. Look for an endless loop or far too much work.",
-                started,
-            )
-        if outcome == "setup-timeout":
-            return self._result(
-                "error",
-                f"The grader's setup (loading torch, preparing the baseline model) took longer "
-                f"than {self.setup_timeout:g} s and was stopped. Try again on a less busy machine.",
-                started,
-            )
-        if result is not None:
-            return self._from_worker(result, started)
-        # faulthandler's dump (on a crash) is the grader's stack: keep the learner's frames for
+            checks = [self.finished.get(i) for i in range(len(self.check_names))]
+        if any(c is None for c in checks):
+            return self._result("error", "The grader's result is missing checks (a bug).")
+        status, _, _ = summarize([c for c in checks if c is not None])
+        message = str(result.get("message") or "")
+        return self._result(status, message)
+
+    def _setup_timeout(self) -> GradeResult:
+        return self._result(
+            "error",
+            f"The grader's setup (loading torch, preparing the baseline model) took longer "
+            f"than {self.setup_timeout:g} s and was stopped. Try again on a less busy machine.",
+        )
+
+    def _timeout(self) -> GradeResult:
+        return self._result(
+            "timeout",
+            f"Your code did not finish within the time limit of {self.timeout:g} s; it was "
+            "stopped. Look for an endless loop or far too much work.",
+        )
+
+    def _learner_failed(self, returncode: int | None, end: dict[str, Any] | None) -> GradeResult:
+        if end is not None and end.get("kind") == "learner_error":
+            message = str(end.get("message") or "Your code failed.")
+            stage = end.get("stage")
+            reason = {
+                "compile": "not run: your file did not compile",
+                "load": "not run: your file did not load",
+            }.get(str(stage), f"not run: {message.splitlines()[0]}")
+            return self._result("error", message, skipped=reason)
+        # faulthandler's dump (on a crash) is not the learner's to read: keep their frames for
         # the message and leave the rest out of the output shown.
         with self.lock:
             output = self.output.text()
         output, _, dump = output.partition("Fatal Python error:")
-        return self._result("error", self._death_message(returncode, dump), started, output=output)
-
-    def _from_worker(self, result: dict[str, Any], started: float) -> GradeResult:
-        checks = tuple(CheckResult.from_wire(c) for c in result.get("checks", []))
-        status = result.get("status")
-        if status not in ("pass", "fail", "error"):
-            status = "error"
-        computed, score, max_score = summarize(checks) if checks else (status, 0.0, 0.0)
-        if status == "pass" and computed != "pass":  # never trust a pass the checks deny
-            status = computed
-        return GradeResult(
-            exercise=self.exercise.id,
-            status=status,
-            score=score,
-            max_score=max_score,
-            duration_s=time.monotonic() - started,
-            message=str(result.get("message", "")),
-            checks=checks,
-            env=self.env,
-            output=self.output.text(),
-            output_truncated=self.output.truncated,
-        )
+        return self._result("error", self._death_message(returncode, dump), output=output)
 
     def _death_message(self, returncode: int | None, dump: str) -> str:
-        if returncode is not None and returncode < 0:
+        signal_number = returncode - 128 if returncode is not None and returncode > 128 else None
+        if signal_number is not None:
             try:
-                name = signal.Signals(-returncode).name
+                name = signal.Signals(signal_number).name
             except ValueError:
-                name = f"signal {-returncode}"
+                name = f"signal {signal_number}"
             what = {
                 "SIGSEGV": "a segmentation fault (bad memory access)",
                 "SIGBUS": "a bus error (bad memory access)",
@@ -394,14 +682,14 @@ class _Run:
         self,
         status: str,
         message: str,
-        started: float,
         *,
         checks: list[CheckResult] | None = None,
         cancelled: bool = False,
         output: str | None = None,
+        skipped: str | None = None,
     ) -> GradeResult:
-        """A result made here (the worker could not send one): the checks it had finished,
-        the one it was running as an error/timeout, the rest skipped."""
+        """The grade: the checks the checker finished, the one it was running as stopped,
+        the rest skipped (with `skipped` as their reason when the learner's run failed)."""
         with self.lock:
             if checks is None:
                 checks = []
@@ -409,14 +697,21 @@ class _Run:
                     done = self.finished.get(index)
                     if done is not None:
                         checks.append(done)
+                        continue
+                    if skipped:
+                        reason = skipped
                     else:
                         reason = "stopped here" if name == self.running_check else "not run"
-                        points = self.check_points[index] if index < len(self.check_points) else 0.0
-                        checks.append(CheckResult(name, "skip", reason, max_score=points))
+                    points = self.check_points[index] if index < len(self.check_points) else 0.0
+                    checks.append(CheckResult(name, "skip", reason, max_score=points))
             env = self.env
             truncated = self.output.truncated
             if output is None:
                 output = self.output.text()
+        if self.children_started and self.bwrap is None and not cancelled:
+            message = (
+                f"{message}\n({sandbox.NOT_SANDBOXED}; {sandbox.sandbox_unavailable_reason()})"
+            )
         score = sum(c.score for c in checks)
         max_score = sum(c.max_score for c in checks)
         return GradeResult(
@@ -424,7 +719,7 @@ class _Run:
             status=status,  # type: ignore[arg-type]
             score=score,
             max_score=max_score,
-            duration_s=time.monotonic() - started,
+            duration_s=time.monotonic() - self.started,
             message=message,
             checks=tuple(checks),
             env=env,
@@ -434,16 +729,41 @@ class _Run:
         )
 
 
+def _python() -> list[str]:
+    """The learner's interpreter: isolated (no PYTHON* variables, no user site-packages, no
+    current folder on sys.path), unbuffered, no .pyc writes."""
+    return [sys.executable, "-I", "-B", "-u", "-c"]
+
+
+def _boot(module: str) -> str:
+    return _BOOT.format(root=_PACKAGE_ROOT, module=module)
+
+
+def _reader(fd: int, feed: Callable[[bytes], None], *, close: bool = True) -> threading.Thread:
+    """A thread feeding what `fd` delivers to `feed` until its end (`close`: the fd is ours
+    to close; a Popen's own stream is closed by its owner)."""
+
+    def read() -> None:
+        try:
+            while chunk := os.read(fd, 1 << 16):
+                feed(chunk)
+        except OSError:
+            pass
+        finally:
+            if close:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    return thread
+
+
 def _installed_torch() -> str | None:
-    """torch's version without importing it (the worker reports the real one)."""
+    """torch's version without importing it (the checker reports the real one)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
         return version("torch")
     except PackageNotFoundError:
         return None
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
