@@ -30,7 +30,7 @@ from quizapp.grading.catalogue import (
     load_catalogue,
 )
 from quizapp.grading.results import CheckResult, GradeResult
-from quizapp.grading.runner import Event, run_check
+from quizapp.grading.runner import Event, read_source, run_check
 from quizapp.grading.watch import FileWatcher, watch_and_grade
 from quizapp.storage.db import Database
 from quizapp.storage.exercises import record_result
@@ -60,8 +60,12 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
     if args.file:
         path = Path(args.file).expanduser()
-        if not path.is_file():
-            return fail(f"{path}: no such file")
+        problem = read_source(path)
+        if isinstance(problem, str):  # a folder, a pipe, a loop of links, a null byte ...
+            if args.json:  # still one JSON object, as on every path
+                print_json(unreadable(exercise, problem).to_json())
+                return 1
+            return fail(problem)
     else:
         existed = exercise.workspace_file.exists()
         path = ensure_workspace(exercise)
@@ -144,6 +148,13 @@ def watch(
     score = f"{result.score:g}/{result.max_score:g}" if result.max_score else "-"
     console.print(f"Stopped watching. Last grade: {result.status.upper()} {score}")
     return 0 if result.passed else 1
+
+
+def unreadable(exercise: Exercise, problem: str) -> GradeResult:
+    """The result for a file that cannot be graded at all (it is not stored: not an attempt)."""
+    return GradeResult(
+        exercise=exercise.id, status="error", score=0, max_score=0, duration_s=0.0, message=problem
+    )
 
 
 def store(result: GradeResult) -> None:

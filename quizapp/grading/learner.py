@@ -21,6 +21,7 @@ prints go to stdout/stderr, which the parent captures separately.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import faulthandler
 import json
@@ -55,9 +56,15 @@ class Learner:
     def __init__(self, root: Path, events: int, go: int) -> None:
         self.root, self.events, self.go = root, events, go
         self.job: dict[str, Any] = json.loads((root / "in" / "job.json").read_text())
+        self.builtins = dict(vars(builtins))
 
     def fail(self, stage: str, message: str) -> None:
+        self.restore_builtins()
         send(self.events, "learner_error", stage=stage, message=message)
+
+    def restore_builtins(self) -> None:
+        """Put back builtins the learner's code replaced, so the report still goes out."""
+        vars(builtins).update(self.builtins)
 
     def run(self) -> None:
         display = str(self.job["display_path"])
@@ -121,6 +128,7 @@ class Learner:
                 f"({type(exc).__name__}: {exc}). Did your code change torch or Python itself?",
             )
             return
+        self.restore_builtins()
         send(self.events, "done", claims=run.claims)
 
 

@@ -17,7 +17,9 @@ MAX_LINE = 1 << 20  # bytes: a result with every check's message fits many times
 
 
 def encode(kind: str, **data: Any) -> bytes:
-    return (json.dumps({"kind": kind, **data}, allow_nan=False, default=str) + "\n").encode()
+    """One message, with a newline before it too: whatever was written on the pipe before
+    (a learner's unterminated garbage) ends there and cannot swallow the message."""
+    return ("\n" + json.dumps({"kind": kind, **data}, allow_nan=False, default=str) + "\n").encode()
 
 
 def send(fd: int, kind: str, **data: Any) -> None:

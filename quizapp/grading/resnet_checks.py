@@ -341,16 +341,16 @@ def convolutions_quantized(ctx: Context, convert_call: str = "convert()") -> Out
 
 def _float_conv_names(ctx: Context, trace: OpTrace) -> list[str]:
     """The float convolutions of a forward pass, named after the checker's own network (the
-    i-th convolution run is the i-th convolution of ResNet-18)."""
+    i-th convolution run is the i-th convolution of ResNet-18; when float ones run beside
+    INT8 ones, the i-th float one)."""
     names = ctx.store["layer_names"]
     convs = [
         op for op in trace.ops if op.name in FLOAT_CONVS or op.name.startswith("quantized.conv")
     ]
-    found = []
-    for index, op in enumerate(convs):
-        if not op.name.startswith("quantized."):
-            found.append(names[index] if index < len(names) else f"convolution {index + 1}")
-    return found
+    floats = [i for i, op in enumerate(convs) if op.name in FLOAT_CONVS]
+    if len(convs) != ctx.store["convs"]:
+        floats = list(range(len(floats)))
+    return [names[i] if i < len(names) else f"convolution {i + 1}" for i in floats]
 
 
 def fused(ctx: Context, fuse_hint: str) -> Outcome:

@@ -57,6 +57,7 @@ OUTPUT_TAIL = 8_000  # ... and from the end
 MAX_SOURCE_BYTES = 1 << 20
 DEFAULT_THREADS = 2
 POLL_S = 0.05
+MEMORY_POLL_TICKS = 3  # memory is read every third poll
 THREAD_ENV = (
     "OMP_NUM_THREADS",
     "MKL_NUM_THREADS",
@@ -227,6 +228,7 @@ class _Grade:
         self.grading_started: float | None = None
         self.bwrap = sandbox.bwrap_path()
         self.children_started = False
+        self.ticks = 0
 
     # --- the grade ----------------------------------------------------------------------
 
@@ -350,26 +352,31 @@ class _Grade:
         self._wait()
         if self.cancel.is_set():
             raise _Stop(self._result("error", "Grading was cancelled.", cancelled=True))
-        if learner.poll() is None:
-            usage = sandbox.tree_usage(learner.pid)
-            if usage.resident_bytes > self.limits.memory_bytes:
-                sandbox.kill_tree(learner.pid)
-                raise _Stop(
-                    self._result(
-                        "error",
-                        f"Your code used more than {self.limits.memory_bytes / sandbox.GIB:g} "
-                        "GiB of memory and was stopped.",
-                    )
+        if learner.poll() is not None:
+            return
+        if sandbox.tree_processes(learner.pid) > self.limits.processes:
+            sandbox.kill_tree(learner.pid)
+            raise _Stop(
+                self._result(
+                    "error",
+                    f"Your code started more than {self.limits.processes} processes and was "
+                    "stopped.",
                 )
-            if usage.processes > self.limits.processes:
-                sandbox.kill_tree(learner.pid)
-                raise _Stop(
-                    self._result(
-                        "error",
-                        f"Your code started more than {self.limits.processes} processes and "
-                        "was stopped.",
-                    )
+            )
+        self.ticks += 1
+        # Reading every process's memory costs more than counting them: every third poll.
+        if (
+            self.ticks % MEMORY_POLL_TICKS == 0
+            and sandbox.tree_memory(learner.pid) > self.limits.memory_bytes
+        ):
+            sandbox.kill_tree(learner.pid)
+            raise _Stop(
+                self._result(
+                    "error",
+                    f"Your code used more than {self.limits.memory_bytes / sandbox.GIB:g} GiB "
+                    "of memory and was stopped.",
                 )
+            )
 
     def _wait(self) -> None:
         self.wakeup.wait(POLL_S)
@@ -461,7 +468,9 @@ class _Grade:
                 self.bwrap,
                 [*_python(), _boot("learner"), root, str(events_write), str(go_read)],
                 job_dir=job_dir,
-                hidden=[places.data_dir, places.cache_dir, places.workspace_dir],
+                hidden=sandbox.with_link_targets(
+                    [places.data_dir, places.cache_dir, places.workspace_dir]
+                ),
                 needed=[
                     *sandbox.interpreter_paths(),
                     Path(_PACKAGE_ROOT),
@@ -646,7 +655,13 @@ class _Grade:
         return self._result("error", self._death_message(returncode, dump), output=output)
 
     def _death_message(self, returncode: int | None, dump: str) -> str:
-        signal_number = returncode - 128 if returncode is not None and returncode > 128 else None
+        # The sandbox and the supervisor report a signal N as 128 + N, like a shell; a root
+        # process killed itself (its parent died) shows as -N.
+        signal_number = None
+        if returncode is not None and returncode > 128:
+            signal_number = returncode - 128
+        elif returncode is not None and returncode < 0:
+            signal_number = -returncode
         if signal_number is not None:
             try:
                 name = signal.Signals(signal_number).name

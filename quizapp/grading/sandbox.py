@@ -173,6 +173,19 @@ def bwrap_command(
     return [*args, "--", *command]
 
 
+def with_link_targets(folders: Iterable[Path]) -> list[Path]:
+    """`folders` and the targets of the symlinks directly inside them (a cache folder whose
+    baseline is a link elsewhere must hide that elsewhere too)."""
+    found = []
+    for folder in folders:
+        found.append(folder)
+        with contextlib.suppress(OSError):
+            for entry in folder.iterdir():
+                if entry.is_symlink():
+                    found.append(entry.resolve())
+    return found
+
+
 def interpreter_paths() -> list[Path]:
     """What the learner's Python needs to read: the interpreter, its prefixes and sys.path."""
     paths = [Path(sys.executable).resolve().parent, Path(sys.prefix), Path(sys.base_prefix)]
@@ -210,6 +223,15 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def resident_bytes(pid: int) -> int:
+    """The process's proportional share of resident memory (PSS: pages shared after a fork
+    count once over the tree, not once per process), else its resident set."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         with open(f"/proc/{pid}/statm") as f:
             return int(f.read().split()[1]) * _PAGE
@@ -217,17 +239,14 @@ def resident_bytes(pid: int) -> int:
         return 0
 
 
-@dataclass(frozen=True)
-class TreeUsage:
-    processes: int
-    resident_bytes: int
+def tree_processes(root: int) -> int:
+    """How many processes run below `root` (the sandbox or the supervisor, not counted)."""
+    return len(descendants(root))
 
 
-def tree_usage(root: int) -> TreeUsage:
-    """The processes below `root` (the sandbox or the supervisor, not counted) and their
-    resident memory."""
-    pids = descendants(root)
-    return TreeUsage(len(pids), sum(resident_bytes(p) for p in pids))
+def tree_memory(root: int) -> int:
+    """The resident memory of everything below `root`."""
+    return sum(resident_bytes(p) for p in descendants(root))
 
 
 def kill_tree(root: int) -> None:

@@ -7,7 +7,9 @@ real baseline is trained once per session by the `baseline_cache` fixture.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -17,7 +19,14 @@ torch = pytest.importorskip("torch")
 
 from quizapp.grading import baseline as bl  # noqa: E402
 
+pytestmark = pytest.mark.slow  # trains (a tiny recipe here, the real one once per session)
+
 TINY = bl.Recipe(epochs=1, batch_size=32, train_limit=64)
+
+
+def session_recipe() -> bl.Recipe:
+    """The recipe the session's baseline was trained with (tests/conftest.py sets the seed)."""
+    return replace(bl.DEFAULT_RECIPE, seed=int(os.environ[bl.SEED_ENV]))
 
 
 @pytest.fixture(scope="module")
@@ -112,11 +121,12 @@ def test_another_recipe_is_another_file(tmp_path: Path) -> None:
 
 
 def test_the_shared_baseline_reaches_95_percent(baseline_cache: Path) -> None:
-    _, sidecar = bl.cache_paths(bl.DEFAULT_RECIPE, baseline_cache)
+    recipe = session_recipe()
+    _, sidecar = bl.cache_paths(recipe, baseline_cache)
     document = json.loads(sidecar.read_text())
-    assert document["key"] == bl.DEFAULT_RECIPE.key()
+    assert document["key"] == recipe.key()
     assert document["held_out_accuracy"] >= 0.95
-    cached = bl.load_cached(bl.DEFAULT_RECIPE, baseline_cache)
+    cached = bl.load_cached(recipe, baseline_cache)
     assert bl.weights_hash(cached.state_dict) == document["weights_sha256"]
 
 
@@ -135,3 +145,27 @@ def test_a_new_baseline_removes_the_ones_it_supersedes(cache_copy: Path) -> None
     assert not older_torch.exists() and not older_torch.with_suffix(".pt").exists()
     assert not older_recipe.exists()
     assert other_recipe.exists() and keep.exists()
+
+
+def test_each_install_draws_its_own_secret_seed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the tests' knob the split comes from a secret made on first use, readable by
+    its owner only, and kept: the learner's code cannot rebuild the held-out split."""
+    monkeypatch.delenv(bl.SEED_ENV, raising=False)
+    first = bl.install_seed(tmp_path / "a")
+    assert bl.install_seed(tmp_path / "a") == first
+    secret = tmp_path / "a" / bl.SECRET_FILE
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    assert bl.install_seed(tmp_path / "b") != first  # 62 random bits
+    monkeypatch.setenv(bl.SEED_ENV, "7")
+    assert bl.install_seed(tmp_path / "a") == 7
+
+
+def test_the_seed_draws_the_split(raw: dict) -> None:
+    targets = raw["targets"]
+    _, held_out_1 = bl.stratified_split(targets, 0.25, 1)
+    _, held_out_2 = bl.stratified_split(targets, 0.25, 2)
+    assert len(held_out_1) == len(held_out_2)
+    assert not torch.equal(held_out_1, held_out_2)
+    assert bl.Recipe(seed=1).key() != bl.Recipe(seed=2).key()  # another seed: another file

@@ -9,6 +9,7 @@ on two cores would spin-wait), against the session's shared baseline.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from grading.grading_support import by_name, grade_all, home_with_baseline
 
 from quizapp.grading.catalogue import load_catalogue
 from quizapp.grading.results import GradeResult
+
+pytestmark = [pytest.mark.grading, pytest.mark.slow]
 
 FIX, EAGER, FX = "fix-the-lesson", "eager-plain-resnet18", "fx-ptq-resnet18"
 
@@ -42,6 +45,8 @@ CHECKS = {
     FX: [*COMMON_HEAD, "quantized ops in the graph", *COMMON_TAIL],
 }
 SOFT = ("speedup at batch 1", "speedup at batch 64")
+# Figures of a wrong network's predictions: how far they fall depends on the baseline.
+FIDELITY = {"runs on new batch sizes", "accuracy drop <= 1 point", "top-1 agreement >= 97%"}
 
 # (exercise, text replaced in its solution, replacement): the usual wrong answers.
 VARIANTS = {
@@ -133,7 +138,7 @@ def test_the_solution_passes_with_the_promised_figures(graded, exercise_id: str)
     checks = by_name(result)
     assert all(checks[n].status == "pass" for n in names if n not in SOFT)
     assert checks["all convolutions quantized"].measured == 20
-    assert checks["conv+bn+relu fused"].measured == "0 BatchNorm, 9 ConvReLU2d"
+    assert checks["conv+bn+relu fused"].measured == "0 BatchNorm, 9 conv+ReLU"
     assert 0.2 < checks["size <= 0.30 of FP32"].measured <= 0.30
     assert checks["input range fits the data"].measured <= 0.05
     assert checks["runs on INT8 kernels"].measured == "20 conv, 1 linear, 8 add in INT8; 0 float"
@@ -149,7 +154,10 @@ def test_the_plain_reference_is_the_trained_baseline(graded, baseline_cache: Pat
     """Baseline.plain_model() (the FP32 reference of these exercises) scores what the
     quantizable baseline scored when it was trained: the same weights, the same network."""
     sidecars = [json.loads(p.read_text()) for p in baseline_cache.glob("resnet18-digits-*.json")]
-    (shipped,) = [s for s in sidecars if s["recipe"]["train_limit"] is None]  # the full recipe
+    seed = int(os.environ["QUIZAPP_TEST_BASELINE_SEED"])
+    (shipped,) = [
+        s for s in sidecars if s["recipe"]["train_limit"] is None and s["recipe"]["seed"] == seed
+    ]
     trained = 100 * shipped["held_out_accuracy"]
     for exercise_id in (FIX, EAGER, FX):
         message = by_name(graded[f"{exercise_id}-solution"])["accuracy drop <= 1 point"].message
@@ -170,7 +178,9 @@ def test_the_eager_starter_fails_naming_each_missing_piece(graded) -> None:
     assert result.status == "fail"
     checks = by_name(result)
     assert checks["returns a module"].status == "pass"
-    assert "0 of 20 convolutions are INT8" in checks["all convolutions quantized"].message
+    convs = checks["all convolutions quantized"].message
+    assert "0 of 20 convolutions ran as INT8 kernels" in convs
+    assert "Still float: conv1, layer1.0.conv1" in convs  # named after the grader's network
     assert "fuse_modules" in checks["conv+bn+relu fused"].message
     adds = checks["residual adds are QFunctional"]
     assert adds.status == "fail" and "FloatFunctional" in adds.message
@@ -187,12 +197,16 @@ def test_the_fx_starter_must_return_a_graph_module(graded) -> None:
     assert {c.status for c in result.checks[1:]} == {"skip"}
 
 
-def test_noise_calibration_fails_only_the_range_check(graded) -> None:
+def test_noise_calibration_fails_the_range_check(graded) -> None:
+    """The lesson's snippet: on these easy digits noise calibration may even keep the
+    accuracy, so the range check is the one that must tell (the INT8 network is right)."""
     result = graded["fix-randn"]
     assert result.status == "fail"
-    assert _failing(result) == ["input range fits the data"]
+    failing = _failing(result)
+    assert failing[0] == "input range fits the data"
+    assert set(failing) <= {"input range fits the data", *FIDELITY}
     message = by_name(result)["input range fits the data"].message
-    assert "the calibration images span [-0.94, 2.14]" in message
+    assert "the calibration images span [" in message
     assert "not random data" in message
 
 
@@ -203,24 +217,20 @@ def test_a_reused_relu_is_caught_by_its_own_check(graded) -> None:
     assert relu.status == "fail" and relu.measured > 0
     assert "`self.relu`" in relu.message and "add_relu" in relu.message
     # The structure is right: only what the network computes is wrong.
-    assert _failing(result) == [
-        "ReLU after every residual add",
-        "accuracy drop <= 1 point",
-        "top-1 agreement >= 97%",
-    ]
+    failing = _failing(result)
+    assert failing[0] == "ReLU after every residual add"
+    assert set(failing) <= {"ReLU after every residual add", *FIDELITY}
 
 
 def test_a_quantized_plus_equal_is_explained(graded) -> None:
     result = graded["eager-plus-equal"]
     assert result.status == "fail"
-    kernels = by_name(result)["runs on INT8 kernels"]
-    assert kernels.status == "fail" and kernels.measured == "crashed"
-    assert kernels.message.startswith("The residual `out += identity` ran on quantized tensors")
-    assert "'aten::add.out' with arguments from the 'QuantizedCPU' backend" in kernels.message
-    assert "This could be because" not in kernels.message  # the dispatcher's backend list
-    assert "out += identity" in kernels.message.split("Traceback (your code only")[1]
-    # Its FloatFunctional modules exist (and convert), unused: only the forward pass tells.
-    assert by_name(result)["residual adds are QFunctional"].status == "pass"
+    convs = by_name(result)["all convolutions quantized"]  # the first check that runs it
+    assert convs.status == "fail" and convs.measured == "crashed"
+    assert convs.message.startswith("The residual `out += identity` ran on quantized tensors")
+    assert "with arguments from the 'QuantizedCPU' backend" in convs.message
+    assert "This could be because" not in convs.message  # the dispatcher's backend list
+    assert "out += identity" in convs.message  # the learner's line, as TorchScript names it
 
 
 def test_fx_without_calibration_fails_range_and_accuracy(graded) -> None:
@@ -228,20 +238,18 @@ def test_fx_without_calibration_fails_range_and_accuracy(graded) -> None:
     assert result.status == "fail"
     checks = by_name(result)
     assert checks["quantized ops in the graph"].status == "pass"  # the graph is built anyway
-    assert "step 1.0000" in checks["input range fits the data"].message
-    assert _failing(result) == [
-        "input range fits the data",
-        "accuracy drop <= 1 point",
-        "top-1 agreement >= 97%",
-    ]
+    assert "step 1.0000" in checks["input range fits the data"].message  # never observed
+    failing = _failing(result)
+    assert failing[0] == "input range fits the data"
+    # Every activation at scale 1.0 and zero point 0: the predictions collapse.
+    assert "accuracy drop <= 1 point" in failing
+    assert set(failing) <= {"input range fits the data", *FIDELITY}
 
 
 def test_int8_modules_in_front_of_a_float_forward_fail(graded) -> None:
+    """INT8 modules as a front, a float copy computing the answer: what runs is float."""
     result = graded["fix-hidden-float"]
     assert result.status == "fail"
-    checks = by_name(result)
-    assert checks["all convolutions quantized"].status == "pass"  # the modules look right
-    kernels = checks["runs on INT8 kernels"]
-    assert kernels.status == "fail"
-    assert "float compute ran (aten.convolution x20" in kernels.message
-    assert checks["accuracy drop <= 1 point"].status == "skip"
+    convs = by_name(result)["all convolutions quantized"]
+    assert convs.status == "fail" and "Still float" in convs.message
+    assert by_name(result)["accuracy drop <= 1 point"].status == "skip"

@@ -19,6 +19,8 @@ import pytest
 from quizapp.grading.results import GradeResult
 from quizapp.grading.runner import Event, run_check
 
+pytestmark = [pytest.mark.grading, pytest.mark.slow]
+
 EXERCISE = "ptq-resnet18"
 
 FAKE_RESULT = {
@@ -204,7 +206,7 @@ def test_an_exception_shows_only_the_learners_frames(graded) -> None:
     assert f'File "{path}", line 2, in helper' in result.message
     assert "quizapp" not in result.message.replace(str(path), "")
     assert all(c.status == "skip" for c in result.checks)
-    assert result.max_score == 9 and result.score == 0
+    assert result.max_score == 11 and result.score == 0
 
 
 def test_an_exception_inside_torch_names_the_learners_line(graded) -> None:
@@ -291,17 +293,20 @@ def test_a_segfault_is_an_error_naming_the_line(graded) -> None:
 
 
 def test_patching_torch_or_builtins_is_an_error(graded) -> None:
+    """Whatever the learner's code does to torch or Python in its own process, it can only
+    break its own run (the checker's torch is another process's)."""
     result = _result(graded, "patches-torch")
     assert result.status == "error"
-    assert "replaced parts of torch or Python" in result.message
-    assert "torch.save" in result.message and "builtins.isinstance" in result.message
+    assert "Did your code change torch or Python itself?" in result.message
 
 
 def test_a_class_lying_about_its_type_fails(graded) -> None:
+    """A float network behind a class that claims to be torch's INT8 Linear: what runs is
+    measured, not what the class says."""
     result = _result(graded, "lying-class")
     assert result.status == "fail"
-    first = result.checks[0]
-    assert first.status == "fail" and "Liar" in first.message
+    convs = {c.name: c for c in result.checks}["all convolutions quantized"]
+    assert convs.status == "fail" and convs.measured == 0
 
 
 def test_prepared_but_not_converted_fails_and_says_convert(graded) -> None:
