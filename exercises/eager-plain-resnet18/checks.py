@@ -44,7 +44,7 @@ def residual_adds(ctx: Context) -> Outcome:
     try:
         trace = rc.first_trace(ctx)
     except LearnerError as exc:
-        return failed(rc.explain_crash(exc.message), measured="crashed", threshold=threshold)
+        return rc.crashed(ctx, exc, threshold, QFUNCTIONAL)
     adds, float_adds = trace.quantized_adds, trace.float_adds
     measured = f"{adds} INT8 adds, {float_adds} float adds"
     if adds == blocks and not float_adds:

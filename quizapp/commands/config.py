@@ -10,6 +10,11 @@ from datetime import date
 from quizapp.commands import fail
 from quizapp.core.scheduling import DEFAULT_NEW_PER_SESSION, parse_interview_date, study_day
 from quizapp.storage.db import Database, utc_now
+from quizapp.storage.exercises import (
+    DEFAULT_GRADE_MEMORY_GIB,
+    get_grade_memory_gib,
+    set_grade_memory_gib,
+)
 from quizapp.storage.reviews import (
     get_interview_date,
     get_new_per_session,
@@ -49,6 +54,19 @@ def _set_new_per_session(db: Database, text: str | None) -> str:
     return str(value)
 
 
+def _set_grade_memory(db: Database, text: str | None) -> str:
+    if text is None:
+        set_grade_memory_gib(db, None)
+        return f"{DEFAULT_GRADE_MEMORY_GIB:g} GiB (the default)"
+    cleaned = text.strip().lower().removesuffix("gib").removesuffix("gb").strip()
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number of GiB (e.g. 4 or 6.5)") from None
+    set_grade_memory_gib(db, value)
+    return f"{value:g} GiB"
+
+
 def _show_date(day: date | None) -> str:
     return day.isoformat() if day else "not set"
 
@@ -64,6 +82,11 @@ SETTINGS: dict[str, Setting] = {
         "new cards a drill session introduces (the interview date may raise it)",
         lambda db: str(get_new_per_session(db)),
         _set_new_per_session,
+    ),
+    "grade-memory": Setting(
+        "GiB of resident memory your code may use while an exercise is graded",
+        lambda db: f"{get_grade_memory_gib(db):g} GiB",
+        _set_grade_memory,
     ),
 }
 

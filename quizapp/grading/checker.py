@@ -98,6 +98,7 @@ class Checker:
             engine=engine,
             job=Folder(job_dir / "in"),
             out=Folder(job_dir / "out"),
+            learner_path=str(self.job.get("display_path", "")),
             progress=lambda step, total, message: self.send(
                 "progress", step=step, total=total, message=message
             ),

@@ -329,6 +329,7 @@ class Context:
     job: Folder  # in/
     out: Folder  # out/
     progress: Progress = lambda step, total, message: None
+    learner_path: str = ""  # the learner's file as they know it (TorchScript names it)
     claims: dict[str, Any] = field(default_factory=dict)  # the learner's run, unverified
     store: dict[str, Any] = field(default_factory=dict)
     _cards: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -374,21 +375,35 @@ class Context:
         try:
             return model(*args)
         except Exception as exc:  # noqa: BLE001 - the learner's model failed
-            raise LearnerError(
-                f"{what} raised {type(exc).__name__}: {_script_error(exc)}"
-            ) from None
+            error = _script_error(exc, self.learner_path)
+            if not re.match(r"^[A-Za-z_.]*(Error|Exception)\b", error):
+                error = f"{type(exc).__name__}: {error}"
+            raise LearnerError(f"{what} raised {error}") from None
 
 
-def _script_error(exc: BaseException) -> str:
-    """TorchScript's message without its interpreter traceback (the learner's own source
-    line is kept where TorchScript names it)."""
+def _script_error(exc: BaseException, learner_path: str) -> str:
+    """TorchScript's message cut to what the learner needs: the error itself, then the frames
+    of its traceback that are in the learner's file (with their source lines)."""
     text = str(exc).strip()
-    marker = "The following operation failed in the TorchScript interpreter."
-    if marker in text:
-        text = text.split(marker, 1)[1]
-        last = text.rstrip().splitlines()
-        text = last[-1] if last else text
-    return text
+    if "Traceback of TorchScript" not in text:
+        return text
+    lines = text.splitlines()
+    error = next(
+        (line for line in lines if re.match(r"^[A-Za-z_.]*(Error|Exception)\b", line)),
+        lines[-1] if lines else "",
+    )
+    frames: list[str] = []
+    keep = False
+    for line in lines:
+        if line.startswith("  File "):
+            keep = f'"{learner_path}"' in line
+        elif not line.startswith(" "):
+            keep = False
+        if keep:
+            frames.append(line)
+    if not frames:
+        return error
+    return error + "\nTraceback (your code only, most recent call last):\n" + "\n".join(frames)
 
 
 def unusable_message(card: dict[str, Any], what: str) -> str:

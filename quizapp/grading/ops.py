@@ -231,6 +231,7 @@ class Recorder(TorchDispatchMode):
     def __init__(self, trace: OpTrace, details: bool = True) -> None:
         super().__init__()
         self.trace, self.details = trace, details
+        self.error: str | None = None  # what the failing op said (TorchScript loses it)
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
         name = str(func.overloadpacket)
@@ -252,7 +253,11 @@ class Recorder(TorchDispatchMode):
                 for a in args[:2]
             )
         self.trace.ops.append(op)
-        return func(*args, **(kwargs or {}))
+        try:
+            return func(*args, **(kwargs or {}))
+        except Exception as exc:
+            self.error = str(exc)
+            raise
 
 
 def trace_ops(
@@ -261,6 +266,15 @@ def trace_ops(
     """Call `run()` (a forward pass) and record the ops it dispatches; returns the trace and
     what `run` returned (its exceptions propagate)."""
     trace = trace if trace is not None else OpTrace()
-    with torch.no_grad(), Recorder(trace, details):
-        out = run()
+    recorder = Recorder(trace, details)
+    try:
+        with torch.no_grad(), recorder:
+            out = run()
+    except Exception as exc:
+        # Raised through a dispatch mode inside TorchScript, the op's own message is lost
+        # ("RuntimeError: " and nothing): put it back.
+        message = str(exc).rstrip()
+        if recorder.error and recorder.error not in message:
+            raise type(exc)(f"{message} {recorder.error}") from None
+        raise
     return trace, out

@@ -214,7 +214,7 @@ def _shown(names: Sequence[str], limit: int = 4) -> str:
 def forward(ctx: Context, x: torch.Tensor, *, details: bool = False) -> tuple[OpTrace, Any]:
     """One forward pass of the learner's network on `x`, its ops recorded."""
     model = submission(ctx)
-    return trace_ops(lambda: ctx.run_model(model, x), details=details)
+    return ctx.run_model(lambda: trace_ops(lambda: model(x), details=details))
 
 
 def first_trace(ctx: Context) -> OpTrace:
@@ -311,7 +311,12 @@ def add_returns_module(
 # --- structure: what one forward pass runs ------------------------------------------------
 
 
-def _crashed(exc: LearnerError, threshold: str) -> Outcome:
+def crashed(ctx: Context, exc: LearnerError, threshold: str, check: str) -> Outcome:
+    """A check that could not run the model: the first says why in full, the rest refer
+    to it."""
+    first = ctx.store.setdefault("crash_reported_by", check)
+    if first != check:
+        return failed(f"Not measured: your model crashed (see {first!r}).", "crashed", threshold)
     return failed(explain_crash(exc.message), measured="crashed", threshold=threshold)
 
 
@@ -321,7 +326,7 @@ def convolutions_quantized(ctx: Context, convert_call: str = "convert()") -> Out
     try:
         trace = first_trace(ctx)
     except LearnerError as exc:
-        return _crashed(exc, threshold)
+        return crashed(ctx, exc, threshold, CONVS)
     quantized = [op for op in trace.quantized_convs if op.weight_dtype == torch.qint8]
     float_convs = trace.float_convs
     if not float_convs and len(quantized) == expected:
@@ -359,7 +364,7 @@ def fused(ctx: Context, fuse_hint: str) -> Outcome:
     try:
         trace = first_trace(ctx)
     except LearnerError as exc:
-        return _crashed(exc, threshold)
+        return crashed(ctx, exc, threshold, FUSED)
     batch_norms, conv_relu = trace.batch_norms, trace.conv_relus()
     measured = f"{batch_norms} BatchNorm, {conv_relu} conv+ReLU"
     if not batch_norms and conv_relu >= expected:
@@ -381,7 +386,7 @@ def fc_quantized(ctx: Context, convert_call: str = "convert()") -> Outcome:
     try:
         trace = first_trace(ctx)
     except LearnerError as exc:
-        return _crashed(exc, threshold)
+        return crashed(ctx, exc, threshold, FC)
     linears = [op.name for op in trace.quantized_linears]
     matmuls = [name for name in trace.float_compute if name not in FLOAT_CONVS]
     static = [name for name in linears if "dynamic" not in name]
@@ -455,7 +460,7 @@ def input_range(ctx: Context) -> Outcome:
     try:
         quantizer = input_quantizer(first_trace(ctx))
     except LearnerError as exc:
-        return _crashed(exc, threshold)
+        return crashed(ctx, exc, threshold, INPUT_RANGE)
     if quantizer is None:
         return failed(
             "No input quantizer ran (a QuantStub becomes a Quantize module on convert(); FX "
@@ -539,7 +544,7 @@ def int8_kernels(ctx: Context) -> Outcome:
     try:
         trace = first_trace(ctx)
     except LearnerError as exc:
-        return _crashed(exc, threshold)
+        return crashed(ctx, exc, threshold, KERNELS)
     q_convs, q_linears = len(trace.quantized_convs), len(trace.quantized_linears)
     measured = (
         f"{q_convs} conv, {q_linears} linear, {trace.quantized_adds} add in INT8; "
@@ -615,7 +620,7 @@ def new_batch_sizes(ctx: Context) -> Outcome:
         whole = predict(ctx, x, batch=len(x))
         pieces_by_size = {size: predict(ctx, x, batch=size) for size in NEW_BATCH_SIZES}
     except LearnerError as exc:
-        return failed(explain_crash(exc.message), measured="crashed", threshold="same predictions")
+        return crashed(ctx, exc, "same predictions", NEW_BATCHES)
     worst = 0.0
     for size, pieces in pieces_by_size.items():
         if not torch.equal(pieces.argmax(1), whole.argmax(1)):
@@ -719,7 +724,7 @@ def graph_quantized(ctx: Context) -> Outcome:
     try:
         trace = first_trace(ctx)
     except LearnerError as exc:
-        return _crashed(exc, threshold)
+        return crashed(ctx, exc, threshold, GRAPH)
     quantize = trace.count(lambda op: op.name == "aten.quantize_per_tensor")
     q_adds, float_adds, dequantize = trace.quantized_adds, trace.float_adds, trace.dequantizes
     measured = (

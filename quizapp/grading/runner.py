@@ -95,6 +95,10 @@ EventCallback = Callable[[Event], None]
 
 
 def default_threads() -> int:
+    """The threads a grade gives torch: QUIZAPP_GRADE_THREADS, else 2 (or fewer cores)."""
+    setting = os.environ.get("QUIZAPP_GRADE_THREADS", "").strip()
+    if setting.isdigit() and int(setting) > 0:
+        return int(setting)
     return max(1, min(DEFAULT_THREADS, os.cpu_count() or 1))
 
 
@@ -120,8 +124,15 @@ def run_check(
         cancel=cancel or threading.Event(),
         setup_timeout=setup_timeout,
         threads=threads or default_threads(),
-        limits=limits or sandbox.Limits(),
+        limits=limits or configured_limits(),
     ).run()
+
+
+def configured_limits() -> sandbox.Limits:
+    """The limits with the user's memory setting (`quizapp config grade-memory`)."""
+    from quizapp.storage.exercises import stored_grade_memory_gib
+
+    return sandbox.Limits(memory_bytes=int(stored_grade_memory_gib() * sandbox.GIB))
 
 
 class _BoundedOutput:
@@ -444,6 +455,7 @@ class _Grade:
             "checks_path": str(self.exercise.checks.resolve()),
             "job_dir": str(job_dir),
             "threads": self.threads,
+            "display_path": str(self.file.resolve()),
         }
         assert process.stdin is not None
         process.stdin.write(json.dumps(job).encode() + b"\n")

@@ -134,3 +134,36 @@ def mark_solution_viewed(db: Database, exercise: str) -> None:
             "ON CONFLICT (exercise) DO UPDATE SET solution_viewed = 1",
             (exercise,),
         )
+
+
+GRADE_MEMORY_KEY = "grade-memory"
+DEFAULT_GRADE_MEMORY_GIB = 4.0
+
+
+def get_grade_memory_gib(db: Database) -> float:
+    """The resident memory a grade's learner process may use (`quizapp config grade-memory`)."""
+    text = db.get_config(GRADE_MEMORY_KEY)
+    try:
+        value = float(text) if text else DEFAULT_GRADE_MEMORY_GIB
+    except ValueError:
+        return DEFAULT_GRADE_MEMORY_GIB
+    return value if value > 0 else DEFAULT_GRADE_MEMORY_GIB
+
+
+def set_grade_memory_gib(db: Database, value: float | None) -> None:
+    if value is not None and not 0.5 <= value <= 1024:
+        raise ValueError("the grade memory limit is between 0.5 and 1024 GiB")
+    db.set_config(GRADE_MEMORY_KEY, None if value is None else f"{value:g}")
+
+
+def stored_grade_memory_gib() -> float:
+    """The setting, read without creating a database where there is none yet."""
+    from quizapp.storage.locations import locations
+
+    if not locations().database.exists():
+        return DEFAULT_GRADE_MEMORY_GIB
+    try:
+        with Database() as db:
+            return get_grade_memory_gib(db)
+    except Exception:  # noqa: BLE001 - a database problem is reported elsewhere; grade anyway
+        return DEFAULT_GRADE_MEMORY_GIB

@@ -3,6 +3,7 @@ grading many learner files two at a time through the real runner."""
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -23,16 +24,23 @@ def home_with_baseline(baseline_cache: Path, tmp_path_factory: pytest.TempPathFa
 def grade_all(
     jobs: dict[str, tuple[str, Path]], home: Path, timeout: float
 ) -> dict[str, GradeResult]:
-    """Each job (exercise id, file) graded in `home`, two at a time, one thread each."""
+    """Each job (exercise id, file) graded in `home`, two at a time, one thread each (or
+    QUIZAPP_GRADE_THREADS each, to run the grading tests at another thread count)."""
+    threads = grade_threads()
 
     def grade(job: tuple[str, Path]) -> GradeResult:
         exercise_id, path = job
-        return run_check(exercise_id, path, timeout=timeout, threads=1)
+        return run_check(exercise_id, path, timeout=timeout, threads=threads)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("QUIZAPP_HOME", str(home))
         with ThreadPoolExecutor(max_workers=2) as pool:
             return dict(zip(jobs, pool.map(grade, jobs.values()), strict=True))
+
+
+def grade_threads() -> int:
+    """The threads each grade of `grade_all` gets."""
+    return int(os.environ.get("QUIZAPP_GRADE_THREADS") or 1)
 
 
 def by_name(result: GradeResult) -> dict[str, CheckResult]:

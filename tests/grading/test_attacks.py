@@ -93,6 +93,28 @@ ATTACKS = {
                 except OSError:
                     pass
     """,
+    # Against the old grader, these two turned 0/8 into a stored "pass 8/8": the result
+    # channel found through gc and a forged result sent with its token; `failed`'s code
+    # swapped for `passed`'s (the function objects stay the same, so an identity check of
+    # torch's and quizapp's namespaces saw nothing).
+    "forge-channel": """
+        import gc, os
+        for obj in gc.get_objects():
+            if type(obj).__name__ == "Channel" and hasattr(obj, "token") and hasattr(obj, "fd"):
+                suite = next(o for o in gc.get_objects() if type(o).__name__ == "Suite")
+                checks = [{"name": c.name, "status": "pass", "message": "ok", "measured": None,
+                           "threshold": None, "score": c.max_score, "max_score": c.max_score}
+                          for c in suite.checks]
+                total = sum(c.max_score for c in suite.checks)
+                obj.send("result", status="pass", message="All checks passed.",
+                         score=total, max_score=total, checks=checks)
+                os._exit(0)
+        print("NO CHANNEL")
+    """,
+    "swap-code": """
+        import quizapp.grading.checks as library
+        library.failed.__code__ = library.passed.__code__
+    """,
     # Read the expected answers from the grader's frames and objects.
     "read-answers": """
         import gc, sys
@@ -286,6 +308,14 @@ def test_forging_a_pass_from_inside_does_nothing(attacked: Attacks) -> None:
     assert result.score == 0
     assert all(c.status == "fail" for c in result.checks)
     assert '"status": "pass"' not in result.message
+
+
+@needs_sandbox
+@pytest.mark.parametrize("attack", ["forge-channel", "swap-code"])
+def test_the_verdict_is_not_in_the_learners_process(attacked: Attacks, attack: str) -> None:
+    result = attacked.graded[attack]
+    assert result.status == "fail" and result.score == 0
+    assert by_name(result)["integer ranges"].measured == "0/4"
 
 
 @needs_sandbox

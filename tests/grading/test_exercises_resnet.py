@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 import pytest
-from grading.grading_support import by_name, grade_all, home_with_baseline
+from grading.grading_support import by_name, grade_all, grade_threads, home_with_baseline
 
 from quizapp.grading.catalogue import load_catalogue
 from quizapp.grading.results import GradeResult
@@ -91,7 +91,7 @@ class Front(torch.nn.Module):
 
 
 def quantize(model, calibration_batches):
-    float_copy = copy.deepcopy(model)
+    float_copy = copy.deepcopy(model).requires_grad_(False)  # constants in a trace
     return Front(quantize_for_real(model, calibration_batches), [float_copy])
 """
 
@@ -147,7 +147,7 @@ def test_the_solution_passes_with_the_promised_figures(graded, exercise_id: str)
     assert checks["top-1 agreement >= 97%"].measured >= 97
     for soft in SOFT:  # measured, never failing
         assert checks[soft].status in ("pass", "warn") and checks[soft].measured > 0
-    assert result.env.threads == 1
+    assert result.env.threads == grade_threads()
 
 
 def test_the_plain_reference_is_the_trained_baseline(graded, baseline_cache: Path) -> None:
@@ -230,7 +230,7 @@ def test_a_quantized_plus_equal_is_explained(graded) -> None:
     assert convs.message.startswith("The residual `out += identity` ran on quantized tensors")
     assert "with arguments from the 'QuantizedCPU' backend" in convs.message
     assert "This could be because" not in convs.message  # the dispatcher's backend list
-    assert "out += identity" in convs.message  # the learner's line, as TorchScript names it
+    assert "out += identity" in convs.message.split("Traceback (your code only")[1]
 
 
 def test_fx_without_calibration_fails_range_and_accuracy(graded) -> None:

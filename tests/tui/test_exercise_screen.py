@@ -334,7 +334,7 @@ async def test_external_editor_round_trip(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def grading_children() -> list[int]:
-    """This process's grading workers still alive (Linux /proc)."""
+    """This process's grading children still alive (Linux /proc)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -345,7 +345,7 @@ def grading_children() -> list[int]:
         except OSError:
             continue
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == os.getpid() and b"quizapp.grading.worker" in cmdline:
+        if ppid == os.getpid() and b"quizapp.grading." in cmdline:
             found.append(int(entry.name))
     return found
 

@@ -87,6 +87,13 @@ def test_config_lists_sets_shows_and_clears(capsys: pytest.CaptureFixture[str]) 
     assert main(["config", "new-per-session", "7"]) == 0
     with Database() as db:
         assert db.get_config("new-per-session") == "7"
+    capsys.readouterr()
+    assert "grade-memory" in listing and "4 GiB" in listing
+    assert main(["config", "grade-memory", "6 GiB"]) == 0
+    assert capsys.readouterr().out.strip() == "grade-memory = 6 GiB"
+    from quizapp.grading.runner import configured_limits
+
+    assert configured_limits().memory_bytes == 6 << 30  # what the next grade gets
 
 
 @pytest.mark.parametrize(
@@ -97,7 +104,13 @@ def test_config_lists_sets_shows_and_clears(capsys: pytest.CaptureFixture[str]) 
         ("interview-date", "2001-01-01", "2001-01-01 is in the past"),
         ("new-per-session", "many", "'many' is not a whole number"),
         ("new-per-session", "-3", "must be 0 or more"),
-        ("colour", "blue", "unknown setting 'colour' (settings: interview-date, new-per-session)"),
+        ("grade-memory", "lots", "'lots' is not a number of GiB"),
+        ("grade-memory", "0.1", "between 0.5 and 1024 GiB"),
+        (
+            "colour",
+            "blue",
+            "unknown setting 'colour' (settings: interview-date, new-per-session, grade-memory)",
+        ),
     ],
 )
 def test_config_bad_values_are_clear_errors(

@@ -8,6 +8,8 @@ import sys
 CHECK = """
 import sys
 import quizapp.cli, quizapp.core, quizapp.storage, quizapp.tui.app, quizapp.grading
+import quizapp.grading.runner, quizapp.grading.sandbox, quizapp.grading.supervisor
+import quizapp.grading.protocol, quizapp.grading.catalogue, quizapp.grading.results
 import quizapp.core.loader, quizapp.core.questions, quizapp.library
 from quizapp.tui import screens
 for name in screens.MAIN_SCREENS:
