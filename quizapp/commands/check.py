@@ -206,7 +206,7 @@ class Report:
 
     def finish(self, result: GradeResult) -> None:
         for index, check in enumerate(result.checks):
-            if index not in self.printed:  # checks the worker never reached
+            if index not in self.printed:  # checks the checker never reached
                 self.print_check(check)
         if result.output.strip():
             lines = result.output.rstrip("\n").splitlines()  # bounded by the runner

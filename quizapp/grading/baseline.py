@@ -11,7 +11,8 @@ file whose checksum, key or contents do not match is retrained, never trusted, a
 loaded with `torch.load(weights_only=True)`. The cache file also carries the raw digits, so
 grading never imports scikit-learn (it takes seconds).
 
-Worker side only: this module imports torch.
+Only the checker reads the cache (the learner's process gets weights and batches as files
+and uses this module for the architecture alone). This module imports torch.
 """
 
 from __future__ import annotations

@@ -155,7 +155,7 @@ def exercises_root() -> Path:
 
 def load_catalogue(root: Path | None = None) -> Catalogue:
     """Every exercise folder under `root`, sorted by `order` then id; bad ones are reported."""
-    root = (root or exercises_root()).resolve()  # the worker runs in another directory
+    root = (root or exercises_root()).resolve()  # the children run in other folders
     catalogue = Catalogue()
     folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
     for folder in folders:

@@ -1,4 +1,4 @@
-"""What grading produces, shared by the runner (parent), the worker (child) and storage.
+"""What grading produces, shared by the runner (parent), the checker (child) and storage.
 
 Plain Python: the TUI imports this. The JSON form is the one DESIGN.md fixes, nothing more:
 `{"exercise", "status", "score", "max_score", "duration_s", "message", "checks": [{"name",
@@ -40,7 +40,7 @@ class CheckResult:
         }
 
     def to_wire(self) -> dict[str, Any]:
-        """The worker's message form: the JSON plus the points, which the parent needs."""
+        """The checker's message form: the JSON plus the points, which the parent needs."""
         return {**self.to_json(), "score": self.score, "max_score": self.max_score}
 
     @classmethod

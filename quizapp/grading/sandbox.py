@@ -149,6 +149,8 @@ def bwrap_command(
     tmp = Path("/tmp")
     hidden = sorted({p.resolve() for p in hidden if p.exists()})
     for path in sorted({p.resolve() for p in needed if p.exists()}):
+        if _under(Path(JOB_ROOT), path):  # /tmp itself: the job's folders go there
+            continue
         if _under(path, tmp) or any(_under(path, h) for h in hidden):
             args += ["--ro-bind", str(path), str(path)]
     for path in hidden:
@@ -187,9 +189,16 @@ def with_link_targets(folders: Iterable[Path]) -> list[Path]:
 
 
 def interpreter_paths() -> list[Path]:
-    """What the learner's Python needs to read: the interpreter, its prefixes and sys.path."""
-    paths = [Path(sys.executable).resolve().parent, Path(sys.prefix), Path(sys.base_prefix)]
-    paths += [Path(entry) for entry in sys.path if entry and os.path.isdir(entry)]
+    """What the learner's Python needs to read: the interpreter, its prefixes and the
+    sys.path entries inside them (not the caller's own script folder: the learner's
+    interpreter runs isolated, with -I)."""
+    prefixes = [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()]
+    paths = [Path(sys.executable).resolve().parent, *prefixes]
+    for entry in sys.path:
+        if entry and os.path.isdir(entry):
+            path = Path(entry).resolve()
+            if any(_under(path, prefix) for prefix in prefixes):
+                paths.append(path)
     return paths
 
 
