@@ -1,4 +1,5 @@
-"""The low-bit setting of qat-resnet18 and layer-sensitivity: W4A4 on INT8 kernels (worker side).
+"""The low-bit setting of qat-resnet18 and layer-sensitivity: W4A4 on INT8 kernels (torch, both
+sides of the judge).
 
 4-bit here is torch.ao's INT8 machinery with narrowed integer ranges, as a 4-bit integer
 accelerator with one scale per tensor would have it:
@@ -18,17 +19,27 @@ images, 450 held-out images): 4-bit weights alone or 4-bit activations alone los
 points, both together 6.7 (92.2%). With per-channel weights W4A4 loses only 2.7 points:
 too little for QAT to show what it is for, hence one scale per tensor.
 
-What a forward pass really quantizes is read from the ops it dispatches (`trace_layers`),
-never from module attributes: the integer weights packed into each quantized convolution
-and linear layer, the integers of every quantized activation, and every float convolution
-or matmul. A layer is "at 4 bits" when its weights are per-tensor integers in -8..7 and at
-least 90% of its output integers lie in 0..15. The rest are values beyond the range the
-observers saw (QAT's logits put 2% there; an 8-bit activation puts most of its values
-there), and they are saturated when accuracy is measured, so a wider range gains nothing.
+The checker reads what a forward pass of the learner's TorchScript archive really
+quantizes from the ops it dispatches (`trace_layers`), never from module attributes: the
+integer weights packed into each quantized convolution and linear layer, the integers of
+every quantized activation, and every float op that computes a layer (`ops.FLOAT_COMPUTE`:
+a float layer reached through any op counts as float). A layer is "at 4 bits" when its
+weights are per-tensor integers in -8..7 and at least 90% of its output integers lie in
+0..15. The rest are values beyond the range the observers saw (QAT's logits put 2% there;
+an 8-bit activation puts most of its values there), and they are saturated when accuracy is
+measured, so a wider range gains nothing.
 
-Two more things the exercises share: the grader's own W4A4 PTQ of the baseline (the figure
-QAT has to beat, measured in the same run, never a stored number) and the per-layer SQNR
-oracle of layer-sensitivity.
+An archive has no forward hooks, so the layers are named after the checker's own network
+(`layer_names`): the i-th weighted layer op a forward pass runs (a quantized conv/linear, or
+a float conv/matmul) after the i-th convolution or linear layer of the FP32 reference in
+call order, the first quantize op "quant", the i-th quantized add after the i-th residual
+functional of the quantizable reference ("layer1.0.add_relu").
+
+What else the exercises share: the grader's own W4A4 PTQ of the baseline (the figure QAT
+has to beat, measured in the same run, never a stored number), the per-layer SQNR oracle of
+layer-sensitivity (run by the checker on its own eager models), and, in the learner's
+process, `watch_convert`, which reports what convert() was handed (a claim: shown, never
+worth a point).
 """
 
 from __future__ import annotations
@@ -45,7 +56,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
-import torch.ao.nn.intrinsic as nni
 import torch.ao.nn.intrinsic.qat as nniqat
 import torch.ao.nn.quantized as nnq
 from torch.ao.quantization import (
@@ -62,7 +72,8 @@ from torch.ao.quantization import (
 )
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from quizapp.grading.checks import Context, LearnerError, is_a, named_modules
+from quizapp.grading.checks import Context, LearnerError, is_a, logits_of, named_modules
+from quizapp.grading.ops import FLOAT_COMPUTE, FLOAT_CONVS, is_quantized_conv, is_quantized_linear
 
 ACTIVATION_MIN, ACTIVATION_MAX = 0, 15  # quint8 restricted to 4 bits
 WEIGHT_MIN, WEIGHT_MAX = -8, 7  # qint8 restricted to 4 bits
@@ -71,10 +82,7 @@ TRAIN_BATCH_SIZE = 32
 TRAIN_SEED = 7
 EVAL_BATCH = 150  # held-out images per forward pass when measuring
 
-# Captured before any learner code runs (see quizapp.grading.checks).
-_call_module = torch.nn.Module.__call__
-_register_pre_hook = torch.nn.Module.register_forward_pre_hook
-_register_hook = torch.nn.Module.register_forward_hook
+# Captured before any learner code runs (watch_convert runs in the learner's process).
 _make_quantized = torch._make_per_tensor_quantized_tensor
 _Tensor = torch.Tensor
 _ScriptObject = torch.ScriptObject
@@ -160,25 +168,8 @@ def train_batches(
     ]
 
 
-# --- what a forward pass quantizes -------------------------------------------------------
+# --- what a forward pass quantizes (the checker) ----------------------------------------
 
-_FLOAT_CONVS = frozenset(
-    "aten." + name
-    for name in (
-        "convolution",
-        "_convolution",
-        "conv1d",
-        "conv2d",
-        "conv3d",
-        "mkldnn_convolution",
-        "_slow_conv2d_forward",
-        "thnn_conv2d",
-    )
-)
-_FLOAT_MATMULS = frozenset(
-    "aten." + name
-    for name in ("linear", "mm", "addmm", "bmm", "baddbmm", "matmul", "_mkldnn_linear")
-)
 _INT_RANGES = {
     torch.quint8: (ACTIVATION_MIN, ACTIVATION_MAX),
     torch.qint8: (WEIGHT_MIN, WEIGHT_MAX),
@@ -191,12 +182,13 @@ class Layer:
 
     index: int
     op: str  # the dispatched op, e.g. "quantized.conv2d_relu", "aten.convolution"
-    name: str  # the module it ran in, e.g. "layer4.0.downsample.0"
-    quantized: bool  # an INT8-kernel op (else float compute)
+    quantized: bool  # an INT8-kernel op or a quantized output (else float compute)
+    name: str = "?"  # the layer it is, after the checker's network: "layer4.0.downsample.0"
+    weighted: bool = False  # a convolution or linear layer (quantized or float)
     weight_numel: int = 0
     weight_range: tuple[int, int] | None = None  # integer weights' min and max
     weight_per_tensor: bool = True
-    output_dtype: torch.dtype | None = None
+    output_dtype: torch.dtype | None = None  # None: a float output
     output_max: int = 0  # largest output integer
     beyond: float = 0.0  # share of output integers outside the 4-bit range
     values: int = 0
@@ -224,42 +216,34 @@ class Layer:
 
     @property
     def weight_bits(self) -> int:
-        if not self.quantized:
+        if not self.quantized or self.weight_range is None:
             return 32
         return 4 if self.four_bit_weights else 8
 
-    def describe(self) -> str:
+    def describe(self, *, weights: bool = True, outputs: bool = True) -> str:
         """'layer4.0.downsample.0 (weights -99..127; 100% of outputs beyond 0..15)',
-        'fc (float)'."""
+        'fc (float)': what keeps it above 4 bits (its weights, its outputs or both)."""
         if not self.quantized:
             return f"{self.name} (float)"
         parts = []
-        if not self.four_bit_weights:
-            if not self.weight_per_tensor:
-                parts.append("per-channel weights")
+        if weights and not self.four_bit_weights:
+            if self.weight_range is None:
+                parts.append("float weights")
             else:
-                low, high = self.weight_range or (0, 0)
-                parts.append(f"weights {low}..{high}")
-        if not self.four_bit_output:
-            parts.append(f"{100 * self.beyond:.0f}% of outputs beyond 0..15")
+                low, high = self.weight_range
+                scheme = "per-channel " if not self.weight_per_tensor else ""
+                parts.append(f"{scheme}weights {low}..{high}")
+        if outputs and not self.four_bit_output:
+            if self.output_dtype is None:
+                parts.append("float outputs")
+            else:
+                parts.append(f"{100 * self.beyond:.0f}% of outputs beyond 0..15")
         return f"{self.name} ({'; '.join(parts)})" if parts else self.name
 
 
-def _weight_of(op: str, args: Sequence[Any]) -> tuple[torch.Tensor | None, int]:
-    """A quantized op's integer weight (unpacked from its packed params), or a float op's
-    weight size."""
-    if op.startswith(("quantized.conv", "quantized.linear")) and len(args) > 1:
-        packed = args[1]
-        if isinstance(packed, _ScriptObject):
-            weight = packed.unpack()[0]
-            return weight, weight.numel()
-    if op in _FLOAT_CONVS and len(args) > 1 and isinstance(args[1], _Tensor):
-        return None, args[1].numel()
-    if op in _FLOAT_MATMULS:
-        tensors = [a for a in args if isinstance(a, _Tensor) and a.dim() == 2]
-        if tensors:
-            return None, tensors[-1].numel()
-    return None, 0
+def _is_weighted(op: str) -> bool:
+    """A layer op that carries weights: a quantized conv/linear kernel or float compute."""
+    return is_quantized_conv(op) or is_quantized_linear(op) or op in FLOAT_COMPUTE
 
 
 def _produces_activation(op: str) -> bool:
@@ -270,43 +254,53 @@ def _produces_activation(op: str) -> bool:
     )
 
 
+def _float_weight_numel(op: str, args: Sequence[Any]) -> int:
+    """A float layer op's weight size, read from its arguments: a convolution's second one,
+    else the smallest matrix it multiplies (a classifier's weight is smaller than a batch of
+    features). Only used where the checker's network has no layer at that position."""
+    if op in FLOAT_CONVS and len(args) > 1 and isinstance(args[1], _Tensor):
+        return args[1].numel()
+    sizes = [a.numel() for a in args if isinstance(a, _Tensor) and a.dim() >= 2]
+    return min(sizes) if sizes else 0
+
+
 class _LayerRecorder(TorchDispatchMode):
     """Records every layer op; with `saturate`, clamps every 4-bit output (at least
     FOUR_BIT_SHARE of its integers in range) to the 4-bit range, as 4-bit storage would."""
 
-    def __init__(self, names: list[str], saturate: bool = False):
+    def __init__(self, saturate: bool = False) -> None:
         super().__init__()
-        self.names = names  # the module stack, kept up to date by hooks
         self.saturate = saturate
         self.layers: list[Layer] = []
-
-    def _where(self) -> str:
-        return self.names[-1] if self.names else "?"
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
         out = func(*args, **(kwargs or {}))
         op = str(func.overloadpacket)
-        quantized = isinstance(out, _Tensor) and out.is_quantized and _produces_activation(op)
-        floating = op in _FLOAT_CONVS or op in _FLOAT_MATMULS
-        if not (quantized or floating):
+        weighted = _is_weighted(op)
+        quantized_out = isinstance(out, _Tensor) and out.is_quantized and _produces_activation(op)
+        if not (weighted or quantized_out):
             return out
-        weight, numel = _weight_of(op, args)
-        layer = Layer(index=len(self.layers), op=op, name=self._where(), quantized=quantized)
-        layer.weight_numel = numel
-        if weight is not None:
-            ints = weight.int_repr()
-            layer.weight_range = (int(ints.min()), int(ints.max()))
-            layer.weight_per_tensor = weight.qscheme() in (
-                torch.per_tensor_affine,
-                torch.per_tensor_symmetric,
-            )
-        if quantized:
+        quantized = quantized_out or op.startswith("quantized.")
+        layer = Layer(index=len(self.layers), op=op, quantized=quantized, weighted=weighted)
+        if quantized and weighted and len(args) > 1 and isinstance(args[1], _ScriptObject):
+            weight = args[1].unpack()[0]  # the packed weight of a quantized conv/linear
+            layer.weight_numel = weight.numel()
+            if weight.is_quantized:
+                ints = weight.int_repr()
+                layer.weight_range = (int(ints.min()), int(ints.max()))
+                layer.weight_per_tensor = weight.qscheme() in (
+                    torch.per_tensor_affine,
+                    torch.per_tensor_symmetric,
+                )
+        elif weighted:
+            layer.weight_numel = _float_weight_numel(op, args)
+        if quantized_out:
             ints = out.int_repr()
             layer.output_dtype = out.dtype
-            layer.output_max = int(ints.max())
+            layer.output_max = int(ints.max()) if ints.numel() else 0
             low, high = _INT_RANGES.get(out.dtype, (0, -1))
             outside = (ints < low) | (ints > high)
-            layer.beyond = float(outside.double().mean())
+            layer.beyond = float(outside.double().mean()) if ints.numel() else 0.0
             layer.values = ints.numel()
             if self.saturate and layer.four_bit_output:
                 out = _make_quantized(ints.clamp(low, high), out.q_scale(), out.q_zero_point())
@@ -314,92 +308,112 @@ class _LayerRecorder(TorchDispatchMode):
         return out
 
 
-@contextlib.contextmanager
-def _module_names(model: torch.nn.Module) -> Iterator[list[str]]:
-    """A stack of the module names a forward pass is inside (the top is the innermost); a
-    float conv inside a fused ConvReLU2d is named after the fused module."""
-    stack = ["the model"]
+def residual_names(model: torch.nn.Module, x: torch.Tensor) -> list[str]:
+    """The residual functionals (FloatFunctional, QFunctional) of the checker's own
+    quantizable network, in the order a forward pass calls them: the names the i-th
+    quantized add of any ResNet-18 gets. A functional's add_relu() is a method call, so
+    the call is seen where its output goes through its activation_post_process."""
+    order: list[str] = []
     handles = []
-    fused_children = {
-        f"{name}.{child}" if name else child: name
-        for name, module in named_modules(model)
-        if is_a(module, nni._FusedModule)
-        for child, _ in module.named_children()
-    }
-
-    def enter(name: str):  # noqa: ANN202
-        shown = fused_children.get(name, name)
-
-        def pre_hook(module, args):  # noqa: ANN001, ANN202
-            stack.append(shown)
-
-        return pre_hook
-
-    def leave(module, args, output):  # noqa: ANN001, ANN202
-        if len(stack) > 1:
-            stack.pop()
-
+    for name, module in named_modules(model):
+        if is_a(module, (nnq.QFunctional, nnq.FloatFunctional)):
+            hook = module.activation_post_process.register_forward_pre_hook(
+                lambda m, a, name=name: order.append(name)
+            )
+            handles.append(hook)
     try:
-        for name, module in named_modules(model):
-            if name:
-                handles.append(_register_pre_hook(module, enter(name)))
-                handles.append(_register_hook(module, leave))
-        yield stack
+        with torch.no_grad():
+            model(x[:1])
     finally:
         for handle in handles:
             handle.remove()
+    return order
 
 
-def _functional_children(model: torch.nn.Module) -> dict[str, str]:
-    """Module name -> the name of its (Q/Float)Functional child: a residual add runs inside
-    its block's forward (add_relu() is a method call), so it is named after the functional."""
-    return {
-        name: f"{name}.{child}" if name else child
-        for name, module in named_modules(model)
-        for child, sub in module.named_children()
-        if is_a(sub, (nnq.QFunctional, nnq.FloatFunctional))
-    }
+def _reference_layers(ctx: Context) -> tuple[list[str], list[int], list[str]]:
+    """The checker's network: its conv/linear layers in call order (ctx.store["layer_names"],
+    from resnet_checks.setup), their weight sizes, its residual functionals in call order."""
+
+    def compute() -> tuple[list[str], list[int], list[str]]:
+        reference = ctx.store["reference"]
+        names = list(ctx.store["layer_names"])
+        modules = dict(named_modules(reference))
+        sizes = [int(modules[name].weight.numel()) for name in names]
+        adds = residual_names(reference, ctx.store["batches"][0])
+        return names, sizes, adds
+
+    return ctx.memo("lowbit_reference_layers", compute)
+
+
+def name_layers(ctx: Context, layers: Sequence[Layer]) -> None:
+    """Name the recorded ops after the checker's network (the module docstring says how); a
+    float layer's weight size is the one its layer has in the checker's network."""
+    names, sizes, adds = _reference_layers(ctx)
+    weighted = added = quantizes = 0
+    previous = "the input"
+    for layer in layers:
+        if layer.weighted:
+            if weighted < len(names):
+                layer.name = names[weighted]
+                if not layer.quantized:
+                    layer.weight_numel = sizes[weighted]
+            else:
+                layer.name = f"layer op {weighted + 1}"
+            weighted += 1
+        elif layer.op.startswith("quantized.add"):
+            layer.name = adds[added] if added < len(adds) else f"add {added + 1}"
+            added += 1
+        elif layer.op == "aten.quantize_per_tensor":
+            layer.name = "quant" if not quantizes else f"a quantize after {previous}"
+            quantizes += 1
+        else:
+            layer.name = f"{layer.op} after {previous}"
+        previous = layer.name
 
 
 def trace_layers(
-    ctx: Context, model: torch.nn.Module, x: torch.Tensor, *, saturate: bool = False
+    ctx: Context, model: Any, x: torch.Tensor, *, saturate: bool = False
 ) -> tuple[list[Layer], torch.Tensor]:
-    """One forward pass of `x` (learner errors propagate as LearnerErrors): its layers and
-    its logits, with `saturate` every 4-bit activation saturated at the 4-bit range."""
-    with _module_names(model) as stack:
-        recorder = _LayerRecorder(stack, saturate)
-        with torch.no_grad(), recorder:
-            out = ctx.call(_call_module, model, x, what="your model")
-    if isinstance(out, _Tensor) and out.is_quantized:
-        raise LearnerError(
-            "your model returned a quantized tensor: it needs a DeQuantStub at the end"
-        )
-    if not isinstance(out, _Tensor) or out.dim() != 2 or len(out) != len(x):
-        raise LearnerError(
-            f"your model returned {type(out).__name__} "
-            f"{tuple(out.shape) if isinstance(out, _Tensor) else ''} for a batch of {len(x)}, "
-            "not a float tensor of logits"
-        )
-    functionals = _functional_children(model)
-    for layer in recorder.layers:
-        if layer.op.startswith("quantized.add") and layer.name in functionals:
-            layer.name = functionals[layer.name]
-    return recorder.layers, out.detach().float()
+    """One forward pass of `x` through `model` (the learner's TorchScript archive, or one of
+    the checker's own networks; its errors become LearnerErrors): its layers, named after
+    the checker's network, and its logits; with `saturate` every 4-bit activation saturated
+    at the 4-bit range."""
+    recorder = _LayerRecorder(saturate)
+    with torch.no_grad(), recorder:
+        out = ctx.run_model(model, x, what="your model")
+    logits = logits_of(out, len(x))
+    name_layers(ctx, recorder.layers)
+    return recorder.layers, logits
 
 
 def merge_traces(traces: Sequence[list[Layer]]) -> list[Layer]:
     """Per-op figures over several forward passes of the same model: the share of integers
-    beyond the 4-bit range over all of them, the largest integer."""
+    beyond the 4-bit range over all of them, the largest integer, the widest weights. Every
+    pass must run the same layer ops (a model may not switch kernels with its input)."""
     merged = [Layer(**layer.__dict__) for layer in traces[0]]
     for trace in traces[1:]:
-        if len(trace) != len(merged):
-            raise LearnerError("your model ran different layers on different batches")
+        if [layer.op for layer in trace] != [layer.op for layer in merged]:
+            raise LearnerError(
+                "your model ran different layer ops on different batches of held-out images "
+                f"({len(merged)} ops, then {len(trace)})"
+            )
         for total, layer in zip(merged, trace, strict=True):
             values = total.values + layer.values
             if values:
                 total.beyond = (total.beyond * total.values + layer.beyond * layer.values) / values
             total.values = values
             total.output_max = max(total.output_max, layer.output_max)
+            if layer.weight_range is not None and total.weight_range is not None:
+                total.weight_range = (
+                    min(total.weight_range[0], layer.weight_range[0]),
+                    max(total.weight_range[1], layer.weight_range[1]),
+                )
+            elif layer.weight_range is None and total.weight_range is not None:
+                total.weight_range = None  # float weights in one pass: float
+            total.weight_per_tensor = total.weight_per_tensor and layer.weight_per_tensor
+            total.output_dtype = (
+                total.output_dtype if total.output_dtype == layer.output_dtype else None
+            )
     return merged
 
 
@@ -411,7 +425,7 @@ class Measurement:
     logits: torch.Tensor  # 4-bit activations saturated at 0..15
 
 
-def measure(ctx: Context, model: torch.nn.Module, x: torch.Tensor) -> Measurement:
+def measure(ctx: Context, model: Any, x: torch.Tensor) -> Measurement:
     """Run `x` through the model in EVAL_BATCH pieces, recording its layers and saturating
     every 4-bit activation (one that keeps FOUR_BIT_SHARE of its integers in range in that
     piece) at 0..15."""
@@ -435,7 +449,7 @@ def packed_weight_ratio(layers: Sequence[Layer]) -> float:
     return bits / fp32 if fp32 else math.nan
 
 
-# --- QAT: what convert() was handed ------------------------------------------------------
+# --- QAT: what convert() was handed (the learner's process) -----------------------------
 
 
 @dataclass
@@ -524,7 +538,99 @@ def watch_convert() -> Iterator[list[ConvertCall]]:
             calls.append(ConvertCall(model_id=-1, inplace=False))
 
 
-# --- per-layer SQNR ----------------------------------------------------------------------
+# The claim the learner's process makes about the convert() call that returned its model.
+CONVERT_CLAIM = "convert"
+_CLAIM_COUNTS = (
+    "fake_quantizers",
+    "observers_running",
+    "fake_quant_off",
+    "plain_observers",
+    "qat_layers",
+    "conv_bn",
+    "bn_frozen",
+)
+
+
+def convert_claim(calls: Sequence[ConvertCall], returned: object) -> dict[str, Any]:
+    """The learner's process: a JSON summary of the convert() call that returned the model
+    the learner's code returned (matched by id, here where the objects live), or the reason
+    there is none ("watch_removed", "never_called", "not_returned")."""
+    if any(call.model_id == -1 for call in calls):
+        return {"found": False, "reason": "watch_removed", "calls": len(calls) - 1}
+    if not calls:
+        return {"found": False, "reason": "never_called", "calls": 0}
+    for call in reversed(calls):
+        if call.returned_id is not None and call.returned_id == _id(returned):
+            summary: dict[str, Any] = {"found": True, "calls": len(calls)}
+            summary.update({key: getattr(call, key) for key in _CLAIM_COUNTS})
+            summary["inplace"] = call.inplace
+            summary["ranges"] = sorted([low, high] for low, high in call.ranges)
+            return summary
+    return {"found": False, "reason": "not_returned", "calls": len(calls)}
+
+
+@dataclass(frozen=True)
+class ClaimedConvert:
+    """The checker's reading of `convert_claim`: the learner's word, never verified."""
+
+    calls: int
+    fake_quantizers: int
+    observers_running: int
+    fake_quant_off: int
+    plain_observers: int
+    qat_layers: int
+    conv_bn: int
+    bn_frozen: int
+    ranges: tuple[tuple[int, int], ...]
+
+
+_NO_CONVERT = {
+    "watch_removed": "your code removed the grader's watch on convert() (sys.setprofile)",
+    "never_called": (
+        "convert() was never called: train the fake-quantized model, then "
+        "torch.ao.quantization.convert(model.eval()) swaps in the INT8 modules"
+    ),
+    "not_returned": (
+        "the model you returned is not one that convert() returned ({calls} convert() "
+        "calls): return convert()'s result itself"
+    ),
+}
+
+
+def _small_int(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 1 << 31:
+        return value
+    raise ValueError(value)
+
+
+def claimed_convert(claims: dict[str, Any]) -> ClaimedConvert | str:
+    """The checker: what the learner's run reported about the convert() call that returned
+    its model, or what it reported instead (a message of the checker's own words, starting
+    in lower case: nothing of the claim's text is shown)."""
+    claim = claims.get(CONVERT_CLAIM)
+    unreadable = "your run reported nothing readable about its convert() calls"
+    if not isinstance(claim, dict):
+        return unreadable
+    try:
+        calls = _small_int(claim.get("calls"))
+        if claim.get("found") is not True:
+            reason = _NO_CONVERT.get(str(claim.get("reason")))
+            return reason.format(calls=calls) if reason else unreadable
+        counts = {key: _small_int(claim.get(key)) for key in _CLAIM_COUNTS}
+        raw_ranges = claim.get("ranges")
+        if not isinstance(raw_ranges, list) or len(raw_ranges) > 64:
+            return unreadable
+        ranges = []
+        for pair in raw_ranges:
+            if not isinstance(pair, list) or len(pair) != 2:
+                return unreadable
+            ranges.append((_small_int(pair[0]), _small_int(pair[1])))
+    except ValueError:
+        return unreadable
+    return ClaimedConvert(calls=calls, ranges=tuple(ranges), **counts)
+
+
+# --- per-layer SQNR: the checker's oracle, on its own eager models ----------------------
 
 
 def sqnr_db(reference: torch.Tensor, approximation: torch.Tensor) -> float:
@@ -559,7 +665,7 @@ def _capture_outputs(model: torch.nn.Module, names: Sequence[str]) -> Iterator[d
             value = output.dequantize() if output.is_quantized else output
             captured[name].append(value.detach())
 
-        handles.append(_register_hook(module, hook))
+        handles.append(module.register_forward_hook(hook))
     try:
         yield captured
     finally:

@@ -127,6 +127,7 @@ async def test_list_shows_status_and_continues_at_next_unsolved() -> None:
         assert not isinstance(app.screen, ExerciseListScreen)
 
 
+@pytest.mark.grading  # grades through the real runner
 async def test_edit_in_the_editor_run_and_pass() -> None:
     exercise = catalogue_exercise()
     app = exercise_app()
@@ -163,6 +164,7 @@ async def test_edit_in_the_editor_run_and_pass() -> None:
         assert app.screen.exercise.id == "tiny-dequantize"  # type: ignore[attr-defined]
 
 
+@pytest.mark.grading  # grades through the real runner
 async def test_cancel_a_running_grade() -> None:
     exercise = catalogue_exercise()
     app = exercise_app()
@@ -181,6 +183,7 @@ async def test_cancel_a_running_grade() -> None:
         assert exercise.workspace_file.read_text() == exercise.starter.read_text()
 
 
+@pytest.mark.grading  # grades through the real runner
 async def test_watch_regrades_on_save_and_a_new_save_cancels_the_running_grade() -> None:
     exercise = catalogue_exercise()
     app = exercise_app()
@@ -350,6 +353,7 @@ def grading_children() -> list[int]:
     return found
 
 
+@pytest.mark.grading  # grades through the real runner
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 async def test_quit_while_grading_saves_the_edit_and_stops_the_child() -> None:
     exercise = catalogue_exercise()
