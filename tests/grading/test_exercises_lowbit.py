@@ -116,7 +116,10 @@ VARIANTS = {
         ],
     ),
     # prepare_qat, then straight to convert: no training, nothing frozen.
-    "qat-untrained": (QAT, [("EPOCHS = 2\n", "EPOCHS = 0\n")]),
+    "qat-untrained": (
+        QAT,
+        [("EPOCHS = 2\n", "EPOCHS = 0\n"), ("    model.apply(freeze_bn_stats)\n", "")],
+    ),
     # 20 log10 of the power ratio (every figure twice torch's), and five layers at 8 bits.
     "sens-doubled-sqnr-five-layers": (
         SENS,
