@@ -72,6 +72,7 @@ from torch.ao.quantization import (
 )
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from quizapp.grading import resnet_checks as rc
 from quizapp.grading.checks import Context, LearnerError, is_a, logits_of, named_modules
 from quizapp.grading.ops import FLOAT_COMPUTE, FLOAT_CONVS, is_quantized_conv, is_quantized_linear
 
@@ -313,21 +314,12 @@ def residual_names(model: torch.nn.Module, x: torch.Tensor) -> list[str]:
     quantizable network, in the order a forward pass calls them: the names the i-th
     quantized add of any ResNet-18 gets. A functional's add_relu() is a method call, so
     the call is seen where its output goes through its activation_post_process."""
-    order: list[str] = []
-    handles = []
-    for name, module in named_modules(model):
-        if is_a(module, (nnq.QFunctional, nnq.FloatFunctional)):
-            hook = module.activation_post_process.register_forward_pre_hook(
-                lambda m, a, name=name: order.append(name)
-            )
-            handles.append(hook)
-    try:
-        with torch.no_grad():
-            model(x[:1])
-    finally:
-        for handle in handles:
-            handle.remove()
-    return order
+    functionals = (nnq.QFunctional, nnq.FloatFunctional)
+    return rc.call_order(
+        model,
+        x,
+        lambda name, m: m.activation_post_process if is_a(m, functionals) else None,
+    )
 
 
 def _reference_layers(ctx: Context) -> tuple[list[str], list[int], list[str]]:

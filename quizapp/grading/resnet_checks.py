@@ -114,15 +114,20 @@ def build(plain: bool) -> torch.nn.Module:
     return (build_plain_model() if plain else build_model()).eval()
 
 
-def conv_names(model: torch.nn.Module, x: torch.Tensor) -> list[str]:
-    """The convolutions and the classifier of the checker's own FP32 model, in the order a
-    forward pass calls them: the names the i-th layer op of any ResNet-18 gets."""
+def call_order(
+    model: torch.nn.Module,
+    x: torch.Tensor,
+    hooked: Callable[[str, torch.nn.Module], torch.nn.Module | None],
+) -> list[str]:
+    """The names of the checker's own modules in the order one forward pass calls them:
+    `hooked(name, module)` gives the module whose call counts for `name` (or None)."""
     order: list[str] = []
-    handles = [
-        module.register_forward_pre_hook(lambda m, a, name=name: order.append(name))
-        for name, module in model.named_modules()
-        if isinstance(module, (torch.nn.Conv2d, torch.nn.Linear))
-    ]
+    handles = []
+    for name, module in model.named_modules():
+        target = hooked(name, module)
+        if target is not None:
+            hook = target.register_forward_pre_hook(lambda m, a, name=name: order.append(name))
+            handles.append(hook)
     try:
         with torch.no_grad():
             model(x[:1])
@@ -130,6 +135,13 @@ def conv_names(model: torch.nn.Module, x: torch.Tensor) -> list[str]:
         for handle in handles:
             handle.remove()
     return order
+
+
+def conv_names(model: torch.nn.Module, x: torch.Tensor) -> list[str]:
+    """The convolutions and the classifier of the checker's own FP32 model, in call order:
+    the names the i-th layer op of any ResNet-18 gets."""
+    layers = (torch.nn.Conv2d, torch.nn.Linear)
+    return call_order(model, x, lambda name, m: m if isinstance(m, layers) else None)
 
 
 def setup(ctx: Context, *, plain: bool = False) -> None:
