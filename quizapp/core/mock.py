@@ -25,7 +25,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from quizapp.core.models import Card, Deck
-from quizapp.core.questions import Question, check_choice, check_fields, instantiate
+from quizapp.core.questions import Question, check_choice, check_fields, instantiate, typed_unit
+from quizapp.core.units import with_unit
 
 Clock = Callable[[], float]
 Status = Literal["running", "grading", "finished"]
@@ -296,12 +297,13 @@ def describe_response(question: Question, response: Mapping[str, Any] | None) ->
         given = response.get("fields") or {}
         parts = []
         for answer_field in question.fields:
-            text = str(given.get(answer_field.name, "")).strip() or "(blank)"
-            unit = f" {answer_field.unit}" if answer_field.unit and text != "(blank)" else ""
+            text = str(given.get(answer_field.name, "")).strip()
+            # The unit once: as typed, or the card's when the learner typed none.
+            shown = (text if typed_unit(text) else with_unit(text, answer_field.unit)) or "(blank)"
             parts.append(
-                f"{answer_field.label or answer_field.name} = {text}{unit}"
+                f"{answer_field.label or answer_field.name} = {shown}"
                 if len(question.fields) > 1 or question.kind == "generated"
-                else f"{text}{unit}"
+                else shown
             )
         return ", ".join(parts)
     return str(response.get("text", "")).strip()

@@ -25,6 +25,7 @@ from quizapp.core.models import (
     NumericCard,
     Tolerance,
 )
+from quizapp.core.units import is_description, unit_problem, with_unit
 
 SELF_RATED = ("flashcard", "free")
 
@@ -108,7 +109,6 @@ def instantiate(deck_id: str, card: Card, seed: int | None = None) -> Question:
             **common,
         )
     if isinstance(card, NumericCard):
-        unit = f" {card.unit}" if card.unit else ""
         answer_field = AnswerField(
             "answer",
             card.answer,
@@ -117,9 +117,14 @@ def instantiate(deck_id: str, card: Card, seed: int | None = None) -> Question:
             integer=False,
             unit=card.unit,
         )
+        number = f"{card.answer:g}"
+        # A description such as "(same units as x)" stays beside the number, a unit joins it.
+        answer_text = (
+            f"{number} {card.unit}" if is_description(card.unit) else with_unit(number, card.unit)
+        )
         return Question(
             prompt=card.prompt,
-            answer_text=f"{card.answer:g}{unit}",
+            answer_text=answer_text,
             fields=(answer_field,),
             **common,
         )
@@ -147,67 +152,90 @@ class AnswerFormatError(ValueError):
     """The learner's text is not a number we can read."""
 
 
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# A number as typed: digits grouped by commas or spaces in threes, or by underscores as in
+# Python; a decimal point; an exponent; optionally "a/b". What follows it is the unit.
+_INTEGER = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?: \d{3})+(?!\d)|\d+(?:_\d+)*)"
+_DECIMAL = rf"[+-]?(?:{_INTEGER}(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_TYPED = re.compile(rf"\s*(?P<number>{_DECIMAL}(?:\s*/\s*{_DECIMAL})?)\s*(?P<unit>.*?)\s*")
+_UNIT_START = re.compile(r"[^\W\d_]|[%×µμ]")  # a unit starts with a letter or a symbol
 
 
-# Units a learner may type after the number; "%" is a unit here, not "divide by 100".
-_PERCENT_UNITS = {"%", "percent", "percentage points", "pp", "points"}
+def _not_a_number(text: str) -> AnswerFormatError:
+    return AnswerFormatError(f"{text.strip()!r} is not a number (try 0.0157, 1.5e-2 or 4/255)")
 
 
-def _strip_unit(text: str, unit: str | None) -> tuple[str, bool]:
-    """Drop a unit typed after the number ("11.7 MB", "3.96x", "4.4%" when the unit is %).
+def split_answer(text: str) -> tuple[str, str]:
+    """The number and the unit of a typed answer ("11.7 MB" -> "11.7", "MB").
 
-    Returns the text and whether a trailing % still means "divide by 100".
+    Raises AnswerFormatError when the text does not start with a number, or what follows the
+    number is not a word (a unit) or a symbol such as %.
     """
-    cleaned = text.strip()
-    if unit is None:
-        return cleaned, True
-    unit_l = unit.strip().lower()
-    lowered = cleaned.lower()
-    if unit_l in _PERCENT_UNITS:
-        for suffix in ("percentage points", "percent", "pp", "%"):
-            if lowered.endswith(suffix):
-                return cleaned[: -len(suffix)].strip(), False
-        return cleaned, False
-    if unit_l and not unit_l.startswith("(") and lowered.endswith(unit_l):
-        return cleaned[: -len(unit_l)].strip(), True
-    if unit_l == "x" and lowered.endswith("×"):
-        return cleaned[:-1].strip(), True
-    return cleaned, True
+    if not text.strip():
+        raise AnswerFormatError("no answer given")
+    match = _TYPED.fullmatch(text)
+    if match is None:
+        raise _not_a_number(text)
+    number, unit = match.group("number"), match.group("unit")
+    if unit and not _UNIT_START.match(unit):
+        if re.fullmatch(r",\d+", unit.split()[0]):
+            fixed = text.strip().replace(",", ".", 1)
+            raise AnswerFormatError(
+                f"{text.strip()!r}: write the decimal point as a dot, e.g. {fixed}"
+            )
+        raise _not_a_number(text)
+    return number, unit
+
+
+def typed_unit(text: str) -> str:
+    """The unit typed after the number ("" when none, or when the text is not a number)."""
+    try:
+        return split_answer(text)[1]
+    except AnswerFormatError:
+        return ""
+
+
+def _read(number: str, text: str) -> float:
+    cleaned = re.sub(r"[\s_]", "", number)
+    if re.search(r"\d,\d", cleaned):
+        cleaned = cleaned.replace(",", "")
+    try:
+        num, slash, den = cleaned.partition("/")
+        value = float(Fraction(num) / Fraction(den)) if slash else float(cleaned)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        raise _not_a_number(text) from None
+    if not math.isfinite(value):
+        raise AnswerFormatError("the number must be finite")
+    return value
 
 
 def parse_number(text: str, *, unit: str | None = None) -> float:
     """Read a typed number: 0.0157, 1.5e-2, 4/255, 12.5%, 1_000 or 1,000.
 
-    With a `unit`, the learner may type it after the number; when the unit itself is a
-    percentage, "4.4%" means 4.4.
+    `unit` is the card's unit: the learner may type it after the number in any common
+    spelling ("11.7 MB", "11.7mb", "3.96x", "24 dB"). A unit the card is not in is an error
+    that names the card's unit ("the answer is in GB, not MB"). Without a card unit, a
+    trailing % means "divide by 100"; with a card in % or percentage points, "4.4%" is 4.4.
+    Drill, mock and report all read answers through here, so they agree on every answer.
     """
-    stripped, percent_is_fraction = _strip_unit(text, unit)
-    cleaned = stripped.replace("_", "").replace(" ", "")
-    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", cleaned):
-        cleaned = cleaned.replace(",", "")
-    if not cleaned:
-        raise AnswerFormatError("no answer given")
-    percent = percent_is_fraction and cleaned.endswith("%")
-    if percent:
-        cleaned = cleaned[:-1]
+    number, typed = split_answer(text)
+    value = _read(number, text)
+    if not typed:
+        return value
+    if unit is None and typed == "%":
+        return value / 100
+    problem = unit_problem(typed, unit)
+    if problem is not None:
+        raise AnswerFormatError(problem)
+    return value
+
+
+def field_problem(answer_field: AnswerField, text: str) -> str | None:
+    """Why a typed answer can't be checked (not a number, wrong unit), or None."""
     try:
-        if "/" in cleaned:
-            num, _, den = cleaned.partition("/")
-            if not (_NUMBER.match(num) and _NUMBER.match(den)):
-                raise ValueError
-            value = float(Fraction(num) / Fraction(den))
-        elif _NUMBER.match(cleaned):
-            value = float(cleaned)
-        else:
-            raise ValueError
-    except (ValueError, ZeroDivisionError):
-        raise AnswerFormatError(
-            f"{text.strip()!r} is not a number (try 0.0157, 1.5e-2 or 4/255)"
-        ) from None
-    if not math.isfinite(value):
-        raise AnswerFormatError("the number must be finite")
-    return value / 100 if percent else value
+        parse_number(text, unit=answer_field.unit)
+    except AnswerFormatError as exc:
+        return str(exc)
+    return None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from quizapp.core.models import Tolerance
+from quizapp.core.units import with_unit
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,10 @@ class AnswerField:
         if self.integer:
             return str(int(self.value))
         return f"{self.value:.6g}"
+
+    def display_with_unit(self) -> str:
+        """The expected value as the learner would write it: "14 GB", "3.96x", "64"."""
+        return with_unit(self.display(), self.unit)
 
 
 @dataclass(frozen=True)

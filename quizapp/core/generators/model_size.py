@@ -148,7 +148,7 @@ class ModelSize(Generator):
             fields=(
                 AnswerField("fp32_size", fp32_size, FLOAT, label="FP32 size", unit=unit),
                 AnswerField("size", size, FLOAT, label=f"{fmt.upper()} size", unit=unit),
-                AnswerField("ratio", ratio, FLOAT, label="compression ratio vs FP32"),
+                AnswerField("ratio", ratio, FLOAT, label="compression ratio vs FP32", unit="x"),
             ),
             params={
                 "model": model,
