@@ -24,15 +24,14 @@ from textual.widget import Widget
 from textual.widgets import Header, ProgressBar, Static, TextArea
 
 from quizapp.core.questions import (
-    AnswerFormatError,
     Question,
     Verdict,
     auto_rating,
     check_choice,
     check_fields,
+    field_problem,
     free_rating,
     instantiate,
-    parse_number,
 )
 from quizapp.core.scheduling import (
     RATING_NAMES,
@@ -52,6 +51,8 @@ from quizapp.tui.widgets.cards import (
     NumberFields,
     RatingBar,
     Section,
+    key_range,
+    shown_prompt,
 )
 from quizapp.tui.widgets.footer import QuickFooter
 
@@ -183,7 +184,7 @@ class DrillScreen(Screen[None]):
             return
         await body.remove_children([w for w in body.children if w not in (meta, prompt)])
         meta.update(self._meta_text(card, question))
-        prompt.update(question.prompt)
+        prompt.update(shown_prompt(question))
         entry = self._answer_input(question)
         if entry is not None:
             await body.mount(entry)
@@ -191,7 +192,7 @@ class DrillScreen(Screen[None]):
     def _question_widgets(self, card: SessionCard, question: Question) -> list:
         widgets: list = [
             Static(self._meta_text(card, question), id="card-meta"),
-            MarkdownText(question.prompt, id="prompt"),
+            MarkdownText(shown_prompt(question), id="prompt"),
         ]
         entry = self._answer_input(question)
         if entry is not None:
@@ -284,7 +285,7 @@ class DrillScreen(Screen[None]):
         if action == "override":
             return answered and kind in AUTO_GRADED and self.verdict is not None
         if action == "hint":
-            return asking and self._hint_available()
+            return asking  # a card without a hint says so (action_hint)
         if action == "undo":
             return self.session.can_undo
         return True
@@ -323,12 +324,11 @@ class DrillScreen(Screen[None]):
         if self.phase != "question":
             return
         fields = event.fields
-        fields.clear_problems()
-        for name, text in event.values.items():
-            try:
-                parse_number(text)
-            except AnswerFormatError as exc:
-                fields.show_problem(name, str(exc))
+        # The same reading check_fields makes: a typo or a wrong unit is said, not graded.
+        for answer_field in self.question.fields:
+            problem = field_problem(answer_field, event.values.get(answer_field.name, ""))
+            if problem is not None:
+                fields.show_problem(answer_field.name, problem)
                 return
         self.verdict = check_fields(self.question, event.values)
         self.answer = {"fields": event.values}
@@ -359,6 +359,13 @@ class DrillScreen(Screen[None]):
         side: list = []
         if question.kind in AUTO_GRADED:
             side.append(Static(self._verdict_text(), id="verdict"))
+        if question.kind == "free":
+            # First, right under the learner's answer: ticked while the answer is in mind, and
+            # on screen however long the model answer below is.
+            points = KeyPointList(question.key_points, id="key-points")
+            letters = key_range(len(question.key_points))
+            side.append(Section(f"Key points: tick those your answer covered ({letters})", points))
+            self.suggested = free_rating(0, len(question.key_points))
         if question.kind != "choice":  # a choice list marks the right options itself
             side.append(Section("Answer", MarkdownText(question.answer_text, id="answer")))
         if question.kind == "generated" and question.params:
@@ -380,10 +387,6 @@ class DrillScreen(Screen[None]):
             )
         elif question.working:
             side.append(Section("Working", MarkdownText(question.working, id="working")))
-        if question.kind == "free":
-            points = KeyPointList(question.key_points, id="key-points")
-            side.append(Section("Key points: tick those your answer covered", points))
-            self.suggested = free_rating(0, len(question.key_points))
         if question.explanation:
             side.append(
                 Section("Explanation", MarkdownText(question.explanation, id="explanation"))
@@ -413,6 +416,14 @@ class DrillScreen(Screen[None]):
         """Scroll to the answer only when it starts below the fold: otherwise the prompt stays
         on screen above it (the learner scrolls on with the arrow keys)."""
         scroll = self.query_one("#drill-scroll", VerticalScroll)
+        points = next(self.query("#key-points").results(KeyPointList), None)
+        if points is not None:
+            # A free answer's key points are ticked by letter: they must be on screen whole.
+            # They come first on the answer side, so with it at the top they are.
+            shown = points.region
+            if not (shown.height and scroll.region.contains_region(shown)):
+                scroll.scroll_to_widget(answer_side, animate=False, top=True)
+            return
         offset = answer_side.region.y - scroll.region.y
         if offset > scroll.region.height - 4:
             scroll.scroll_relative(y=offset, animate=False)
@@ -446,8 +457,8 @@ class DrillScreen(Screen[None]):
             covered = self.query_one("#key-points", KeyPointList).covered
             total = len(self.question.key_points)
             line = (
-                f"Tick the key points you covered (a-i): {covered} of {total} → {name}. "
-                "Enter accepts, 1-4 choose."
+                f"Tick the key points you covered ({key_range(total)}): {covered} of {total} "
+                f"→ {name}. Enter accepts, 1-4 choose."
             )
         else:
             line = f"Enter accepts {name}; 1-4 choose another rating."
@@ -472,6 +483,10 @@ class DrillScreen(Screen[None]):
                 self.question, self.verdict, self.answer_seconds, self.hint_used
             )
         self.query_one("#verdict", Static).update(self._verdict_text())
+        if self.question.fields:
+            self.query_one("#fields", NumberFields).show_result(
+                self.verdict, overridden=self.overridden
+            )
         self._show_ratings()
 
     def _hint_available(self) -> bool:
@@ -489,6 +504,12 @@ class DrillScreen(Screen[None]):
         """Choice: strike out one wrong option. Generated: show the first step of the working.
         A right answer after a hint is suggested Hard (DESIGN.md)."""
         assert self.question is not None
+        if not self._hint_available():
+            more = self.hint_used and self.question.kind == "choice"
+            self._set_hint_line(
+                "No more hints for this card." if more else "No hint for this card."
+            )
+            return
         self.hint_used = True
         if self.question.kind == "choice":
             choices = self.query_one("#choices", ChoiceList)

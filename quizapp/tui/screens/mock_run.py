@@ -41,10 +41,10 @@ from quizapp.core.mock import (
     format_countdown,
     format_duration,
 )
-from quizapp.core.questions import AnswerFormatError, Question, parse_number
+from quizapp.core.questions import Question, field_problem
 from quizapp.storage.db import utc_now
 from quizapp.storage.mocks import finish_mock, save_run
-from quizapp.tui.widgets.cards import ChoiceList, MarkdownText, NumberFields
+from quizapp.tui.widgets.cards import ChoiceList, MarkdownText, NumberFields, shown_prompt
 
 TICK_S = 0.25
 SAVE_EVERY_S = 1.0
@@ -168,7 +168,7 @@ class MockRunScreen(Screen[None]):
                 f"Question {i + 1} of {len(self.run.questions)} · {title} · {kind_label(question)}",
                 classes="question-meta",
             )
-            yield MarkdownText(question.prompt, classes="prompt")
+            yield MarkdownText(shown_prompt(question), classes="prompt")
             if question.kind == "choice":
                 choices = ChoiceList(question.options, question.multiple, id=f"answer-{i}")
                 choices.set_reactive(
@@ -176,7 +176,11 @@ class MockRunScreen(Screen[None]):
                 )
                 yield choices
             elif question.fields:
-                yield NumberFields(question.fields, id=f"answer-{i}")
+                yield NumberFields(
+                    question.fields,
+                    id=f"answer-{i}",
+                    empty_note="type a number, or ctrl+n to leave it blank",
+                )
             else:
                 yield Label("Your answer (as you would say it in the interview):")
                 yield TextArea(
@@ -342,12 +346,12 @@ class MockRunScreen(Screen[None]):
         if given.get(name, "") == event.value:
             return
         given[name] = event.value
-        try:
-            if event.value.strip():
-                parse_number(event.value)
-            fields.clear_problems()
-        except AnswerFormatError as exc:
-            fields.show_problem(name, str(exc))  # how to type a number, never whether it is right
+        answer_field = next(f for f in self.run.questions[position].fields if f.name == name)
+        # The check the report will make: how to type the number and its unit, never whether
+        # the number is right.
+        problem = field_problem(answer_field, event.value) if event.value.strip() else None
+        if problem is not None:
+            fields.show_problem(name, problem, focus=False)
         self._record(position, {"fields": given})
 
     @on(NumberFields.Submitted)

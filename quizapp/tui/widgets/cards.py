@@ -24,10 +24,28 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static
 
 from quizapp.core.generators import AnswerField
-from quizapp.core.questions import Verdict
+from quizapp.core.questions import Question, Verdict
 
 _CODE = re.compile(r"`([^`]+)`")
 KEY_POINT_KEYS = "abcdefghi"  # ticks key points; digits stay free for the ratings
+_SELECT_ALL = re.compile(r"\s*\(select all that apply\)\s*$", re.IGNORECASE)
+
+
+def shown_prompt(question: Question) -> str:
+    """The prompt as a card shows it. A multi-answer card's meta line says "select all that
+    apply" on every such card, so a deck's own trailing "(select all that apply)" is dropped
+    rather than said twice."""
+    if question.kind == "choice" and question.multiple:
+        return _SELECT_ALL.sub("", question.prompt)
+    return question.prompt
+
+
+def key_range(count: int) -> str:
+    """The letters that tick `count` key points: "a", "a-d"."""
+    count = min(count, len(KEY_POINT_KEYS))
+    if count <= 1:
+        return KEY_POINT_KEYS[:count]
+    return f"{KEY_POINT_KEYS[0]}-{KEY_POINT_KEYS[count - 1]}"
 
 
 def inline_text(text: str, style: str = "") -> Text:
@@ -168,9 +186,16 @@ class NumberFields(Widget):
         def control(self) -> NumberFields:
             return self.fields
 
-    def __init__(self, answer_fields: Sequence[AnswerField], **kwargs: object) -> None:
+    def __init__(
+        self,
+        answer_fields: Sequence[AnswerField],
+        *,
+        empty_note: str = "type a number first",
+        **kwargs: object,
+    ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.answer_fields = tuple(answer_fields)
+        self.empty_note = empty_note  # said when enter is pressed on an empty field
 
     def compose(self) -> ComposeResult:
         # One label width for all rows, so the inputs line up (labels can be long).
@@ -197,33 +222,58 @@ class NumberFields(Widget):
         if self.answer_fields:
             self.input(self.answer_fields[0].name).focus()
 
-    def show_problem(self, name: str, message: str) -> None:
+    def show_problem(self, name: str, message: str, *, focus: bool = True) -> None:
+        """Say why a field's text can't be checked, in place of its unit, until it changes."""
         note = self.query_one(f"#note-{name}", Static)
         note.update(message)
         note.add_class("-problem")
-        self.input(name).focus()
+        if focus:
+            self.input(name).focus()
+
+    def clear_problem(self, name: str) -> None:
+        field = next(f for f in self.answer_fields if f.name == name)
+        note = self.query_one(f"#note-{name}", Static)
+        note.remove_class("-problem")
+        note.update(field.unit or "")
 
     def clear_problems(self) -> None:
         for field in self.answer_fields:
-            note = self.query_one(f"#note-{field.name}", Static)
-            note.remove_class("-problem")
-            note.update(field.unit or "")
+            self.clear_problem(field.name)
 
-    def show_result(self, verdict: Verdict) -> None:
-        """Lock the inputs and mark each field right or wrong with the expected value."""
+    def show_result(self, verdict: Verdict, *, overridden: bool = False) -> None:
+        """Lock the inputs and mark each field right or wrong with the expected value; after
+        "I was right" (`overridden`) a wrong field is marked as the learner's call."""
+        expected = {f.name: f.display_with_unit() for f in self.answer_fields}
         for result in verdict.fields:
             self.input(result.name).disabled = True
             note = self.query_one(f"#note-{result.name}", Static)
             note.remove_class("-problem")
+            shown = expected.get(result.name, result.expected)
             if result.correct:
                 note.update(Text("✔ right", style="bold green"))
+            elif overridden:
+                mark = Text("✔ marked right by you", style="bold green")
+                mark.append(f" (key: {shown})", style="dim")
+                note.update(mark)
             else:
-                note.update(Text(f"✘ expected {result.expected}", style="bold red"))
+                note.update(Text(f"✘ expected {shown}", style="bold red"))
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        # A problem note is about the text it was given: any edit takes it away (a screen
+        # that checks as the learner types says so again after this).
+        name = (event.input.id or "").removeprefix("field-")
+        if not event.input.disabled and any(f.name == name for f in self.answer_fields):
+            self.clear_problem(name)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         values = self.values()
+        here = (event.input.id or "").removeprefix("field-")
+        if here in values and not values[here].strip():
+            self.show_problem(here, self.empty_note)
+            return
         for field in self.answer_fields:  # fill the fields in order before checking
             if not values[field.name].strip():
                 self.input(field.name).focus()
