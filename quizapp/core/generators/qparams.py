@@ -21,9 +21,18 @@ SCALE_TOLERANCE = Tolerance(rel=0.002)
 EXACT = Tolerance(abs=0)
 
 
-def draw_range(rng: random.Random) -> tuple[float, float]:
+RangeKind = Literal["mixed", "relu", "negative"]
+
+
+# Drawn from uniformly, so mixed-sign ranges come up half the time.
+ANY_RANGE: list[RangeKind] = ["mixed", "mixed", "relu", "negative"]
+
+
+def draw_range(
+    rng: random.Random, kinds: RangeKind | list[RangeKind] | None = None
+) -> tuple[float, float]:
     """A plausible observed range: mixed sign, post-ReLU (min 0), or mostly negative."""
-    kind = rng.choice(["mixed", "mixed", "relu", "negative"])
+    kind = pick(ANY_RANGE if kinds is None else kinds, rng)
     if kind == "relu":
         return 0.0, round(rng.uniform(0.5, 12.0), 2)
     if kind == "negative":
@@ -46,9 +55,12 @@ class AffineQParams(Generator):
             "symmetric",
         ]
         reduce_range: bool | list[bool] = [False, True]
+        # The kind of range drawn (a list draws one of them): a card whose words say what
+        # the tensor is ("the usual activation case") pins it, so words and numbers agree.
+        range: RangeKind | list[RangeKind] = ANY_RANGE
 
     def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:  # type: ignore[override]
-        x_min, x_max = draw_range(rng)
+        x_min, x_max = draw_range(rng, params.range)
         if params.x_min is not None:
             x_min = pick(params.x_min, rng)
         if params.x_max is not None:
