@@ -350,8 +350,12 @@ class MockRunScreen(Screen[None]):
         # The check the report will make: how to type the number and its unit, never whether
         # the number is right.
         problem = field_problem(answer_field, event.value) if event.value.strip() else None
+        # Set or cleared on every change: changes typed quickly arrive here after the field
+        # has handled them, so the note must follow the last text checked.
         if problem is not None:
             fields.show_problem(name, problem, focus=False)
+        else:
+            fields.clear_problem(name)
         self._record(position, {"fields": given})
 
     @on(NumberFields.Submitted)
