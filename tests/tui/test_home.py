@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Static
+from tui.drill_support import fixture_library
 from tui.screen_text import footer_keys, screen_lines, whole_on_screen
 from unit.test_loader import GOOD
 
@@ -77,3 +78,17 @@ async def test_home_fits_small_terminals(size: tuple[int, int]) -> None:
         assert keys[:3] == ["d Drill", "m Mock", "e Exercises"]
         assert "^p palette" in keys
         assert whole_on_screen(app, app.screen.query_one("#deck-summary"))
+
+
+async def test_home_footer_shows_quit_once(user_decks: Path) -> None:
+    """Home binds q to quit beside the app's ctrl+q: the footer showed both."""
+    app = QuizApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        keys = footer_keys(app)
+        assert [k for k in keys if k.endswith("Quit")] == ["q Quit"]
+        assert keys[-1] == "^p palette"
+
+
+def test_home_at_80x24(snap_compare) -> None:
+    assert snap_compare(QuizApp(library=fixture_library()), terminal_size=(80, 24))

@@ -71,7 +71,8 @@ class HomeScreen(Screen[None]):
         total = sum(len(d.cards) for d in library.decks)
         due = sum(c.due for c in counts.values())
         self.query_one("#deck-summary", Static).update(
-            f"{len(library.decks)} decks, {total} cards, {due} due now. "
+            f"{len(library.decks)} deck{'s' * (len(library.decks) != 1)}, {total} cards, "
+            f"{due} due now. "
             "Enter: drill the highlighted deck; d: choose what to drill."
         )
         interview = get_interview_date(db)
