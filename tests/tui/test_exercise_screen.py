@@ -506,6 +506,28 @@ async def test_exercise_screen_fits_small_terminals(size: tuple[int, int], code_
         assert {"^r Run", "^s Save", "esc Back", "^q Quit", "^p palette"} <= set(footer_keys(app))
 
 
+async def test_keys_the_footer_hides_are_in_the_palette() -> None:
+    """At 60 columns the footer keeps Back, Quit and the main keys; the palette's Keys
+    panel lists the rest."""
+    app = exercise_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        assert "f2 Reset" not in footer_keys(app)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"keys")
+        commands = app.screen.query_one(CommandList)
+        await wait_until(pilot, lambda: commands.option_count > 0, 10)
+        assert str(commands.get_option_at_index(0).prompt).startswith("Keys")
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        table = app.screen.query_one("BindingsTable")  # scrolls: the editor's keys come first
+        console = Console(width=80, file=io.StringIO(), color_system=None)
+        console.print(table.render_bindings_table())  # type: ignore[attr-defined]
+        listed = console.file.getvalue()  # type: ignore[attr-defined]
+        assert "Reset" in listed and "Solution" in listed
+
+
 async def test_escape_goes_back_from_the_editor() -> None:
     """At 120x36 the first escape moved the focus to the checks, which grew over the
     editor: escape is Back, as the footer says, and the editor keeps the height."""
