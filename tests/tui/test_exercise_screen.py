@@ -17,6 +17,7 @@ from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widgets import DataTable, ProgressBar, Static
 from tui.drill_support import fixture_library
+from tui.screen_text import footer_keys, screen_lines, whole_on_screen
 
 from quizapp.grading.catalogue import load_catalogue
 from quizapp.grading.results import CheckResult, Env, GradeResult
@@ -118,7 +119,7 @@ async def test_list_shows_status_and_continues_at_next_unsolved() -> None:
         await pilot.pause()
         assert isinstance(app.screen, ExerciseScreen)
         assert app.screen.exercise.id == "tiny-dequantize"
-        await pilot.press("escape", "escape")  # leave the editor, then the screen
+        await pilot.press("escape")  # back, even from inside the editor
         await pilot.pause()
         assert app.screen is screen
         assert str(table.get_row("tiny-dequantize")[4]) == "new"  # opened, not changed
@@ -174,7 +175,6 @@ async def test_cancel_a_running_grade() -> None:
         await pilot.press("ctrl+r")
         await pilot.pause()
         assert screen.grading and screen.check_action("back", ()) is False
-        await pilot.press("escape")  # the editor lets go of the focus
         await pilot.press("escape")  # cancel (not back: a grade is running)
         await wait_for_grading(pilot, screen)
         assert isinstance(app.screen, ExerciseScreen)
@@ -210,7 +210,7 @@ async def test_watch_regrades_on_save_and_a_new_save_cancels_the_running_grade()
         await pilot.press(*"# mine", "enter", "ctrl+s")
         await wait_until(pilot, lambda: screen.regrader.started == 4, timeout=10)
         assert path.read_text().startswith("# mine\n")
-        await pilot.press("ctrl+l", "escape", "escape")  # watch off; cancel that grade
+        await pilot.press("ctrl+l", "escape")  # watch off; cancel that grade
         await wait_for_grading(pilot, screen)
         assert not screen.watching and len(stored()) == 1
 
@@ -258,7 +258,7 @@ async def test_hints_are_tiered_counted_and_kept() -> None:
         assert exercise.hints[1][:30] in shown[1]
         with Database() as db:
             assert status(db, EXERCISE).hints_shown == 2
-        await pilot.press("escape", "escape")
+        await pilot.press("escape")
         await pilot.pause()
         await pilot.press("enter")  # open it again: the hints read so far are still there
         await pilot.pause()
@@ -455,6 +455,136 @@ def test_exercise_screen_with_results(snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=show)
+
+
+# --- small terminals, the editor ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_list_fits_small_terminals(size: tuple[int, int]) -> None:
+    """The shipped exercises' long titles give way: every column header and each row's
+    Status, Best and Hints stay on screen (they were cut off at 80 columns)."""
+    app = QuizApp(start=StartRequest("exercises"), library=fixture_library())
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ExerciseListScreen)
+        table = screen.query_one("#exercises", DataTable)
+        lines = screen_lines(app)
+        content = table.scrollable_content_region  # the cells, not the scrollbar
+
+        def table_line(line: str) -> str:
+            return line[content.x : content.right]
+
+        header = lines[table.region.y] + " "
+        for label in ("#", "Exercise", "Topic", "Level", "Status", "Best", "Hints"):
+            assert f" {label} " in header, (label, header)
+        assert table.row_count >= 10
+        for index, row_key in enumerate(table.rows):
+            y = table.region.y + table.header_height + index - round(table.scroll_y)
+            if y >= table.region.bottom:
+                break
+            status, best, hints = (str(cell) for cell in table.get_row(row_key)[4:])
+            assert table_line(lines[y]).split()[-3:] == [status, best, hints], table_line(lines[y])
+        assert {"⏎ Open", "esc Back", "^q Quit", "^p palette"} <= set(footer_keys(app))
+        assert whole_on_screen(app, screen.query_one("#exercises-summary"))
+        assert screen.query_one("#exercise-detail").region.height >= 3
+
+
+@pytest.mark.parametrize(("size", "code_lines"), [((80, 24), 10), ((60, 20), 6)])
+async def test_exercise_screen_fits_small_terminals(size: tuple[int, int], code_lines: int) -> None:
+    """The editor shows a screenful of code (it showed 4 lines at 80x24), the checks'
+    status line and the footer's way back and main keys stay on screen."""
+    app = exercise_app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ExerciseScreen)
+        assert screen.editor.scrollable_content_region.height >= code_lines
+        assert screen.editor.region.height > screen.query_one("#results-pane").region.height
+        assert whole_on_screen(app, screen.query_one("#grade-status"))
+        assert {"^r Run", "^s Save", "esc Back", "^q Quit", "^p palette"} <= set(footer_keys(app))
+
+
+async def test_keys_the_footer_hides_are_in_the_palette() -> None:
+    """At 60 columns the footer keeps Back, Quit and the main keys; the palette's Keys
+    panel lists the rest."""
+    app = exercise_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        assert "f2 Reset" not in footer_keys(app)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"keys")
+        commands = app.screen.query_one(CommandList)
+        await wait_until(pilot, lambda: commands.option_count > 0, 10)
+        assert str(commands.get_option_at_index(0).prompt).startswith("Keys")
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        table = app.screen.query_one("BindingsTable")  # scrolls: the editor's keys come first
+        console = Console(width=80, file=io.StringIO(), color_system=None)
+        console.print(table.render_bindings_table())  # type: ignore[attr-defined]
+        listed = console.file.getvalue()  # type: ignore[attr-defined]
+        assert "Reset" in listed and "Solution" in listed
+
+
+async def test_escape_goes_back_from_the_editor() -> None:
+    """At 120x36 the first escape moved the focus to the checks, which grew over the
+    editor: escape is Back, as the footer says, and the editor keeps the height."""
+    app = exercise_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ExerciseScreen) and screen.editor.has_focus
+        results = screen.query_one("#results-pane")
+        screen.query_one("#results-scroll").focus()  # reading the report: tab, or a click
+        await pilot.pause()
+        assert screen.editor.region.height > results.region.height
+        screen.editor.focus()
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ExerciseListScreen)
+
+
+async def test_editor_auto_indents_python() -> None:
+    """Enter keeps the line's indentation, one level more after a line ending in ':'."""
+    app = exercise_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ExerciseScreen)
+        editor = screen.editor
+        editor.load_text("")
+        await pilot.press(*"def f(x):", "enter")
+        assert editor.cursor_location == (1, 4)
+        await pilot.press(*"if x:", "enter", *"return 1", "enter")
+        assert editor.cursor_location == (3, 8)
+        await pilot.press(*"# still in the if")
+        assert editor.text == ("def f(x):\n    if x:\n        return 1\n        # still in the if")
+        editor.cursor_location = (1, 2)  # inside the indentation: split it there
+        await pilot.press("enter")
+        assert editor.document.get_line(1) == "  " and editor.cursor_location == (2, 2)
+        await pilot.press("ctrl+z")  # one undo takes back the new line and its indent
+        assert editor.document.get_line(1) == "    if x:"
+
+
+def test_exercise_list_at_80x24(snap_compare) -> None:
+    app = QuizApp(start=StartRequest("exercises"), library=fixture_library())
+    assert snap_compare(app, terminal_size=(80, 24))
+
+
+def test_exercise_screen_at_80x24(snap_compare) -> None:
+    app = exercise_app()
+
+    async def show(pilot: Pilot) -> None:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ExerciseScreen)
+        screen.editor.cursor_blink = False
+        screen.show_result(_result())
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=show)
 
 
 def test_exercise_screen_never_imports_torch() -> None:

@@ -15,6 +15,7 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Static, TabbedContent
 from tui.drill_support import utc_days
+from tui.screen_text import footer_keys, screen_lines
 
 from quizapp.cli import main
 from quizapp.core.loader import LoadResult, load_decks
@@ -334,6 +335,43 @@ def test_snapshot_mocks_and_exercises(snap_compare, seeded: Database) -> None:
 
 def test_snapshot_decks_at_80x24(snap_compare, seeded: Database) -> None:
     assert snap_compare(stats_app(), terminal_size=(80, 24), run_before=show_tab("2"))
+
+
+@pytest.mark.parametrize("tab", ["1", "3", "4", "5"])
+def test_snapshot_tabs_at_80x24(snap_compare, seeded: Database, tab: str) -> None:
+    assert snap_compare(stats_app(), terminal_size=(80, 24), run_before=show_tab(tab))
+
+
+# --- small terminals ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_small_terminals_keep_every_figure_whole(
+    seeded: Database, size: tuple[int, int]
+) -> None:
+    """Every tab's label, every deck's counts (squeezed to '…' at 60 columns) and the
+    footer's way back and Quit stay on screen."""
+    app = stats_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await loaded(pilot)
+        assert screen.report is not None
+        lines = screen_lines(app)
+        for label in ("Overview", "Decks", "Activity", "Mocks & exercises", "Leeches (1)"):
+            assert label in lines[1], lines[1]
+        assert {"esc Back", "^q Quit", "^p palette"} <= set(footer_keys(app))
+        await pilot.press("2")
+        await pilot.pause()
+        table = screen.query_one("#deck-progress", Static)
+        lines = screen_lines(app)
+        region = table.content_region
+        shown = [line[region.x : region.right] for line in lines[region.y : region.bottom]]
+        header = shown[1].split()
+        assert header[1:8] == ["Cards", "New", "Learn", "Review", "Mastered", "Due", "Leech"]
+        decks = {line.split()[0]: line.split()[1:8] for line in shown[2:] if line.strip()}
+        for deck in (*screen.report.decks, screen.report.totals):
+            figures = [deck.cards, deck.new, deck.learning, deck.review, deck.mastered]
+            expected = [str(n) for n in (*figures, deck.due, deck.leeches)]
+            assert any(row == expected for row in decks.values()), (deck.deck, shown)
 
 
 # --- the calendar widget ------------------------------------------------------------------------

@@ -12,10 +12,24 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from quizapp.grading.catalogue import Catalogue, Exercise, load_catalogue
 from quizapp.storage.exercises import ExerciseStatus, statuses
+from quizapp.tui.widgets.fit_table import Column, FitTable
+from quizapp.tui.widgets.footer import QuickFooter
+
+# In a narrow terminal the title gives way first (the highlighted one is whole below the
+# table), then the topic: the learner's status, best score and hints stay whole.
+EXERCISE_COLUMNS = (
+    Column("#"),
+    Column("Exercise", give_way=1, min_width=24),
+    Column("Topic", give_way=2),
+    Column("Level"),
+    Column("Status"),
+    Column("Best"),
+    Column("Hints"),
+)
 
 STATUS_STYLE = {
     "new": "dim",
@@ -78,8 +92,15 @@ def _summary(readme: Path) -> str:
 class ExerciseListScreen(Screen[None]):
     CSS_PATH = "exercises.tcss"
     BINDINGS = [
-        Binding("enter", "open_selected", "Open", id="exercises-open"),
-        Binding("c", "continue", "Continue at next unsolved", id="exercises-continue"),
+        # Priority: the table's own enter (hidden) would otherwise keep Open off the footer.
+        Binding("enter", "open_selected", "Open", priority=True, id="exercises-open"),
+        Binding(
+            "c",
+            "continue",
+            "Continue",
+            tooltip="Open the next exercise not passed yet",
+            id="exercises-continue",
+        ),
         Binding("escape", "back", "Back", id="exercises-back"),
     ]
 
@@ -101,10 +122,10 @@ class ExerciseListScreen(Screen[None]):
         with Vertical(id="exercises-body"):
             yield Static(id="exercise-errors", classes="notice")
             yield Static("Coding exercises", classes="section-title")
-            yield DataTable(id="exercises", cursor_type="row", zebra_stripes=True)
+            yield FitTable(EXERCISE_COLUMNS, id="exercises", cursor_type="row", zebra_stripes=True)
             yield Static(id="exercise-detail")
             yield Static(id="exercises-summary", classes="dim")
-        yield Footer()
+        yield QuickFooter()
 
     def on_mount(self) -> None:
         self.refresh_list()
@@ -123,17 +144,13 @@ class ExerciseListScreen(Screen[None]):
 
     def refresh_list(self) -> None:
         self.known = statuses(self.app.db)  # type: ignore[attr-defined]
-        table = self.query_one("#exercises", DataTable)
-        cursor_row = table.cursor_row
-        table.clear()
-        if not table.columns:
-            table.add_columns("#", "Exercise", "Topic", "Level", "Status", "Best", "Hints")
         labels = {}
+        rows = []
         for number, exercise in enumerate(self.catalogue.exercises, 1):
             status = self.known.get(exercise.id)
             label = labels[exercise.id] = progress_label(exercise, status)
             hints = f"{status.hints_shown}/{len(exercise.hints)}" if status else ""
-            table.add_row(
+            cells = (
                 str(number),
                 exercise.title,
                 exercise.manifest.topic,
@@ -141,15 +158,13 @@ class ExerciseListScreen(Screen[None]):
                 Text(label, style=STATUS_STYLE[label]),
                 best_score(status),
                 hints if status and status.hints_shown else "-",
-                key=exercise.id,
             )
-        if table.row_count:
-            table.move_cursor(row=min(max(cursor_row, 0), table.row_count - 1))
+            rows.append((exercise.id, cells))
+        self.query_one("#exercises", FitTable).set_rows(rows)
         passed = sum(1 for label in labels.values() if label == "passed")
         self.query_one("#exercises-summary", Static).update(
-            f"{passed} of {len(labels)} exercises passed. Enter opens the highlighted one; "
-            "c continues at the next unsolved. Grading runs in a separate process: the app "
-            "stays usable."
+            f"{passed} of {len(labels)} passed. Enter opens the highlighted exercise, "
+            "c the next one not passed."
         )
         self._show_detail()
 

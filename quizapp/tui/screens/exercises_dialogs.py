@@ -9,7 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
+
+from quizapp.tui.widgets.footer import QuickFooter
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -32,7 +34,7 @@ class ConfirmDialog(ModalScreen[bool]):
             with Horizontal(id="confirm-buttons"):
                 yield Button(f"{self.yes} (y)", id="confirm-yes", variant="warning")
                 yield Button(f"{self.no} (n)", id="confirm-no", variant="primary")
-        yield Footer()
+        yield QuickFooter()
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()  # the safe answer by default
@@ -69,7 +71,7 @@ class SolutionScreen(ModalScreen[None]):
                         Text("Your code is the same as the reference solution.", style="bold"),
                         id="solution-diff",
                     )
-        yield Footer()
+        yield QuickFooter()
 
     def on_mount(self) -> None:
         self.query_one("#solution-scroll").focus()

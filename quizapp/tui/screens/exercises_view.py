@@ -29,7 +29,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, ProgressBar, Static, TextArea
+from textual.widgets import Header, ProgressBar, Static, TextArea
 
 from quizapp.grading.catalogue import (
     Catalogue,
@@ -52,6 +52,8 @@ from quizapp.storage.exercises import (
 from quizapp.tui.screens.exercises import best_score, next_unsolved
 from quizapp.tui.screens.exercises_dialogs import ConfirmDialog, SolutionScreen
 from quizapp.tui.widgets.cards import MarkdownText
+from quizapp.tui.widgets.code_editor import CodeEditor
+from quizapp.tui.widgets.footer import QuickFooter
 from quizapp.tui.widgets.grade_report import CheckRow, CheckTable
 
 OUTPUT_LINES = 200  # of the learner's (already bounded) output, the last lines shown here
@@ -138,16 +140,18 @@ class ExerciseCommands(Provider):
 class ExerciseScreen(Screen[None]):
     CSS_PATH = "exercises_view.tcss"
     COMMANDS = {ExerciseCommands}
+    # In the order the footer keeps them when the terminal is narrow (escape always stays);
+    # the palette has them all.
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="exercise-save"),
         Binding("ctrl+r", "run", "Run", tooltip="Save and grade", id="exercise-run"),
-        Binding("ctrl+l", "toggle_watch", "Watch", tooltip="Re-grade on save", id="exercise-watch"),
+        Binding("ctrl+n", "next", "Next", tooltip="The next unsolved exercise", id="exercise-next"),
+        Binding("ctrl+s", "save", "Save", id="exercise-save"),
         Binding("ctrl+t", "hint", "Hint", id="exercise-hint"),
+        Binding("ctrl+l", "toggle_watch", "Watch", tooltip="Re-grade on save", id="exercise-watch"),
+        Binding("f4", "toggle_task", "Task", tooltip="Hide/show the task", id="exercise-task"),
+        Binding("f3", "solution", "Solution", id="exercise-solution"),
         Binding("ctrl+o", "external_editor", "$EDITOR", id="exercise-external-editor"),
         Binding("f2", "reset", "Reset", id="exercise-reset"),
-        Binding("f3", "solution", "Solution", id="exercise-solution"),
-        Binding("f4", "toggle_task", "Task", tooltip="Hide/show the task", id="exercise-task"),
-        Binding("ctrl+n", "next", "Next", tooltip="The next unsolved exercise", id="exercise-next"),
         Binding("escape", "cancel_grade", "Cancel", id="exercise-cancel"),
         Binding("escape", "back", "Back", id="exercise-back"),
     ]
@@ -175,7 +179,7 @@ class ExerciseScreen(Screen[None]):
         self.status = ExerciseStatus(exercise.id, 0, False, None, None, None, None)
         self.closed = False
         # Held here, not queried: the edit is saved on unmount, when the DOM is gone.
-        self.editor = TextArea.code_editor(self.saved_text, language="python", id="editor")
+        self.editor = CodeEditor.code_editor(self.saved_text, language="python", id="editor")
 
     # --- layout -------------------------------------------------------------------------
 
@@ -197,7 +201,7 @@ class ExerciseScreen(Screen[None]):
                 yield Static(id="grade-message")
                 yield CheckTable(id="checks")
                 yield Static(id="grade-output")
-        yield Footer()
+        yield QuickFooter()
 
     def _readme(self) -> str:
         try:

@@ -10,18 +10,30 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from quizapp.storage.reviews import deck_counts, get_interview_date
+from quizapp.tui.widgets.fit_table import Column, FitTable
 from quizapp.tui.widgets.footer import QuickFooter
+
+# At 80 columns the counts stay whole: the title gives way first, then the deck id.
+DECK_COLUMNS = (
+    Column("Deck", give_way=2),
+    Column("Title", give_way=1),
+    Column("Cards"),
+    Column("Generated", short="Gen."),
+    Column("Due"),
+    Column("New"),
+)
 
 
 class HomeScreen(Screen[None]):
     CSS_PATH = "home.tcss"
+    # In the order the footer keeps them when the terminal is narrow (q always stays).
     BINDINGS = [
         Binding("d", "open('drill')", "Drill", id="drill"),
-        Binding("m", "open('mock')", "Mock interview", id="mock"),
+        Binding("m", "open('mock')", "Mock", tooltip="Mock interview", id="mock"),
         Binding("e", "open('exercises')", "Exercises", id="exercises"),
         Binding("s", "open('stats')", "Stats", id="stats"),
-        Binding("r", "reload", "Reload decks", id="reload"),
         Binding("i", "app.set_interview_date", "Interview date", id="interview-date"),
+        Binding("r", "reload", "Reload", tooltip="Read the deck files again", id="reload"),
         Binding("q", "app.quit", "Quit", id="quit-home"),
     ]
 
@@ -31,7 +43,7 @@ class HomeScreen(Screen[None]):
             yield Static(id="deck-errors", classes="notice")
             yield Static(id="interview", classes="dim")
             yield Static("Decks", classes="section-title")
-            yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
+            yield FitTable(DECK_COLUMNS, id="decks", cursor_type="row", zebra_stripes=True)
             yield Static(id="deck-summary", classes="dim")
         yield QuickFooter()
 
@@ -41,32 +53,26 @@ class HomeScreen(Screen[None]):
 
     def refresh_decks(self) -> None:
         library = self.app.library  # type: ignore[attr-defined]
-        table = self.query_one("#decks", DataTable)
-        # Rows only: clearing the columns too (on a return to home, or a reload) left them at
-        # the width of their labels.
-        cursor_row = table.cursor_row
-        table.clear()
-        if not table.columns:
-            table.add_columns("Deck", "Title", "Cards", "Generated", "Due", "New")
         db = self.app.db  # type: ignore[attr-defined]
         counts = deck_counts(db, library)
+        rows = []
         for deck in library.decks:
             due, new = counts[deck.deck].due, counts[deck.deck].new
-            table.add_row(
+            cells = (
                 deck.deck,
                 deck.title,
                 str(len(deck.cards)),
                 str(len(deck.cards) - deck.hand_written),
                 Text(str(due), style="bold green" if due else "dim"),
                 Text(str(new), style="bold blue" if new else "dim"),
-                key=deck.deck,
             )
-        if table.row_count:
-            table.move_cursor(row=min(cursor_row, table.row_count - 1))
+            rows.append((deck.deck, cells))
+        self.query_one("#decks", FitTable).set_rows(rows)
         total = sum(len(d.cards) for d in library.decks)
         due = sum(c.due for c in counts.values())
         self.query_one("#deck-summary", Static).update(
-            f"{len(library.decks)} decks, {total} cards, {due} due now. "
+            f"{len(library.decks)} deck{'s' * (len(library.decks) != 1)}, {total} cards, "
+            f"{due} due now. "
             "Enter: drill the highlighted deck; d: choose what to drill."
         )
         interview = get_interview_date(db)

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from quizapp.core.stats import (
@@ -37,6 +37,7 @@ from quizapp.core.stats import (
 )
 from quizapp.storage.db import from_db_time, utc_now
 from quizapp.storage.stats import collect_stats
+from quizapp.tui.widgets.footer import QuickFooter
 from quizapp.tui.widgets.heatmap import CalendarHeatmap
 
 if TYPE_CHECKING:
@@ -189,6 +190,7 @@ class StatsScreen(Screen[None]):
         self.exercises = exercises
         self.report: StatsReport | None = None
         self.filled: set[str] = set()  # pages showing the current report
+        self.deck_table_width = 0  # the screen width the deck table was laid out for
         self.mounting: set[str] = set()
 
     # --- layout -----------------------------------------------------------------------------
@@ -199,7 +201,7 @@ class StatsScreen(Screen[None]):
         yield Header()
         yield Static("Counting your reviews…", id="stats-loading", classes="dim")
         yield Vertical(id="stats-body")
-        yield Footer()
+        yield QuickFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Stats"
@@ -211,9 +213,8 @@ class StatsScreen(Screen[None]):
             self.load()
 
     def on_resize(self) -> None:
-        narrow = self.size.width < 100
-        if narrow != self.has_class("-narrow"):
-            self.set_class(narrow, "-narrow")
+        self.set_class(self.size.width < 100, "-narrow")
+        if self.size.width != self.deck_table_width:
             self.filled.discard("decks")  # the deck table's widths depend on it
             if self.query("#deck-progress"):
                 self.call_later(self.show_page, "decks")
@@ -440,40 +441,56 @@ class StatsScreen(Screen[None]):
     # --- decks ----------------------------------------------------------------------------------
 
     def deck_progress(self, report: StatsReport) -> RenderableType:
-        narrow = self.has_class("-narrow")
-        # Below 100 columns: tighter padding, a shorter bar, so 80 columns hold it all.
+        self.deck_table_width = self.size.width
+        narrow = self.size.width < 100
+        # Below 100 columns: tighter padding, a shorter bar, so 80 columns hold it all; below
+        # that the bar goes and the deck names give way: the counts always stay whole.
         table = Table(
             box=None,
             pad_edge=False,
             padding=(0, 1, 0, 0) if narrow else (0, 1),
             header_style="bold",
         )
-        table.add_column("Deck", no_wrap=True, overflow="ellipsis", max_width=18 if narrow else 26)
-        for name in ("Cards", "New", "Learn", "Review", "Mastered", "Due", "Leech"):
+        decks = (*report.decks, report.totals)
+        names = ("Cards", "New", "Learn", "Review", "Mastered", "Due", "Leech")
+        rows = [
+            [str(n) for n in (d.cards, d.new, d.learning, d.review, d.mastered, d.due, d.leeches)]
+            for d in decks
+        ]
+        counts_width = sum(
+            max(len(name), *(len(row[i]) for row in rows)) + (1 if narrow else 2)
+            for i, name in enumerate(names)
+        )
+        # The page's padding and a scrollbar's width are not the table's.
+        room = self.size.width - 6
+        deck_width = min(max(len(d.deck) for d in decks), 18 if narrow else 26)
+        bar_width = 12 if narrow else 24
+        show_bar = deck_width + counts_width + bar_width + 1 <= room or not narrow
+        if not show_bar:
+            deck_width = max(min(deck_width, room - counts_width - 1), 5)
+        table.add_column("Deck", no_wrap=True, overflow="ellipsis", max_width=deck_width)
+        for name in names:
             table.add_column(name, justify="right", no_wrap=True)
-        table.add_column("Progress", no_wrap=True)
-        width = 12 if narrow else 24
-        for deck in (*report.decks, report.totals):
+        if show_bar:
+            table.add_column("Progress", no_wrap=True)
+        for deck, counts in zip(decks, rows, strict=True):
             style = "bold" if deck.deck == "total" else ""
-            table.add_row(
-                Text(deck.deck, style=style),
-                str(deck.cards),
-                str(deck.new),
-                str(deck.learning),
-                str(deck.review),
-                str(deck.mastered),
-                Text(str(deck.due), style="bold green" if deck.due else "dim"),
-                Text(str(deck.leeches), style="bold red" if deck.leeches else "dim"),
-                progress_bar(deck, width),
-                end_section=deck is report.decks[-1],
-            )
-        legend = Text()
-        for kind, style in reversed(PROGRESS_STYLES.items()):
-            legend.append("█ " if kind != "new" else "░ ", style=style)
-            legend.append(f"{kind}  ", style="dim")
+            cells: list[RenderableType] = [Text(deck.deck, style=style), *counts[:5]]
+            cells.append(Text(counts[5], style="bold green" if deck.due else "dim"))
+            cells.append(Text(counts[6], style="bold red" if deck.leeches else "dim"))
+            if show_bar:
+                cells.append(progress_bar(deck, bar_width))
+            table.add_row(*cells, end_section=deck is report.decks[-1])
+        parts: list[RenderableType] = [table]
+        if show_bar:
+            legend = Text()
+            for kind, style in reversed(PROGRESS_STYLES.items()):
+                legend.append("█ " if kind != "new" else "░ ", style=style)
+                legend.append(f"{kind}  ", style="dim")
+            parts.append(legend)
         return section(
             "Progress per deck",
-            Group(table, legend),
+            Group(*parts),
             f"Mastered: review cards above {format_percent(TARGET_RETENTION, 0)} predicted "
             "recall now (their interval has not run out).",
         )

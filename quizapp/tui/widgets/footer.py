@@ -4,8 +4,15 @@ Textual's Footer removes and mounts all its keys again whenever a screen's bindi
 changed (a focus change, a `refresh_bindings`), one or two frames after the change, even when
 the keys shown stay the same; each new key restyles itself twice as it mounts. That was about
 a quarter of the home screen's start-up and a third of a drill key press (the drill's keys
-change with every card). This footer shows exactly the same keys: it updates the keys it has
-in place, in the frame of the change.
+change with every card). This footer shows the same keys: it updates the keys it has in place,
+in the frame of the change.
+
+It also fits the keys to its width (Textual's Footer cuts off whatever passes the right
+edge): when they do not fit, the least important keys are hidden. Back (escape) and Quit
+always stay; the others are kept in the order the screen binds them, so a screen lists its
+main actions first. The command palette key stays at the right edge: every action, and
+the "Keys" panel with every key, is there. Quit is shown once, even where a screen binds a
+key of its own to it (home's `q` beside the app's `ctrl+q`).
 """
 
 from __future__ import annotations
@@ -13,13 +20,26 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any, NamedTuple
 
-from textual.app import ComposeResult
+from rich.cells import cell_len
+from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 PALETTE = "-command-palette"
+ALWAYS_SHOWN_KEYS = frozenset({"escape"})  # Back, Cancel, Close: the way out of any screen
+ALWAYS_SHOWN_ACTIONS = frozenset({"app.quit"})
+
+
+def action_id(namespace: DOMNode, action: str) -> str:
+    """`action` as the app resolves it: `quit` bound on the app and `app.quit` bound on a
+    screen are one action (and one key in the footer)."""
+    if "." not in action and isinstance(namespace, App):
+        return f"app.{action}"
+    return action
 
 
 class _Key(NamedTuple):
@@ -31,6 +51,7 @@ class _Key(NamedTuple):
     action: str
     enabled: bool
     tooltip: str
+    always: bool  # shown even when the keys do not fit
 
 
 class _Keys(NamedTuple):
@@ -57,15 +78,17 @@ class QuickFooter(Footer):
             return None
         app = self.app
         active = self.screen.active_bindings
-        first: dict[str, tuple[Binding, bool, str]] = {}
+        first: dict[str, tuple[Binding, bool, str, bool]] = {}
         grouped = False
-        for _, binding, enabled, tooltip in active.values():
+        for namespace, binding, enabled, tooltip in active.values():
             if binding.show:
-                first.setdefault(binding.action, (binding, enabled, tooltip))
+                action = action_id(namespace, binding.action)
+                always = binding.key in ALWAYS_SHOWN_KEYS or action in ALWAYS_SHOWN_ACTIONS
+                first.setdefault(action, (binding, enabled, tooltip, always))
                 grouped = grouped or binding.group is not None
         keys = tuple(
-            _Key(b.key, app.get_key_display(b), b.description, b.action, enabled, tooltip)
-            for b, enabled, tooltip in first.values()
+            _Key(b.key, app.get_key_display(b), b.description, b.action, enabled, tooltip, always)
+            for b, enabled, tooltip, always in first.values()
         )
         palette = None
         if self.show_command_palette and app.ENABLE_COMMAND_PALETTE:
@@ -79,19 +102,61 @@ class QuickFooter(Footer):
                     b.action,
                     enabled,
                     b.tooltip or b.description,
+                    True,
                 )
         return _Keys(keys, palette, grouped, self.compact)
 
     def compose(self) -> ComposeResult:
-        self._shown = self._wanted()
+        wanted = self._shown = self._wanted()
+        if wanted is None or wanted.grouped:
+            yield from self._textual_compose()
+            return
+        # Each key mounted already in the style it ends up in: no restyle on mount.
+        yield from (self._new(key) for key in wanted.keys)
+        if wanted.palette is not None:
+            palette = wanted.palette
+            widget = FooterKey(
+                palette.key,
+                palette.display,
+                palette.description,
+                palette.action,
+                classes=PALETTE,
+                disabled=not palette.enabled,
+                tooltip=palette.tooltip,
+            )
+            widget.set_reactive(FooterKey.compact, True)  # its own, not the footer's
+            widget.set_class(True, "-compact", update=False)
+            yield widget
+
+    def _textual_compose(self) -> ComposeResult:
+        """Textual's own compose (binding groups): not fitted, not deduplicated."""
         for widget in super().compose():
             if isinstance(widget, FooterKey):
-                # Mount each key already in the style it ends up in: no restyle on mount. The
-                # palette key is not bound to the footer's `compact`: it keeps its own (True).
                 compact = True if widget.has_class(PALETTE) else self.compact
                 widget.set_reactive(FooterKey.compact, compact)
                 widget.set_class(compact, "-compact", update=False)
             yield widget
+
+    def on_resize(self, event: Resize) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Hide the keys that do not fit the width: Back and Quit stay, then the others in
+        the screen's order while they fit; the palette (which has them all) stays."""
+        wanted = self._shown
+        width = self.size.width
+        if wanted is None or wanted.grouped or not width or not self.is_attached:
+            return
+        children = [c for c in self.children if type(c) is FooterKey]
+        keys = [c for c in children if not c.has_class(PALETTE)][: len(wanted.keys)]
+        room = width - sum(_width(c) for c in children if c.has_class(PALETTE))
+        room -= sum(_width(w) for w, key in zip(keys, wanted.keys, strict=False) if key.always)
+        for widget, key in zip(keys, wanted.keys, strict=False):
+            fits = key.always
+            if not fits and _width(widget) <= room:
+                fits = True
+                room -= _width(widget)
+            widget.display = fits
 
     def bindings_changed(self, screen: Screen) -> None:
         self._bindings_ready = True
@@ -110,8 +175,10 @@ class QuickFooter(Footer):
             return
         if wanted is not None and not wanted.grouped and await self._update(wanted):
             self._shown = wanted
+            self._fit()
             return
         await super().recompose()
+        self._fit()
 
     async def _update(self, wanted: _Keys) -> bool:
         """Show `wanted` by changing the keys in place; False if only a recompose can."""
@@ -165,3 +232,8 @@ class QuickFooter(Footer):
         for widget in self.query_children(FooterKey):
             if not widget.has_class(PALETTE):
                 widget.compact = compact
+
+
+def _width(key: FooterKey) -> int:
+    """The cells `key` takes in the footer (shown or not)."""
+    return cell_len(key.render().plain) + key.styles.gutter.width + key.styles.margin.width

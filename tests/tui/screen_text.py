@@ -1,0 +1,33 @@
+"""What a terminal of a given size shows: the screen as lines of text, the footer's keys,
+and whether a widget is inside the screen (tests of small terminals)."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.widget import Widget
+from textual.widgets._footer import FooterKey
+
+
+def screen_lines(app: App) -> list[str]:
+    """Every line of the screen on top, as the terminal shows it (styles dropped)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def footer_keys(app: App) -> list[str]:
+    """The footer's keys the terminal shows, as `key description`, left to right."""
+    footer = app.screen.query_one("Footer")
+    line = screen_lines(app)[footer.region.y]
+    keys = []
+    for key in footer.query(FooterKey):
+        if not key.display or not key.region:
+            continue
+        label = f"{key.key_display} {key.description}".strip()
+        assert label in line, f"{label!r} is not whole in the footer: {line!r}"
+        keys.append(label)
+    return keys
+
+
+def whole_on_screen(app: App, widget: Widget) -> bool:
+    """True when all of `widget` is inside the terminal (not cut at an edge)."""
+    screen = app.screen.region
+    return bool(widget.region) and screen.contains_region(widget.region)
