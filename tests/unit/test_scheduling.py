@@ -262,6 +262,18 @@ def test_new_cards_spread_the_types_of_a_deck_so_a_generated_card_comes_early() 
     assert [k for k in queue if k.startswith("m/g")] == [f"m/g{i}" for i in range(5)]
 
 
+def test_a_session_over_the_shipped_decks_shows_a_generated_card() -> None:
+    from quizapp.core.scheduling import select_cards
+    from quizapp.library import load_library
+
+    decks = load_library().decks
+    for deck in ("int8-math", None):  # one deck, and all of them
+        cards = select_cards(decks, deck)
+        session = DrillSession.build(cards, {}, NOW, new_limit=20, tz=UTC)
+        kinds = [session.cards[key].card.type for key in session.new_queue]
+        assert "generated" in kinds[: 10 if deck else 20], deck
+
+
 def test_learn_ahead_is_the_sessions_own_limit() -> None:
     cards = [("d", flash("a"))]
     state = review(None, "d", "a", Rating.Good, NOW)  # the 10-minute step
