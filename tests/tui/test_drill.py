@@ -289,6 +289,9 @@ async def test_cram_leaves_the_schedule_untouched() -> None:
         assert load_states(app.db) == before
         modes = [r.mode for r in reviews_of(app.db, DECK, "why-calibrate")]
         assert modes == ["drill", "cram", "cram"]
+        assert reviews_total(app.db) == 1  # cram answers are no reviews
+        text = summary_text(app)
+        assert "Cards crammed 1 (2 answers, 0 new)" in text and "unchanged (cram)" in text
 
 
 async def test_summary_counts_the_session_and_escape_goes_back() -> None:
