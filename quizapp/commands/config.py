@@ -5,10 +5,16 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from quizapp.commands import fail
-from quizapp.core.scheduling import DEFAULT_NEW_PER_SESSION, parse_interview_date, study_day
+from quizapp.core.scheduling import (
+    DEFAULT_NEW_PER_SESSION,
+    LEARN_AHEAD,
+    parse_interview_date,
+    parse_learn_ahead,
+    study_day,
+)
 from quizapp.storage.db import Database, utc_now
 from quizapp.storage.exercises import (
     DEFAULT_GRADE_MEMORY_GIB,
@@ -17,8 +23,10 @@ from quizapp.storage.exercises import (
 )
 from quizapp.storage.reviews import (
     get_interview_date,
+    get_learn_ahead,
     get_new_per_session,
     set_interview_date,
+    set_learn_ahead,
     set_new_per_session,
 )
 
@@ -54,6 +62,19 @@ def _set_new_per_session(db: Database, text: str | None) -> str:
     return str(value)
 
 
+def _minutes(delta: timedelta) -> str:
+    return f"{int(delta.total_seconds() // 60)} min"
+
+
+def _set_learn_ahead(db: Database, text: str | None) -> str:
+    if text is None:
+        set_learn_ahead(db, None)
+        return f"{_minutes(LEARN_AHEAD)} (the default)"
+    value = parse_learn_ahead(text)
+    set_learn_ahead(db, value)
+    return _minutes(value)
+
+
 def _set_grade_memory(db: Database, text: str | None) -> str:
     if text is None:
         set_grade_memory_gib(db, None)
@@ -82,6 +103,12 @@ SETTINGS: dict[str, Setting] = {
         "new cards a drill session introduces (the interview date may raise it)",
         lambda db: str(get_new_per_session(db)),
         _set_new_per_session,
+    ),
+    "learn-ahead": Setting(
+        "minutes early a card in learning may come back when nothing else is left in a "
+        "drill (Anki's learn-ahead limit; 0 waits for every step)",
+        lambda db: _minutes(get_learn_ahead(db)),
+        _set_learn_ahead,
     ),
     "grade-memory": Setting(
         "GiB of resident memory your code may use while an exercise is graded",

@@ -52,10 +52,10 @@ def stats_document(
 
 def summary_lines(report: StatsReport) -> list[str]:
     """The figures below the deck table, one short line each (Rich markup)."""
-    lines = [
-        f"reviews: {report.reviews_total} in all, {report.reviews_today} today; "
-        f"{report.due_tomorrow} cards come due tomorrow"
-    ]
+    cram = f" (and {report.cram_total} cram answers)" if report.cram_total else ""
+    lines = [f"reviews: {report.reviews_total} in all, {report.reviews_today} today{cram}"]
+    if report.outlook is not None:
+        lines.append(f"due: {report.outlook.describe(report.tz)}")
     if report.is_empty:
         lines.append("No reviews yet: run `quizapp drill` (or press d in the app) to start.")
     else:

@@ -11,8 +11,12 @@ What this module decides (no I/O here; storage and screens call it with `now` in
 - `preview()`: the interval each rating would give, for the buttons.
 - `DrillSession`: the queue of one session, as Anki builds it: learning cards that have come
   due, then due reviews (most overdue first), then new cards up to the session's limit;
-  learning cards come back within the session when their step is due (or up to 20 minutes
-  early when nothing else is left). Cram sessions show cards without changing the schedule.
+  learning cards come back within the session when their step is due (or, when nothing else
+  is left, up to the learn-ahead limit early: 20 minutes unless `quizapp config learn-ahead`
+  says otherwise). New cards are taken round-robin across decks and, within a deck, with its
+  card types spread evenly, so that a deck whose generated cards come last still shows one
+  early. Cram sessions show cards without changing the schedule.
+- `due_outlook()`: what comes due when (in minutes, later today, tomorrow), for summaries.
 - Leeches: a card whose lapses (a review card forgotten) reach 8 is flagged, and again at
   every 4 lapses more, as Anki does.
 - The interview date: see `new_card_quota` and `review_cutoff`.
@@ -36,7 +40,9 @@ from fsrs import Rating, Scheduler, State
 from quizapp.core.models import Card, Deck
 
 DESIRED_RETENTION = 0.9
-LEARN_AHEAD = timedelta(minutes=20)  # Anki's learn-ahead limit
+LEARN_AHEAD = timedelta(minutes=20)  # Anki's learn-ahead limit (the default)
+LEARN_AHEAD_MAX_MINUTES = 1440  # a day: beyond that every learning step would be "due"
+SOON = timedelta(hours=1)  # learning steps due within this are counted in minutes
 CRAM_AGAIN_DELAY = timedelta(minutes=1)  # a card missed in cram comes back in the session
 LEECH_LAPSES = 8
 LEECH_REPEAT = 4  # warn again every half-threshold, as Anki does
@@ -367,12 +373,103 @@ def select_cards(
     ]
 
 
-def is_due(state: CardState, now: datetime, cutoff: datetime) -> bool:
+def is_due(
+    state: CardState, now: datetime, cutoff: datetime, learn_ahead: timedelta = LEARN_AHEAD
+) -> bool:
     """Due in a session started at `now`: a review due before the cutoff (see
     `review_cutoff`), a learning step due within the learn-ahead limit."""
     if state.learning:
-        return state.due <= now + LEARN_AHEAD
+        return state.due <= now + learn_ahead
     return state.due < cutoff
+
+
+def parse_learn_ahead(text: str) -> timedelta:
+    """Minutes, 0 to LEARN_AHEAD_MAX_MINUTES. Raises ValueError with a message fit for the
+    learner, naming the valid range."""
+    try:
+        minutes = int(text.strip().lower().removesuffix("min").removesuffix("m").strip())
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not a whole number of minutes") from None
+    if not 0 <= minutes <= LEARN_AHEAD_MAX_MINUTES:
+        raise ValueError(
+            f"the learn-ahead limit is between 0 and {LEARN_AHEAD_MAX_MINUTES} minutes, "
+            f"not {minutes}"
+        )
+    return timedelta(minutes=minutes)
+
+
+def minutes_until(moment: datetime, now: datetime) -> int:
+    """Whole minutes from `now` to `moment`, rounded up (a step due in 30 s is "in 1 min")."""
+    return max(0, math.ceil((moment - now).total_seconds() / 60))
+
+
+@dataclass(frozen=True)
+class DueOutlook:
+    """When the scheduled cards of a scope come due, as seen at `now`.
+
+    Learning steps are due by the minute and counted as such; reviews are due by the study
+    day (a review due at 15:00 today is due now, as in Anki)."""
+
+    now: datetime
+    due_now: int  # reviews due today, learning steps already due
+    soon: tuple[int, ...]  # minutes until each learning step due within SOON, sorted
+    later_today: tuple[datetime, ...]  # learning steps due after that, before the day ends
+    tomorrow: int  # cards due during tomorrow's study day
+
+    @property
+    def today(self) -> int:
+        """Cards due from now to the end of today (now included)."""
+        return self.due_now + len(self.soon) + len(self.later_today)
+
+    def describe(self, tz: tzinfo | None = None) -> str:
+        """E.g. "19 cards due again in 1-10 min, 1 later today (from 15:40); 3 tomorrow"."""
+        parts = []
+        if self.due_now:
+            parts.append(f"{_cards(self.due_now)} due now")
+        if self.soon:
+            low, high = self.soon[0], self.soon[-1]
+            span = f"{low}" if low == high else f"{low}-{high}"
+            parts.append(f"{_cards(len(self.soon))} due again in {span} min")
+        if self.later_today:
+            first = self.later_today[0].astimezone(tz or local_tz())
+            parts.append(f"{len(self.later_today)} later today (from {first:%H:%M})")
+        today = ", ".join(parts) if parts else "nothing more today"
+        return f"{today}; {self.tomorrow or 'none'} tomorrow"
+
+
+def _cards(n: int) -> str:
+    return f"{n} card{'s' * (n != 1)}"
+
+
+def due_outlook(
+    states: Iterable[CardState],
+    now: datetime,
+    *,
+    interview: date | None = None,
+    tz: tzinfo | None = None,
+) -> DueOutlook:
+    now = as_utc(now)
+    cutoff = review_cutoff(now, interview, tz)
+    today_end = end_of_day(now, tz)
+    tomorrow_end = end_of_tomorrow(now, tz)
+    due_now = tomorrow = 0
+    soon: list[int] = []
+    later: list[datetime] = []
+    for state in states:
+        if state.learning:
+            if state.due <= now:
+                due_now += 1
+            elif state.due <= now + SOON:
+                soon.append(minutes_until(state.due, now))
+            elif state.due < today_end:
+                later.append(state.due)
+            elif state.due < tomorrow_end:
+                tomorrow += 1
+        elif state.due < cutoff:
+            due_now += 1
+        elif state.due < tomorrow_end:
+            tomorrow += 1
+    return DueOutlook(now, due_now, tuple(sorted(soon)), tuple(sorted(later)), tomorrow)
 
 
 @dataclass(frozen=True)
@@ -383,7 +480,11 @@ class ScopeCounts:
 
 
 def scope_counts(
-    cards: Iterable[tuple[str, Card]], states: dict[str, CardState], now: datetime, cutoff: datetime
+    cards: Iterable[tuple[str, Card]],
+    states: dict[str, CardState],
+    now: datetime,
+    cutoff: datetime,
+    learn_ahead: timedelta = LEARN_AHEAD,
 ) -> ScopeCounts:
     total = due = new = 0
     for deck, card in cards:
@@ -391,7 +492,7 @@ def scope_counts(
         state = states.get(card_key(deck, card.id))
         if state is None:
             new += 1
-        elif is_due(state, now, cutoff):
+        elif is_due(state, now, cutoff, learn_ahead):
             due += 1
     return ScopeCounts(total, due, new)
 
@@ -410,6 +511,12 @@ class SessionCard:
     @property
     def key(self) -> str:
         return card_key(self.deck, self.card.id)
+
+    def shown_early_by(self, now: datetime) -> timedelta | None:
+        """How long before its step is due a learning card is shown (learn-ahead), or None."""
+        if self.state is None or not self.state.learning or self.state.due <= now:
+            return None
+        return self.state.due - now
 
     @property
     def kind(self) -> str:
@@ -484,6 +591,7 @@ class DrillSession:
     review_queue: list[str] = field(default_factory=list)
     new_queue: list[str] = field(default_factory=list)
     day_end: datetime | None = None  # learning steps due after this wait for another day
+    learn_ahead: timedelta = LEARN_AHEAD
     log: list[SessionReview] = field(default_factory=list)
     _undo: list[_Snapshot] = field(default_factory=list)
 
@@ -498,17 +606,21 @@ class DrillSession:
         cram: bool = False,
         interview: date | None = None,
         tz: tzinfo | None = None,
+        learn_ahead: timedelta = LEARN_AHEAD,
     ) -> DrillSession:
         """`cards`: (deck id, card) in deck order. New cards are taken round-robin across
-        decks (in each deck's own order), so a session over all decks touches every topic."""
+        decks, so a session over all decks touches every topic, and within a deck with its
+        card types spread evenly over the deck's order (see `_spread_types`)."""
         now = as_utc(now)
         by_key: dict[str, SessionCard] = {}
         for deck, card in cards:
             key = card_key(deck, card.id)
             by_key[key] = SessionCard(deck, card, states.get(key))
         known = {k: s for k, s in states.items() if k in by_key}
-        session = cls(cards=by_key, states=dict(known), cram=cram)
-        unseen = [k for k in by_key if k not in known]
+        session = cls(cards=by_key, states=dict(known), cram=cram, learn_ahead=learn_ahead)
+        unseen = _spread_types(
+            [k for k in by_key if k not in known], kind=lambda k: by_key[k].card.type
+        )
         new_keys = _round_robin(unseen, key=lambda k: by_key[k].deck)[: max(0, new_limit)]
         if cram:
             # Everything seen, weakest first (lowest recall now), then new cards to preview.
@@ -542,13 +654,13 @@ class DrillSession:
             return self.card(self.review_queue[0])
         if self.new_queue:
             return self.card(self.new_queue[0])
-        if self.learning and self.learning[0][0] <= now + LEARN_AHEAD:
+        if self.learning and self.learning[0][0] <= now + self.learn_ahead:
             return self.card(self.learning[0][1])
         return None
 
     def counts(self, now: datetime) -> QueueCounts:
         now = as_utc(now)
-        soon = sum(1 for due, _ in self.learning if due <= now + LEARN_AHEAD)
+        soon = sum(1 for due, _ in self.learning if due <= now + self.learn_ahead)
         return QueueCounts(
             new=len(self.new_queue),
             learning=soon,
@@ -647,6 +759,22 @@ class DrillSession:
 
     def _requeue(self, key: str, due: datetime) -> None:
         self.learning = sorted([*self.learning, (due, key)])
+
+
+def _spread_types(keys: Sequence[str], kind: Any) -> list[str]:
+    """`keys` (in deck order) with each card type spread evenly over the list, each type in
+    its own order: the i-th of n cards of a type goes to about (i + 1/2) / n of the way.
+    Decks are written topic by topic and often keep their generated cards for the end (cards
+    43-56 of int8-math); spread out, a 20-card session meets every type of its decks."""
+    by_kind: dict[str, list[tuple[int, str]]] = {}
+    for position, item in enumerate(keys):
+        by_kind.setdefault(kind(item), []).append((position, item))
+    placed = [
+        ((i + 0.5) / len(items), position, item)
+        for items in by_kind.values()
+        for i, (position, item) in enumerate(items)
+    ]
+    return [item for *_, item in sorted(placed)]
 
 
 def _round_robin(keys: Sequence[str], key: Any) -> list[str]:

@@ -15,7 +15,11 @@ Definitions (the README repeats them for the learner):
   days, for decks and tags with at least 20 such answers.
 - forecast: the cards due on each of the next 14 study days; day 0 (today) also holds the
   overdue cards and the learning steps due later today.
-- activity: reviews (every answer logged, as in `reviews_total`) per study day for a year.
+- due tomorrow: cards due during tomorrow's study day only; what is due today (reviews, and
+  learning steps due in minutes) is told apart in `outlook` (core.scheduling.due_outlook).
+- reviews (`reviews_total`, `reviews_today`, activity): answers that moved a schedule, in
+  drills and mocks, per study day for a year. Cram answers are logged apart and counted
+  only as `cram_total`.
 """
 
 from __future__ import annotations
@@ -32,12 +36,15 @@ from fsrs import State
 from quizapp.core.models import Deck
 from quizapp.core.scheduling import (
     DESIRED_RETENTION,
+    LEARN_AHEAD,
     LEECH_LAPSES,
     SCHEDULER,
     CardState,
+    DueOutlook,
     as_utc,
     card_key,
     day_start,
+    due_outlook,
     interview_plan,
     is_due,
     review_cutoff,
@@ -119,6 +126,8 @@ class StatsInputs:
     mocks: Sequence[Mapping[str, Any]] = ()  # storage.mocks.mocks_for_stats rows, oldest first
     exercises: Sequence[tuple[str, str]] = ()  # the catalogue: (id, title), in order
     exercise_attempts: Sequence[ExerciseAttempt] = ()
+    learn_ahead: timedelta = LEARN_AHEAD
+    cram_total: int = 0  # cram answers: logged, never reviews
 
 
 # --- the figures ----------------------------------------------------------------------------------
@@ -146,7 +155,11 @@ class DeckProgress:
 
 
 def deck_progress(
-    decks: Sequence[Deck], states: Mapping[str, CardState], now: datetime, cutoff: datetime
+    decks: Sequence[Deck],
+    states: Mapping[str, CardState],
+    now: datetime,
+    cutoff: datetime,
+    learn_ahead: timedelta = LEARN_AHEAD,
 ) -> list[DeckProgress]:
     """Per deck, in library order; `due` as a session started now would count it."""
     found = []
@@ -164,7 +177,7 @@ def deck_progress(
                 mastered += recall_probability(state, now) > TARGET_RETENTION
             else:
                 learning += 1
-            due += is_due(state, now, cutoff)
+            due += is_due(state, now, cutoff, learn_ahead)
             leeches += state.lapses >= LEECH_LAPSES
         found.append(
             DeckProgress(
@@ -602,6 +615,9 @@ class StatsReport:
     exercises: tuple[ExerciseSummary, ...]
     interview: Readiness | None = None
     titles: Mapping[str, str] = field(default_factory=dict)
+    outlook: DueOutlook | None = None
+    cram_total: int = 0
+    tz: tzinfo | None = None
 
     @property
     def totals(self) -> DeckProgress:
@@ -636,6 +652,9 @@ class StatsReport:
             "reviews_total": self.reviews_total,
             "reviews_today": self.reviews_today,
             "due_tomorrow": self.due_tomorrow,
+            "due_today": self.outlook.today if self.outlook else 0,
+            "due_outlook": _outlook_json(self.outlook),
+            "cram_total": self.cram_total,
             "interview_date": self.interview.date.isoformat() if self.interview else None,
             "totals": self.totals.counts(),
             "decks": [deck.to_json() for deck in self.decks],
@@ -668,15 +687,15 @@ def build_report(inputs: StatsInputs) -> StatsReport:
     keys = {f"{d.deck}/{c.id}" for d in inputs.decks for c in d.cards}  # card_key
     mine = [state for key, state in inputs.states.items() if key in keys]
     cutoff = review_cutoff(now, inputs.interview, tz)
-    tomorrow_end = day_start(today + timedelta(days=2), tz)
+    outlook = due_outlook(mine, now, interview=inputs.interview, tz=tz)
     by_deck, by_tag = recent_by_group(inputs.decks, inputs.recent)
     daily = list(inputs.daily_reviews)
     return StatsReport(
         now=now,
         today=today,
         reviews_total=inputs.reviews_total,
-        decks=tuple(deck_progress(inputs.decks, inputs.states, now, cutoff)),
-        due_tomorrow=sum(1 for s in mine if s.due < tomorrow_end),
+        decks=tuple(deck_progress(inputs.decks, inputs.states, now, cutoff, inputs.learn_ahead)),
+        due_tomorrow=outlook.tomorrow,
         forecast=tuple(forecast(mine, today, tz)),
         retention=tuple(retention_windows(inputs.daily_retention)),
         activity=activity(daily, today),
@@ -693,4 +712,18 @@ def build_report(inputs: StatsInputs) -> StatsReport:
             else None
         ),
         titles={d.deck: d.title for d in inputs.decks},
+        outlook=outlook,
+        cram_total=inputs.cram_total,
+        tz=tz,
     )
+
+
+def _outlook_json(outlook: DueOutlook | None) -> dict[str, Any] | None:
+    if outlook is None:
+        return None
+    return {
+        "now": outlook.due_now,
+        "soon_minutes": list(outlook.soon),
+        "later_today": len(outlook.later_today),
+        "tomorrow": outlook.tomorrow,
+    }

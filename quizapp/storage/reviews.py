@@ -11,7 +11,7 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from fsrs import Rating, Scheduler, State
@@ -19,6 +19,7 @@ from fsrs import Rating, Scheduler, State
 from quizapp.core.loader import LoadResult
 from quizapp.core.scheduling import (
     DEFAULT_NEW_PER_SESSION,
+    LEARN_AHEAD,
     LEECH_LAPSES,
     SCHEDULER,
     CardState,
@@ -26,6 +27,7 @@ from quizapp.core.scheduling import (
     card_key,
     is_due,
     parse_interview_date,
+    parse_learn_ahead,
     review,
     review_cutoff,
 )
@@ -34,6 +36,7 @@ from quizapp.storage.db import Database, from_db_time, to_db_time, utc_now
 MODES = ("drill", "cram", "mock")
 INTERVIEW_DATE_KEY = "interview-date"
 NEW_PER_SESSION_KEY = "new-per-session"
+LEARN_AHEAD_KEY = "learn-ahead"
 
 
 # --- card states ------------------------------------------------------------------------------
@@ -253,12 +256,21 @@ def undo_last_review(db: Database, *, modes: Iterable[str] = ("drill", "cram")) 
 
 
 def reviews_total(db: Database) -> int:
-    return db.query("SELECT COUNT(*) FROM reviews")[0][0]
+    """Reviews: the answers that moved a schedule (drill and mock). Cram answers are logged
+    apart (mode 'cram') and never counted as reviews: see `cram_total`."""
+    return db.query("SELECT COUNT(*) FROM reviews WHERE mode != 'cram'")[0][0]
+
+
+def cram_total(db: Database) -> int:
+    """Answers given in cram sessions (logged, never scheduled)."""
+    return db.query("SELECT COUNT(*) FROM reviews WHERE mode = 'cram'")[0][0]
 
 
 def reviews_between(db: Database, start: datetime, end: datetime) -> int:
+    """Reviews (cram answers aside) made from `start` to `end`."""
     return db.query(
-        "SELECT COUNT(*) FROM reviews WHERE reviewed_at >= ? AND reviewed_at < ?",
+        "SELECT COUNT(*) FROM reviews WHERE reviewed_at >= ? AND reviewed_at < ? "
+        "AND mode != 'cram'",
         (to_db_time(start), to_db_time(end)),
     )[0][0]
 
@@ -306,6 +318,7 @@ def deck_counts(
     """Per deck of the library (cards that left a deck are not counted), in library order."""
     moment = as_utc(now) if now is not None else utc_now()
     cutoff = review_cutoff(moment, get_interview_date(db), tz)
+    learn_ahead = get_learn_ahead(db)
     states = load_states(db)
     counts: dict[str, DeckCounts] = {}
     for deck in library.decks:
@@ -317,7 +330,7 @@ def deck_counts(
             new=len(mine) - len(seen),
             learning=sum(1 for s in seen if s.learning),
             review=sum(1 for s in seen if s.state == State.Review),
-            due=sum(1 for s in seen if is_due(s, moment, cutoff)),
+            due=sum(1 for s in seen if is_due(s, moment, cutoff, learn_ahead)),
             leeches=sum(1 for s in seen if s.is_leech),
         )
     return counts
@@ -374,3 +387,23 @@ def set_new_per_session(db: Database, value: int | None) -> None:
     if value is not None and value < 0:
         raise ValueError("new cards per session must be 0 or more")
     db.set_config(NEW_PER_SESSION_KEY, None if value is None else str(value))
+
+
+def get_learn_ahead(db: Database) -> timedelta:
+    """How early a learning card may be shown when nothing else is left (Anki's learn-ahead
+    limit; `quizapp config learn-ahead MINUTES`)."""
+    text = db.get_config(LEARN_AHEAD_KEY)
+    if not text:
+        return LEARN_AHEAD
+    try:
+        return parse_learn_ahead(text)
+    except ValueError:
+        return LEARN_AHEAD  # a hand-edited bad value is ignored rather than breaking a drill
+
+
+def set_learn_ahead(db: Database, value: timedelta | None) -> None:
+    """Store the limit in whole minutes (None: back to the default); out of range raises."""
+    minutes = None if value is None else str(int(value.total_seconds() // 60))
+    if minutes is not None:
+        parse_learn_ahead(minutes)  # the one range check, with its message
+    db.set_config(LEARN_AHEAD_KEY, minutes)

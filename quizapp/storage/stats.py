@@ -29,7 +29,12 @@ from quizapp.core.stats import (
 )
 from quizapp.storage.db import Database, from_db_time, to_db_time, utc_now
 from quizapp.storage.mocks import mocks_for_stats
-from quizapp.storage.reviews import get_interview_date, reviews_total
+from quizapp.storage.reviews import (
+    cram_total,
+    get_interview_date,
+    get_learn_ahead,
+    reviews_total,
+)
 
 # The study days as rows (i, start, stop) from a JSON list of [start, stop] pairs. CROSS JOIN
 # keeps the days as the outer loop, so each day is one range search of the time index.
@@ -72,10 +77,12 @@ def _bounds_json(days: Sequence[date], tz: tzinfo) -> str:
 
 
 def daily_review_counts(db: Database, days: Sequence[date], tz: tzinfo) -> list[int]:
-    """Reviews logged (every mode) on each study day: one index range per day, no table read."""
+    """Reviews (drill and mock; cram answers are not reviews) on each study day: one index
+    range per day."""
     rows = db.query_tuples(
         f"WITH {_DAYS} SELECT days.i, COUNT(*) FROM days CROSS JOIN reviews r "
-        "ON r.reviewed_at >= days.start AND r.reviewed_at < days.stop GROUP BY days.i",
+        "ON r.reviewed_at >= days.start AND r.reviewed_at < days.stop "
+        "WHERE r.mode != 'cram' GROUP BY days.i",
         (_bounds_json(days, tz),),
     )
     counts = [0] * len(days)
@@ -178,6 +185,8 @@ def gather(
         mocks=mocks_for_stats(db),
         exercises=exercise_catalogue() if exercises is None else exercises,
         exercise_attempts=exercise_attempts(db),
+        learn_ahead=get_learn_ahead(db),
+        cram_total=cram_total(db),
     )
 
 

@@ -289,6 +289,9 @@ async def test_cram_leaves_the_schedule_untouched() -> None:
         assert load_states(app.db) == before
         modes = [r.mode for r in reviews_of(app.db, DECK, "why-calibrate")]
         assert modes == ["drill", "cram", "cram"]
+        assert reviews_total(app.db) == 1  # cram answers are no reviews
+        text = summary_text(app)
+        assert "Cards crammed 1 (2 answers, 0 new)" in text and "unchanged (cram)" in text
 
 
 async def test_summary_counts_the_session_and_escape_goes_back() -> None:
@@ -311,7 +314,7 @@ async def test_summary_counts_the_session_and_escape_goes_back() -> None:
         assert (figures.reviews, figures.cards, figures.correct) == (3, 1, 2)
         text = shown_text(summary.query_one("#summary-figures", Static))
         assert "Correct" in text and "2 of 3 (67%)" in text
-        assert "Tomorrow" in text
+        assert "Coming up" in text and "tomorrow" in text
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, DrillSetupScreen)
@@ -322,9 +325,9 @@ async def test_summary_counts_the_session_and_escape_goes_back() -> None:
 
 async def test_escape_mid_session_ends_it_and_keeps_what_was_answered() -> None:
     clock = FakeClock()
-    app = drill_app(clock)
+    app = drill_app(clock, tag="ptq")  # flashcard, choice, free
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("space", "3", "escape")
+        await pilot.press("space", "3", "escape")  # the choice card is left unanswered
         await pilot.pause()
         assert isinstance(app.screen, DrillSummaryScreen)
         assert "Not reached" in shown_text(app.screen.query_one("#summary-figures", Static))
@@ -414,3 +417,197 @@ async def test_a_card_forgotten_eight_times_is_flagged_as_a_leech() -> None:
         assert load_state(app.db, DECK, "why-calibrate").lapses == 8
         assert any(n.title == "Leech" for n in app._notifications)
         assert "LEECH" in str(app.screen.query_one("#card-meta", Static).render())
+
+
+# --- what a newcomer hits (issue 12) ----------------------------------------------------------
+
+
+def summary_text(app: QuizApp) -> str:
+    assert isinstance(app.screen, DrillSummaryScreen)
+    return " ".join(shown_text(app.screen.query_one("#summary-figures", Static)).split())
+
+
+async def test_escape_after_the_verdict_saves_the_suggested_rating_and_says_so() -> None:
+    clock = FakeClock()
+    app = drill_app(clock, tag="only-choice")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        clock.advance(4)
+        await pilot.press("2")  # right: Good suggested
+        await pilot.pause()
+        assert app.screen.phase == "answered"
+        await pilot.press("escape")
+        await pilot.pause()
+        [review] = reviews_of(app.db, DECK, "x86-weights")
+        assert (review.rating, review.correct) == (Rating.Good, True)
+        assert load_state(app.db, DECK, "x86-weights") is not None  # no longer new
+        text = summary_text(app)
+        assert "Nothing reviewed" not in shown_text(app.screen.query_one("#summary-heading"))
+        assert f"{DECK}/x86-weights rated Good (the suggested rating) as you left" in text
+
+
+async def test_escape_after_revealing_a_flashcard_saves_it_as_good() -> None:
+    app = drill_app(FakeClock(), tag="only-flashcard")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("space", "escape")
+        await pilot.pause()
+        assert [r.rating for r in reviews_of(app.db, DECK, "why-calibrate")] == [Rating.Good]
+        assert "rated Good" in summary_text(app)
+
+
+async def test_ctrl_b_undoes_while_a_number_field_has_the_focus() -> None:
+    clock = FakeClock()
+    app = drill_app(clock, tag="only-numeric")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("1", "2", "enter", "enter")  # right, Good: back early as learning
+        await pilot.pause()
+        assert reviews_total(app.db) == 1
+        assert screen.current.kind == "learning"
+        field = screen.query_one("#field-answer", Input)
+        assert app.focused is field
+        _, binding, enabled, _ = screen.active_bindings["ctrl+b"]
+        assert enabled and binding.show and binding.description == "Undo"
+        assert app.get_key_display(binding) == "^b"  # what the footer shows
+        await pilot.press("u")  # a letter is typed, as in any text field
+        await pilot.pause()
+        assert field.value == "u" and reviews_total(app.db) == 1
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert reviews_total(app.db) == 0
+        assert load_states(app.db) == {}
+        assert screen.current.kind == "new" and screen.phase == "question"
+        assert app.focused.id == "field-answer" and app.focused.value == ""
+
+
+async def test_ctrl_b_undoes_from_a_free_answer_and_the_palette_finds_undo() -> None:
+    app = drill_app(FakeClock(), tag="only-free")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press(*"calibration", "ctrl+s", "a", "b", "c", "enter")  # Good
+        await pilot.pause()
+        screen = app.screen
+        assert screen.current.kind == "learning"
+        assert app.focused.id == "free-answer"
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert reviews_total(app.db) == 0
+        assert "b" not in screen.query_one("#free-answer").text
+        await pilot.press(*"again", "ctrl+s", "enter")  # nothing ticked: Again
+        await pilot.pause()
+        assert reviews_total(app.db) == 1
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"undo")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert reviews_total(app.db) == 0
+
+
+async def test_a_card_shown_early_says_so_and_stopping_tells_when_it_is_due() -> None:
+    clock = FakeClock()
+    app = drill_app(clock, tag="only-flashcard")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("space", "3")  # Good: the 10-minute step, nothing else left
+        await pilot.pause()
+        screen = app.screen
+        clock.advance(120)
+        assert screen.current.kind == "learning"
+        meta = str(screen.query_one("#card-meta", Static).render())
+        assert "due in 10 min, shown early" in meta
+        await pilot.press("escape")  # rather stop than see it early
+        await pilot.pause()
+        assert len(reviews_of(app.db, DECK, "why-calibrate")) == 1
+        text = summary_text(app)
+        assert "1 card due again in 8 min; none tomorrow" in text
+        assert "Tomorrow" not in text and "Not reached" not in text
+
+
+async def test_learn_ahead_setting_zero_ends_the_session_until_the_step_is_due() -> None:
+    from quizapp.storage.reviews import set_learn_ahead
+
+    setup = QuizApp(library=fixture_library())
+    set_learn_ahead(setup.db, timedelta(0))
+    setup.db.close()
+    clock = FakeClock()
+    app = drill_app(clock, tag="only-flashcard")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("space", "3")
+        await pilot.pause()
+        assert "Session complete" in shown_text(app.screen.query_one("#summary-heading"))
+        assert "1 card due again in 10 min" in summary_text(app)
+
+
+async def test_summary_after_a_first_session_does_not_call_minutes_tomorrow() -> None:
+    clock = FakeClock()
+    app = drill_app(clock, tag="ptq")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("space", "3")  # flashcard: Good, 10 min
+        await pilot.pause()
+        await pilot.press("2", "enter")  # choice: right, Good, 10 min
+        await pilot.pause()
+        await pilot.press(*"x", "ctrl+s", "enter")  # free: Again, 1 min
+        await pilot.pause()
+        clock.advance(30)
+        await pilot.press("escape")
+        await pilot.pause()
+        text = summary_text(app)
+        assert "3 cards due again in 1-10 min; none tomorrow" in text
+        assert "Tomorrow" not in text
+
+
+async def test_summary_interview_note_counts_the_cards_just_seen() -> None:
+    setup = QuizApp(library=fixture_library())
+    setup.db.set_config("interview-date", "2026-03-12")
+    setup.db.close()
+    app = drill_app(FakeClock(), tag="only-flashcard")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("space", "4")  # Easy: graduated, the session is over
+        await pilot.pause()
+        note = str(app.screen.query_one("#summary-interview", Static).render())
+        assert "5 cards never seen" in note  # 6 in the deck, one seen now
+
+
+async def test_setup_filters_decks_and_tags_by_typing() -> None:
+    app = QuizApp(library=fixture_library())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        setup = app.screen
+        scopes = setup.query_one("#scopes", OptionList)
+        await pilot.press("slash", *"free")
+        await pilot.pause()
+        assert [o.id for o in scopes.options if o.id] == ["tag:only-free"]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DrillScreen)
+        assert app.screen.scope_title == "#only-free"
+
+
+async def test_setup_filter_down_moves_to_the_list_and_escape_clears_it() -> None:
+    app = QuizApp(library=fixture_library())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        setup = app.screen
+        scopes = setup.query_one("#scopes", OptionList)
+        await pilot.press("slash", *"only")
+        await pilot.pause()
+        ids = [o.id for o in scopes.options if o.id]
+        assert ids and all(i.startswith("tag:only-") for i in ids)
+        await pilot.press("down")
+        await pilot.pause()
+        assert app.focused is scopes
+        await pilot.press("slash", "escape")  # back to the filter, then clear it
+        await pilot.pause()
+        assert isinstance(app.screen, DrillSetupScreen)
+        assert [o.id for o in scopes.options if o.id][:2] == ["all", f"deck:{DECK}"]
+        assert app.focused is scopes
+        await pilot.press("slash", *"nothing-like-this")
+        await pilot.pause()
+        assert [o.id for o in scopes.options if o.id] == []
+        await pilot.press("enter")  # nothing to start: said so
+        await pilot.pause()
+        assert isinstance(app.screen, DrillSetupScreen)

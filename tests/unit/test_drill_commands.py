@@ -94,6 +94,11 @@ def test_config_lists_sets_shows_and_clears(capsys: pytest.CaptureFixture[str]) 
     from quizapp.grading.runner import configured_limits
 
     assert configured_limits().memory_bytes == 6 << 30  # what the next grade gets
+    assert "learn-ahead" in listing and "20 min" in listing
+    assert main(["config", "learn-ahead", "5"]) == 0
+    assert capsys.readouterr().out.strip() == "learn-ahead = 5 min"
+    assert main(["config", "learn-ahead", "none"]) == 0
+    assert capsys.readouterr().out.strip() == "learn-ahead = 20 min (the default)"
 
 
 @pytest.mark.parametrize(
@@ -106,10 +111,13 @@ def test_config_lists_sets_shows_and_clears(capsys: pytest.CaptureFixture[str]) 
         ("new-per-session", "-3", "must be 0 or more"),
         ("grade-memory", "lots", "'lots' is not a number of GiB"),
         ("grade-memory", "0.1", "between 0.5 and 1024 GiB"),
+        ("learn-ahead", "soon", "'soon' is not a whole number of minutes"),
+        ("learn-ahead", "2000", "between 0 and 1440 minutes, not 2000"),
         (
             "colour",
             "blue",
-            "unknown setting 'colour' (settings: interview-date, new-per-session, grade-memory)",
+            "unknown setting 'colour' (settings: interview-date, new-per-session, "
+            "learn-ahead, grade-memory)",
         ),
     ],
 )
@@ -135,7 +143,8 @@ def test_stats_json_reports_reviews_and_per_deck_counts(
     capsys.readouterr()
     assert main(["stats", "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
-    assert document["reviews_total"] == 3
+    assert document["reviews_total"] == 2  # the cram answer is no review
+    assert document["cram_total"] == 1
     assert document["interview_date"] == "2099-12-15"
     [deck] = [d for d in document["decks"] if d["deck"] == "drill-basics"]
     assert {k: deck[k] for k in ("cards", "new", "learning", "review", "due")} == {

@@ -17,18 +17,22 @@ from quizapp.core.scheduling import fsrs_card_id
 from quizapp.storage.db import Database
 from quizapp.storage.reviews import (
     UndoError,
+    cram_total,
     deck_counts,
     due_before,
     get_interview_date,
+    get_learn_ahead,
     get_new_per_session,
     introduced_since,
     leeches,
     load_state,
     load_states,
     record_review,
+    reviews_between,
     reviews_of,
     reviews_total,
     set_interview_date,
+    set_learn_ahead,
     set_new_per_session,
     undo_last_review,
     undo_review,
@@ -109,7 +113,9 @@ def test_cram_reviews_are_logged_but_leave_the_schedule_alone(db: Database) -> N
     before = load_state(db, "d", "c")
     review_id = record_review(db, "d", "c", Rating.Again, mode="cram", now=NOW + timedelta(hours=1))
     assert load_state(db, "d", "c") == before
-    assert reviews_total(db) == 2
+    # Kept apart: a cram answer is no review (the schedule did not move).
+    assert (reviews_total(db), cram_total(db)) == (1, 1)
+    assert reviews_between(db, NOW, NOW + timedelta(days=1)) == 1
     # Cram on a card never seen: logged, still new.
     record_review(db, "d", "new-one", Rating.Good, mode="cram", now=NOW)
     assert load_state(db, "d", "new-one") is None
@@ -238,3 +244,57 @@ def test_settings_round_trip(db: Database) -> None:
     assert get_new_per_session(db) == 5
     with pytest.raises(ValueError):
         set_new_per_session(db, -1)
+
+
+def test_learn_ahead_setting_round_trips_and_counts_due_cards(db: Database, tmp_path: Path) -> None:
+    assert get_learn_ahead(db) == timedelta(minutes=20)
+    set_learn_ahead(db, timedelta(minutes=5))
+    assert get_learn_ahead(db) == timedelta(minutes=5)
+    with pytest.raises(ValueError, match="between 0 and 1440 minutes"):
+        set_learn_ahead(db, timedelta(days=2))
+    assert get_learn_ahead(db) == timedelta(minutes=5)
+    db.set_config("learn-ahead", "garbage")
+    assert get_learn_ahead(db) == timedelta(minutes=20)
+    # A learning step due in 10 minutes is due now only within the limit.
+    (tmp_path / "t.yaml").write_text(DECK)
+    library = load_decks([tmp_path])
+    record_review(db, "t-counts", "a", Rating.Good, mode="drill", now=NOW)
+    assert deck_counts(db, library, NOW, tz=UTC)["t-counts"].due == 1
+    set_learn_ahead(db, timedelta(minutes=5))
+    assert deck_counts(db, library, NOW, tz=UTC)["t-counts"].due == 0
+    set_learn_ahead(db, None)
+    assert get_learn_ahead(db) == timedelta(minutes=20)
+
+
+def test_a_database_of_schema_1_migrates_with_everything_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database made by the first schema (every install before cram was kept apart) opens
+    with its reviews and states intact, cram answers told apart, the new index in place."""
+    from quizapp.storage import db as dbmod
+    from quizapp.storage.stats import daily_review_counts
+
+    path = tmp_path / "old.sqlite3"
+    with monkeypatch.context() as old_quizapp:
+        old_quizapp.setattr(dbmod, "MIGRATIONS", dbmod.MIGRATIONS[:1])
+        old_quizapp.setattr(dbmod, "SCHEMA_VERSION", 1)
+        with Database(path) as old:
+            record_review(old, "d", "c", Rating.Good, mode="drill", now=NOW)
+            record_review(old, "d", "c", Rating.Again, mode="cram", now=NOW)
+            record_review(old, "d", "e", Rating.Easy, mode="mock", now=NOW)
+            states = load_states(old)
+            assert old.query("PRAGMA user_version")[0][0] == 1
+    with Database(path) as db:
+        assert db.query("PRAGMA user_version")[0][0] == dbmod.SCHEMA_VERSION
+        assert load_states(db) == states
+        assert [r.mode for r in reviews_of(db, "d", "c")] == ["drill", "cram"]
+        assert (reviews_total(db), cram_total(db)) == (2, 1)
+        assert daily_review_counts(db, [NOW.date()], UTC) == [2]
+        indexes = {r["name"] for r in db.query("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert "reviews_time_mode" in indexes and "reviews_time" not in indexes
+        plan = db.query(
+            "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM reviews "
+            "WHERE reviewed_at >= ? AND reviewed_at < ? AND mode != 'cram'",
+            ("2026", "2027"),
+        )
+        assert "COVERING INDEX reviews_time_mode" in " ".join(r["detail"] for r in plan)

@@ -11,7 +11,7 @@ from fsrs import Rating, Scheduler, State
 from hypothesis import given
 from hypothesis import strategies as st
 
-from quizapp.core.models import FlashCard
+from quizapp.core.models import FlashCard, GeneratedCard
 from quizapp.core.scheduling import (
     LEECH_LAPSES,
     CardState,
@@ -19,12 +19,14 @@ from quizapp.core.scheduling import (
     QueueCounts,
     became_leech,
     day_start,
+    due_outlook,
     format_duration,
     format_interval,
     fsrs_card_id,
     interview_plan,
     new_card_quota,
     parse_interview_date,
+    parse_learn_ahead,
     preview,
     review,
     review_cutoff,
@@ -241,6 +243,89 @@ def test_new_cards_are_taken_round_robin_across_decks() -> None:
     cards = [("x", flash("a")), ("x", flash("b")), ("y", flash("c")), ("y", flash("d"))]
     session = DrillSession.build(cards, {}, NOW, new_limit=3, tz=UTC)
     assert session.new_queue == ["x/a", "y/c", "x/b"]
+
+
+def generated(card_id: str) -> GeneratedCard:
+    return GeneratedCard(id=card_id, type="generated", generator="affine-qparams")
+
+
+def test_new_cards_spread_the_types_of_a_deck_so_a_generated_card_comes_early() -> None:
+    # As int8-math: the generated cards are written last.
+    cards = [("m", flash(f"f{i}")) for i in range(40)]
+    cards += [("m", generated(f"g{i}")) for i in range(14)]
+    session = DrillSession.build(cards, {}, NOW, new_limit=20, tz=UTC)
+    queue = session.new_queue
+    assert any(key.startswith("m/g") for key in queue[:3])
+    assert sum(key.startswith("m/g") for key in queue) >= 4  # about 14/54 of twenty
+    # Each type keeps the deck's own order.
+    assert [k for k in queue if k.startswith("m/f")] == [f"m/f{i}" for i in range(15)]
+    assert [k for k in queue if k.startswith("m/g")] == [f"m/g{i}" for i in range(5)]
+
+
+def test_a_session_over_the_shipped_decks_shows_a_generated_card() -> None:
+    from quizapp.core.scheduling import select_cards
+    from quizapp.library import load_library
+
+    decks = load_library().decks
+    for deck in ("int8-math", None):  # one deck, and all of them
+        cards = select_cards(decks, deck)
+        session = DrillSession.build(cards, {}, NOW, new_limit=20, tz=UTC)
+        kinds = [session.cards[key].card.type for key in session.new_queue]
+        assert "generated" in kinds[: 10 if deck else 20], deck
+
+
+def test_learn_ahead_is_the_sessions_own_limit() -> None:
+    cards = [("d", flash("a"))]
+    state = review(None, "d", "a", Rating.Good, NOW)  # the 10-minute step
+    states = {"d/a": state}
+    default = DrillSession.build(cards, states, NOW, new_limit=0, tz=UTC)
+    card = default.next_card(NOW)
+    assert card.key == "d/a"
+    assert card.shown_early_by(NOW) == timedelta(minutes=10)
+    strict = DrillSession.build(
+        cards, states, NOW, new_limit=0, tz=UTC, learn_ahead=timedelta(minutes=5)
+    )
+    assert strict.next_card(NOW) is None
+    assert strict.counts(NOW).later == 1
+    assert strict.next_card(NOW + timedelta(minutes=5)).key == "d/a"
+    assert (
+        strict.next_card(NOW + timedelta(minutes=10)).shown_early_by(NOW + timedelta(minutes=10))
+        is None
+    )
+
+
+def test_parse_learn_ahead_names_the_valid_range() -> None:
+    assert parse_learn_ahead("20") == timedelta(minutes=20)
+    assert parse_learn_ahead(" 0 ") == timedelta(0)
+    for bad in ("-1", "1441"):
+        with pytest.raises(ValueError, match="between 0 and 1440 minutes"):
+            parse_learn_ahead(bad)
+    with pytest.raises(ValueError, match="not a whole number of minutes"):
+        parse_learn_ahead("soon")
+
+
+def test_due_outlook_tells_minutes_later_today_and_tomorrow_apart() -> None:
+    def step(card: str, due: datetime) -> CardState:
+        return learned(f"d/{card}", due, State.Learning)
+
+    states = [
+        step("a", NOW + timedelta(minutes=1)),
+        step("b", NOW + timedelta(minutes=10)),
+        step("c", NOW - timedelta(minutes=2)),  # already due
+        step("d", NOW + timedelta(hours=3)),
+        learned("d/e", NOW + timedelta(hours=5)),  # a review due today: due now
+        learned("d/f", NOW + timedelta(days=1)),
+        learned("d/g", NOW + timedelta(days=3)),
+    ]
+    outlook = due_outlook(states, NOW, tz=UTC)
+    assert (outlook.due_now, outlook.soon, outlook.tomorrow) == (2, (1, 10), 1)
+    assert outlook.describe(UTC) == (
+        "2 cards due now, 2 cards due again in 1-10 min, 1 later today (from 12:00); 1 tomorrow"
+    )
+    # A first session: every card learned a few minutes ago, nothing due tomorrow.
+    first = due_outlook([step("a", NOW + timedelta(minutes=10))], NOW, tz=UTC)
+    assert first.describe(UTC) == "1 card due again in 10 min; none tomorrow"
+    assert due_outlook([], NOW, tz=UTC).describe(UTC) == "nothing more today; none tomorrow"
 
 
 # --- the interview date ---------------------------------------------------------------------------

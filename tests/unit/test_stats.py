@@ -204,7 +204,8 @@ def test_daily_counts_follow_study_days_across_dst(db: Database, library: LoadRe
         at(31, 2, 0),  # 04:00 CEST: day 03-31
     ]
     for moment in moments:
-        answer(db, "beta/b4", 3, moment, mode="cram")
+        answer(db, "beta/b4", 3, moment)
+    answer(db, "beta/b4", 3, at(31, 3), mode="cram")  # cram answers are not reviews
     now = at(31, 12)
     report = collect_stats(db, library, now, paris, exercises=[])
     act = report.activity
@@ -214,6 +215,29 @@ def test_daily_counts_follow_study_days_across_dst(db: Database, library: LoadRe
     assert (act.days_active, act.streak, act.longest_streak) == (3, 1, 2)
     assert act.average == pytest.approx(5 / 3)
     assert report.reviews_today == 1 and report.reviews_total == 5
+    assert report.cram_total == 1
+
+
+def test_a_first_session_leaves_nothing_due_tomorrow(db: Database, library: LoadResult) -> None:
+    """Cards learned a minute ago are due again in minutes: today, not tomorrow."""
+    for card in ("a1", "a2", "a3"):
+        answer(db, f"alpha/{card}", Rating.Good, NOW)  # the 10-minute step
+    answer(db, "alpha/a4", Rating.Again, NOW)  # the 1-minute step
+    report = collect_stats(db, library, NOW + timedelta(minutes=1), UTC, exercises=[])
+    assert report.due_tomorrow == 0
+    document = report.to_json()
+    assert document["due_today"] == 4
+    assert document["due_outlook"] == {
+        "now": 1,
+        "soon_minutes": [9, 9, 9],
+        "later_today": 0,
+        "tomorrow": 0,
+    }
+    from quizapp.commands.stats import summary_lines
+
+    lines = summary_lines(report)
+    assert "due: 1 card due now, 3 cards due again in 9 min; none tomorrow" in lines
+    assert not any("come due tomorrow" in line for line in lines)
 
 
 def test_activity_streak_waits_for_today() -> None:

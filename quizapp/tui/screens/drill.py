@@ -1,16 +1,19 @@
 """Drill set-up: what to drill (all due cards, one deck, one tag), how many new cards, cram.
 
+About ninety tags make a long list: `/` (or the palette) focuses a filter above it, and
+typing narrows the decks and tags shown.
+
 `quizapp drill --deck ID` opens this screen with `autostart=True`, which starts the session
 at once (or says why there is nothing to drill).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -18,12 +21,13 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from quizapp.core.models import Deck
 from quizapp.core.scheduling import (
     DrillSession,
     ScopeCounts,
     card_key,
     day_start,
-    end_of_tomorrow,
+    due_outlook,
     interview_plan,
     new_card_quota,
     review_cutoff,
@@ -31,16 +35,28 @@ from quizapp.core.scheduling import (
     select_cards,
     study_day,
 )
-from quizapp.storage.db import utc_now
+from quizapp.storage.db import Database, utc_now
 from quizapp.storage.reviews import (
-    due_before,
     get_interview_date,
+    get_learn_ahead,
     get_new_per_session,
     introduced_since,
     load_states,
 )
 
 ALL = "all"
+LABEL_WIDTH = 34  # longer deck titles are cut: the counts must fit 80 columns on one line
+
+
+def interview_note(library: object, db: Database, now: datetime) -> str | None:
+    """What the interview date means now (cards never seen, the pace), or None without one."""
+    interview = get_interview_date(db)
+    if interview is None:
+        return None
+    decks: Sequence[Deck] = library.decks  # type: ignore[attr-defined]
+    states = load_states(db)
+    unseen = sum(1 for d, c in select_cards(decks) if card_key(d, c.id) not in states)
+    return interview_plan(interview, study_day(now), unseen).describe()
 
 
 def scope_id(deck: str | None, tag: str | None) -> str:
@@ -69,6 +85,7 @@ class DrillSetupScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="setup-back"),
         Binding("enter", "start", "Start", id="setup-start", priority=False),
+        Binding("slash", "filter", "Filter", key_display="/", id="setup-filter"),
         Binding("c", "toggle_cram", "Cram", id="setup-cram"),
         Binding("n", "focus_limit", "New cards", id="setup-new"),
         Binding("i", "app.set_interview_date", "Interview date", id="setup-interview"),
@@ -93,18 +110,24 @@ class DrillSetupScreen(Screen[None]):
         self.seed = seed
         self.counts: dict[str, ScopeCounts] = {}
         self.labels: dict[str, str] = {}
+        self.scopes: list[tuple[str, str]] = []  # (scope id, label), all of them
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="setup-body"):
             yield Static("What to drill  (↑↓ choose, enter starts)", classes="section-title")
             yield Static(id="setup-interview", classes="dim")
+            yield Input(
+                placeholder="/ filters decks and tags: type part of a name",
+                compact=True,  # one line: the list below needs the room at 80x24
+                id="scope-filter",
+            )
             yield OptionList(id="scopes")
             with Horizontal(id="setup-options"):
                 yield Label("New cards this session", id="new-limit-label")
                 yield Input(id="new-limit", type="integer", max_length=4)
                 yield Checkbox(
-                    "Cram: review without changing the schedule",
+                    "Cram (the schedule does not move)",
                     value=self.initial_cram,
                     id="cram",
                 )
@@ -139,6 +162,7 @@ class DrillSetupScreen(Screen[None]):
         states = load_states(db)
         interview = get_interview_date(db)
         cutoff = review_cutoff(now, interview)
+        learn_ahead = get_learn_ahead(db)
 
         scopes: list[tuple[str, str]] = [(ALL, "All decks")]
         scopes += [(scope_id(d.deck, None), f"{d.deck}  ·  {d.title}") for d in library.decks]
@@ -152,25 +176,10 @@ class DrillSetupScreen(Screen[None]):
         for sid, label in scopes:
             deck, tag = parse_scope(sid)
             cards = select_cards(library.decks, deck, tag)
-            self.counts[sid] = scope_counts(cards, states, now, cutoff)
+            self.counts[sid] = scope_counts(cards, states, now, cutoff, learn_ahead)
             self.labels[sid] = label
-
-        width = max(len(label) for label in self.labels.values()) + 4
-        options: list[Option | None] = []
-        previous_kind = ALL
-        for sid, label in scopes:
-            kind = sid.split(":")[0]
-            if kind != previous_kind:
-                options.append(None)  # a separator between all / decks / tags
-                previous_kind = kind
-            options.append(Option(self._option_text(label, self.counts[sid], width), id=sid))
-        option_list = self.query_one("#scopes", OptionList)
-        option_list.clear_options()
-        option_list.add_options(options)
-        try:
-            option_list.highlighted = option_list.get_option_index(selected)
-        except Exception:
-            option_list.highlighted = 0
+        self.scopes = scopes
+        self.show_scopes(selected)
 
         unseen = self.counts[ALL].new
         line = self.query_one("#setup-interview", Static)
@@ -181,8 +190,69 @@ class DrillSetupScreen(Screen[None]):
         else:
             line.update(interview_plan(interview, study_day(now), unseen).describe())
 
+    def show_scopes(self, selected: str | None = None) -> None:
+        """The list of scopes, narrowed to those whose name holds the filter's text."""
+        option_list = self.query_one("#scopes", OptionList)
+        if selected is None:
+            highlighted = option_list.highlighted_option
+            selected = highlighted.id if highlighted and highlighted.id else ALL
+        wanted = self.query_one("#scope-filter", Input).value.strip().lower()
+        shown = [(sid, label) for sid, label in self.scopes if wanted in label.lower()]
+        longest = max((len(label) for label in self.labels.values()), default=0)
+        width = min(longest, LABEL_WIDTH) + 2
+        options: list[Option | None] = []
+        previous_kind = ALL
+        for sid, label in shown:
+            kind = sid.split(":")[0]
+            if kind != previous_kind and options:
+                options.append(None)  # a separator between all / decks / tags
+            previous_kind = kind
+            options.append(Option(self._option_text(label, self.counts[sid], width), id=sid))
+        if not shown:
+            options = [
+                Option(Text(f"No deck or tag holds {wanted!r}.", style="dim"), disabled=True)
+            ]
+        option_list.clear_options()
+        option_list.add_options(options)
+        if not shown:
+            return
+        ids = [sid for sid, _ in shown]
+        option_list.highlighted = option_list.get_option_index(
+            selected if selected in ids else ids[0]
+        )
+
+    # --- the filter -------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        self.query_one("#scope-filter", Input).focus()
+
+    @on(Input.Changed, "#scope-filter")
+    def _filter_changed(self) -> None:
+        self.show_scopes()
+
+    @on(Input.Submitted, "#scope-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_start()
+
+    def on_key(self, event: events.Key) -> None:
+        """In the filter: down moves to the list, escape clears the filter (then leaves)."""
+        field = self.query_one("#scope-filter", Input)
+        if self.focused is not field:
+            return
+        if event.key == "down":
+            event.stop()
+            self.query_one("#scopes", OptionList).focus()
+        elif event.key == "escape" and field.value:
+            event.stop()
+            event.prevent_default()
+            field.value = ""
+            self.query_one("#scopes", OptionList).focus()
+
     @staticmethod
     def _option_text(label: str, counts: ScopeCounts, width: int) -> Text:
+        if len(label) > width - 2:
+            label = label[: width - 3] + "…"
         text = Text(label.ljust(width))
         text.append(f"{counts.due:>4} due", style="bold green" if counts.due else "dim")
         text.append("   ")
@@ -234,7 +304,11 @@ class DrillSetupScreen(Screen[None]):
         self.action_start()
 
     def action_start(self) -> None:
-        highlighted = self.query_one("#scopes", OptionList).highlighted_option
+        scopes = self.query_one("#scopes", OptionList)
+        if not any(option.id for option in scopes.options):
+            self.notify("No deck or tag matches the filter.", severity="warning")
+            return
+        highlighted = scopes.highlighted_option
         self.start(highlighted.id if highlighted and highlighted.id else ALL)
 
     def start(self, sid: str) -> None:
@@ -271,24 +345,28 @@ class DrillSetupScreen(Screen[None]):
                     timeout=6,
                 )
         session = DrillSession.build(
-            cards, states, now, new_limit=quota, cram=cram, interview=interview
+            cards,
+            states,
+            now,
+            new_limit=quota,
+            cram=cram,
+            interview=interview,
+            learn_ahead=get_learn_ahead(db),
         )
         label = self.labels.get(sid, sid)
         if session.next_card(now) is None:
-            keys = [card_key(d, c.id) for d, c in cards]
-            tomorrow = due_before(db, end_of_tomorrow(now), keys)
+            keys = {card_key(d, c.id) for d, c in cards}
+            outlook = due_outlook(
+                [s for k, s in states.items() if k in keys], now, interview=interview
+            )
             self.notify(
-                f"Nothing to drill in {label} now ({tomorrow} due by tomorrow). "
+                f"Nothing to drill in {label} now ({outlook.describe()}). "
                 "Press c for cram to go over it anyway.",
                 title="All done",
                 timeout=8,
             )
             return
-        plan = None
-        if interview is not None:
-            all_cards = select_cards(library.decks)
-            unseen_all = sum(1 for d, c in all_cards if card_key(d, c.id) not in states)
-            plan = interview_plan(interview, study_day(now), unseen_all).describe()
+        plan = interview_note(library, db, now)
         self.app.push_screen(
             DrillScreen(
                 session,

@@ -11,6 +11,7 @@ import random
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from fsrs import Rating
@@ -18,6 +19,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
@@ -37,7 +39,9 @@ from quizapp.core.scheduling import (
     RATING_NAMES,
     DrillSession,
     SessionCard,
+    SessionReview,
     format_interval,
+    minutes_until,
     preview,
 )
 from quizapp.storage.db import Database
@@ -60,10 +64,48 @@ AUTO_GRADED = ("choice", "numeric", "generated")
 KIND_LABELS = {"new": "NEW", "learning": "LEARNING", "relearning": "RELEARNING", "review": "REVIEW"}
 
 
+class DrillCommands(Provider):
+    """The drill's actions in the command palette (ctrl+p), those that apply right now."""
+
+    COMMANDS = (
+        ("Undo the last review", "undo", "Take the last rating back and show its card (ctrl+b)"),
+        ("Show a hint", "hint", "Strike a wrong option, or the first step of the working (ctrl+t)"),
+        ("I was right", "override", "Mark a wrong verdict right; logged as an override (o)"),
+        (
+            "End the session",
+            "finish",
+            "The summary; an answered card is saved with the suggested rating (escape)",
+        ),
+    )
+
+    def _commands(self) -> list[tuple[str, str, str]]:
+        screen = self.screen
+        if not isinstance(screen, DrillScreen):
+            return []
+        return [c for c in self.COMMANDS if screen.check_action(c[1], ()) is not False]
+
+    async def discover(self) -> Hits:
+        for title, action, help_text in self._commands():
+            yield DiscoveryHit(title, partial(self.screen.run_action, action), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, action, help_text in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(title),
+                    partial(self.screen.run_action, action),
+                    help=help_text,
+                )
+
+
 class DrillScreen(Screen[None]):
     """A drill (or cram) session over the cards of `session`."""
 
     CSS_PATH = "drill_session.tcss"
+    COMMANDS = {DrillCommands}
     BINDINGS = [
         Binding("escape", "finish", "End session", id="drill-finish"),
         Binding("space", "reveal", "Show answer", id="drill-reveal"),
@@ -85,7 +127,10 @@ class DrillScreen(Screen[None]):
         ),
         Binding("o", "override", "I was right", id="drill-override"),
         Binding("ctrl+t", "hint", "Hint", id="drill-hint"),  # works while typing too
-        Binding("u", "undo", "Undo", id="drill-undo"),
+        # ctrl+b: the answer fields take ctrl+z and ctrl+u themselves; priority so that it
+        # undoes while a number field or the free answer has the focus.
+        Binding("ctrl+b", "undo", "Undo", id="drill-undo", priority=True),
+        Binding("u", "undo", "Undo", show=False),  # when no text field has the focus
     ]
 
     def __init__(
@@ -204,6 +249,11 @@ class DrillScreen(Screen[None]):
         meta.append(f" {KIND_LABELS[card.kind]} ", style=f"bold reverse {self._kind_color(card)}")
         if card.state is not None and card.state.is_leech:
             meta.append("  LEECH ", style="bold reverse red")
+        now = self.clock()
+        if card.shown_early_by(now) is not None and card.state is not None:
+            # Learn-ahead (nothing else left): say so, rather than pass it off as due.
+            minutes = minutes_until(card.state.due, now)
+            meta.append(f"  due in {minutes} min, shown early", style="italic yellow")
         meta.append(f"  {card.deck} · {question.kind}", style="dim")
         if question.tags:
             meta.append("  " + " ".join(f"#{t}" for t in question.tags), style="dim")
@@ -463,7 +513,7 @@ class DrillScreen(Screen[None]):
         else:
             line = f"Enter accepts {name}; 1-4 choose another rating."
             if self.session.can_undo:
-                line += " u undoes the last review."
+                line += " ctrl+b undoes the last review."
         self._set_hint_line(line)
 
     def action_tick(self, index: int) -> None:
@@ -543,6 +593,11 @@ class DrillScreen(Screen[None]):
 
     async def rate(self, rating: Rating) -> None:
         """Store the review (committed at once), then move to the next card."""
+        if await self._store(rating) is not None:
+            await self.show_next()
+
+    async def _store(self, rating: Rating) -> SessionReview | None:
+        """Store the review of the card shown; None when the database refused it (said so)."""
         card, question = self.current, self.question
         assert card is not None and question is not None and self.shown_at is not None
         now = self.clock()
@@ -576,7 +631,7 @@ class DrillScreen(Screen[None]):
                 severity="error",
                 timeout=10,
             )
-            return
+            return None
         entry = self.session.record(
             card.key,
             rating,
@@ -595,7 +650,7 @@ class DrillScreen(Screen[None]):
                 severity="warning",
                 timeout=10,
             )
-        await self.show_next()
+        return entry
 
     async def action_undo(self) -> None:
         if not self.session.can_undo:
@@ -613,12 +668,23 @@ class DrillScreen(Screen[None]):
 
     # --- the end ------------------------------------------------------------------------------
 
-    def action_finish(self) -> None:
-        self.finish()
+    async def action_finish(self) -> None:
+        """Escape: end the session. A card already answered is saved with the suggested
+        rating first (the learner saw the answer: dropping it would show it again as new)."""
+        saved = None
+        if self.phase == "answered" and self.suggested is not None:
+            saved = await self._store(self.suggested)
+            if saved is None:
+                return  # not stored (the error is shown): stay, nothing is lost
+        self.finish(saved_on_leaving=saved)
 
-    def finish(self) -> None:
+    def finish(self, saved_on_leaving: SessionReview | None = None) -> None:
+        from quizapp.tui.screens.drill import interview_note
         from quizapp.tui.screens.drill_summary import DrillSummaryScreen
 
+        note = self.interview_note
+        if note is not None:  # counted again: the cards seen in this session are seen
+            note = interview_note(self.app.library, self.db, self.clock())  # type: ignore[attr-defined]
         self.app.switch_screen(
             DrillSummaryScreen(
                 self.session.summary(),
@@ -628,7 +694,7 @@ class DrillScreen(Screen[None]):
                 cram=self.session.cram,
                 clock=self.clock,
                 remaining=self.session.counts(self.clock()),
-                next_learning=self.session.next_learning_due(),
-                interview_note=self.interview_note,
+                interview_note=note,
+                saved_on_leaving=saved_on_leaving,
             )
         )

@@ -1,4 +1,4 @@
-"""The end of a drill session: what was done, how well, and what tomorrow holds."""
+"""The end of a drill session: what was done, how well, and what comes due when."""
 
 from __future__ import annotations
 
@@ -17,12 +17,13 @@ from textual.widgets import Footer, Header, Static
 from quizapp.core.scheduling import (
     RATING_NAMES,
     QueueCounts,
+    SessionReview,
     SessionSummary,
-    end_of_tomorrow,
+    due_outlook,
     format_duration,
 )
 from quizapp.storage.db import Database
-from quizapp.storage.reviews import due_before
+from quizapp.storage.reviews import get_interview_date, load_states
 
 
 class DrillSummaryScreen(Screen[None]):
@@ -42,8 +43,8 @@ class DrillSummaryScreen(Screen[None]):
         cram: bool,
         clock: Callable[[], datetime],
         remaining: QueueCounts | None = None,
-        next_learning: datetime | None = None,
         interview_note: str | None = None,
+        saved_on_leaving: SessionReview | None = None,
     ) -> None:
         super().__init__()
         self.summary = summary
@@ -53,8 +54,8 @@ class DrillSummaryScreen(Screen[None]):
         self.cram = cram
         self.clock = clock
         self.remaining = remaining
-        self.next_learning = next_learning
         self.interview_note = interview_note
+        self.saved_on_leaving = saved_on_leaving
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -74,7 +75,7 @@ class DrillSummaryScreen(Screen[None]):
     def _heading(self) -> Text:
         if not self.summary.reviews:
             return Text("Nothing reviewed this time.", style="bold")
-        if self.remaining is not None and self.remaining.total:
+        if self._not_reached():
             return Text("Session ended", style="bold")
         return Text("Session complete", style="bold")
 
@@ -84,9 +85,11 @@ class DrillSummaryScreen(Screen[None]):
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
         if s.reviews:
+            # Cram answers are not reviews (they never move the schedule): named apart.
+            label, noun = ("Cards crammed", "answer") if self.cram else ("Cards reviewed", "review")
             table.add_row(
-                "Cards reviewed",
-                f"{s.cards}  ({s.reviews} review{'s' * (s.reviews != 1)}, {s.new_cards} new)",
+                label,
+                f"{s.cards}  ({s.reviews} {noun}{'s' * (s.reviews != 1)}, {s.new_cards} new)",
             )
             rate = s.correct_rate or 0.0
             table.add_row("Correct", f"{s.correct} of {s.reviews} ({rate:.0%})")
@@ -101,27 +104,41 @@ class DrillSummaryScreen(Screen[None]):
                 color = {1: "red", 2: "yellow", 3: "green", 4: "blue"}[int(rating)]
                 ratings.append(f"{RATING_NAMES[rating]} {s.ratings[rating]}", style=color)
             table.add_row("Ratings", ratings)
+        saved = self.saved_on_leaving
+        if saved is not None:
+            table.add_row(
+                "On leaving",
+                f"{saved.key} rated {RATING_NAMES[saved.rating]} (the suggested rating) "
+                "as you left",
+            )
         if self.cram:
             table.add_row("Schedule", "unchanged (cram)")
-        now = self.clock()
-        here = due_before(self.db, end_of_tomorrow(now), self.keys)
-        everywhere = due_before(self.db, end_of_tomorrow(now))
-        tomorrow = f"{here} card{'s' * (here != 1)} due in {self.scope_title}"
-        if everywhere != here:
-            tomorrow += f", {everywhere} across all decks"
-        table.add_row("Tomorrow", tomorrow)
-        left = self.remaining
-        if left is not None and left.total:
-            table.add_row(
-                "Not reached",
-                f"{left.new} new, {left.learning} learning, {left.review} review (left for the next session)",
-            )
-        elif self.next_learning is not None and not self.cram:
-            local = self.next_learning.astimezone()
-            table.add_row(
-                "Learning",
-                f"cards in learning come back from {local:%H:%M}: drill again then",
-            )
+        table.add_row("Coming up", self._coming_up())
+        left = self._not_reached()
+        if left:
+            table.add_row("Not reached", f"{left} (left for the next session)")
         if s.leeches:
             table.add_row("Leeches", Text(", ".join(s.leeches), style="bold red"))
         return table
+
+    def _not_reached(self) -> str:
+        """New and review cards the session had and did not show. Learning cards are not
+        counted here: `_coming_up` says when they are due."""
+        left = self.remaining
+        if left is None or not (left.new or left.review):
+            return ""
+        return f"{left.new} new, {left.review} review"
+
+    def _coming_up(self) -> str:
+        """When the scope's cards come due: in minutes, later today, tomorrow (a learning
+        step due in 10 minutes is not "tomorrow")."""
+        now = self.clock()
+        interview = get_interview_date(self.db)
+        states = load_states(self.db)
+        mine = set(self.keys)
+        here = due_outlook([s for k, s in states.items() if k in mine], now, interview=interview)
+        text = f"{self.scope_title}: {here.describe()}"
+        everywhere = due_outlook(states.values(), now, interview=interview)
+        if everywhere != here:
+            text += f"\nall decks: {everywhere.describe()}"
+        return text

@@ -389,7 +389,12 @@ class StatsScreen(Screen[None]):
         table = figures_table()
         table.add_row("Reviews today", str(report.reviews_today))
         table.add_row("Due now", str(totals.due))
-        table.add_row("Due by tomorrow", str(report.due_tomorrow))
+        outlook = report.outlook
+        if outlook is not None and (outlook.soon or outlook.later_today):
+            later = len(outlook.soon) + len(outlook.later_today)
+            when = f"in {outlook.soon[0]} min" if outlook.soon else "later today"
+            table.add_row("Later today", f"{later} (the next {when})")
+        table.add_row("Due tomorrow", str(report.due_tomorrow))
         table.add_row("Streak", plural(report.activity.streak, "day"))
         cards = Text()
         for count, kind in (
