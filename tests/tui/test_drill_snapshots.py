@@ -90,3 +90,22 @@ def test_summary_screen(snap_compare) -> None:
             await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=session)
+
+
+SMALL = (80, 24)  # the default terminal
+ANSWER_KEYS = {
+    "flashcard": ("space",),
+    "choice": ("3",),
+    "multi": ("1", "2", "enter"),
+    "numeric": ("1", "2", "enter"),
+    "generated": ("1", "tab", "2", "enter"),
+    "free": (*"PTQ needs no retraining", "ctrl+s", "a"),
+}
+
+
+@pytest.mark.parametrize("side", ["question", "answer"])
+@pytest.mark.parametrize("kind", list(ANSWER_KEYS))
+def test_every_card_type_at_80x24(snap_compare, kind: str, side: str) -> None:
+    app = drill_app(FakeClock(), tag=f"only-{kind}")
+    pressed = ANSWER_KEYS[kind] if side == "answer" else ()
+    assert snap_compare(app, terminal_size=SMALL, run_before=keys(*pressed))

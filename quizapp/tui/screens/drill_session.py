@@ -106,20 +106,33 @@ class DrillScreen(Screen[None]):
 
     CSS_PATH = "drill_session.tcss"
     COMMANDS = {DrillCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-wide")]
     BINDINGS = [
         Binding("escape", "finish", "End session", id="drill-finish"),
         Binding("space", "reveal", "Show answer", id="drill-reveal"),
         Binding("ctrl+s", "submit_free", "Show answer", id="drill-submit-free"),
+        # enter before the digits: a narrow footer keeps the keys met first, and the rating
+        # buttons show 1-4 anyway.
+        Binding("enter", "check_choice", "Check", id="drill-check"),
+        Binding(
+            "enter", "accept", "Accept", tooltip="Take the suggested rating", id="drill-accept"
+        ),
         *(
             Binding(str(i), f"pick({i - 1})", "Pick", show=i == 1, key_display="1-9")
             for i in range(1, 10)
         ),
-        Binding("enter", "check_choice", "Check", id="drill-check"),
         *(
-            Binding(str(int(r)), f"rate({int(r)})", RATING_NAMES[r], id=f"drill-rate-{int(r)}")
+            Binding(
+                str(int(r)),
+                f"rate({int(r)})",
+                "Rate",
+                show=r == Rating.Again,
+                key_display="1-4",
+                tooltip=" ".join(f"{int(x)} {RATING_NAMES[x]}" for x in Rating),
+                id=f"drill-rate-{int(r)}",
+            )
             for r in Rating
         ),
-        Binding("enter", "accept", "Accept suggestion", id="drill-accept"),
         Binding("space", "accept", "Accept", show=False),
         *(
             Binding(key, f"tick({i})", "Tick point", show=i == 0, key_display="a-i")
@@ -176,6 +189,11 @@ class DrillScreen(Screen[None]):
             yield Static(id="drill-hint-line")
             yield RatingBar(id="ratings")
         yield QuickFooter()
+
+    def on_resize(self) -> None:
+        # After Screen's own handler has set the breakpoint class the progress line reads.
+        if self.question is not None:
+            self.call_after_refresh(self._update_progress)
 
     async def on_mount(self) -> None:
         self.title = "quizapp"
@@ -297,18 +315,26 @@ class DrillScreen(Screen[None]):
     def _update_progress(self) -> None:
         counts = self.session.counts(self.clock())
         done = len(self.session.log)
+        # A narrow terminal gets short words, so the counts stay whole beside the clock.
+        narrow = self.has_class("-narrow")
+        comma, dot = (" ", " · ") if narrow else (", ", "   ·   ")
         text = Text()
         text.append(f"{counts.total} left: ", style="bold")
         text.append(f"{counts.new} new", style="bold blue")
-        text.append(", ")
-        text.append(f"{counts.learning} learning", style="bold red")
-        text.append(", ")
-        text.append(f"{counts.review} review", style="bold green")
+        text.append(comma)
+        text.append(f"{counts.learning} {'lrn' if narrow else 'learning'}", style="bold red")
+        text.append(comma)
+        text.append(f"{counts.review} {'rev' if narrow else 'review'}", style="bold green")
         if counts.later:
-            text.append(f" ({counts.later} later today)", style="dim")
-        text.append(f"   ·   {done} done", style="dim")
+            text.append(
+                f" (+{counts.later} today)" if narrow else f" ({counts.later} later today)",
+                style="dim",
+            )
+        text.append(f"{dot}{done} done", style="dim")
         if self.session.cram:
-            text.append("   ·   cram: schedule unchanged", style="italic yellow")
+            text.append(
+                f"{dot}cram" if narrow else f"{dot}cram: schedule unchanged", style="italic yellow"
+            )
         self.query_one("#drill-progress-text", Static).update(text)
         bar = self.query_one("#drill-progress", ProgressBar)
         bar.update(total=max(1, done + counts.total), progress=done)

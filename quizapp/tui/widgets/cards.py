@@ -369,7 +369,7 @@ class RatingBar(Horizontal):
 
     @staticmethod
     def _label(rating: Rating, interval: str) -> str:
-        return f"{RATING_KEYS[rating]} {rating.name}  {interval}"
+        return f"{RATING_KEYS[rating]} {rating.name} {interval}"
 
     def show(self, intervals: Mapping[Rating, str] | None, suggested: Rating | None) -> None:
         """Set the interval under each button (None: cram, no schedule) and the suggestion."""
