@@ -455,6 +455,35 @@ async def test_escape_after_revealing_a_flashcard_saves_it_as_good() -> None:
         assert "rated Good" in summary_text(app)
 
 
+async def test_escape_with_an_unchecked_answer_asks_before_leaving() -> None:
+    from quizapp.tui.screens.exercises_dialogs import ConfirmDialog
+
+    app = drill_app(FakeClock(), tag="only-free")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        drill = app.screen
+        await pilot.press(*"fake quant", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")  # keep answering: the text is still there
+        await pilot.pause()
+        assert app.screen is drill
+        assert drill.query_one("#free-answer").text == "fake quant"
+        await pilot.press("escape", "y")
+        await pilot.pause()
+        assert isinstance(app.screen, DrillSummaryScreen)
+        assert reviews_total(app.db) == 0
+
+
+async def test_escape_with_an_empty_field_leaves_at_once() -> None:
+    app = drill_app(FakeClock(), tag="only-numeric")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DrillSummaryScreen)
+
+
 async def test_ctrl_b_undoes_while_a_number_field_has_the_focus() -> None:
     clock = FakeClock()
     app = drill_app(clock, tag="only-numeric")

@@ -23,7 +23,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Header, ProgressBar, Static, TextArea
+from textual.widgets import Header, Input, ProgressBar, Static, TextArea
 
 from quizapp.core.questions import (
     Question,
@@ -697,12 +697,33 @@ class DrillScreen(Screen[None]):
     async def action_finish(self) -> None:
         """Escape: end the session. A card already answered is saved with the suggested
         rating first (the learner saw the answer: dropping it would show it again as new)."""
+        if self.phase == "question" and self._typed_answer():
+            from quizapp.tui.screens.exercises_dialogs import ConfirmDialog
+
+            dialog = ConfirmDialog(
+                "End the session?",
+                "What you typed on this card has not been checked and will not be kept.",
+                yes="End session",
+                no="Keep answering",
+            )
+            # Nothing is stored on the question side: yes ends the session as it is.
+            self.app.push_screen(dialog, lambda yes: self.finish() if yes else None)
+            return
         saved = None
         if self.phase == "answered" and self.suggested is not None:
             saved = await self._store(self.suggested)
             if saved is None:
                 return  # not stored (the error is shown): stay, nothing is lost
         self.finish(saved_on_leaving=saved)
+
+    def _typed_answer(self) -> bool:
+        """Whether the card's answer field holds text not yet checked."""
+        for widget in self.query("#fields Input, #free-answer"):
+            if isinstance(widget, TextArea) and widget.text.strip():
+                return True
+            if isinstance(widget, Input) and widget.value.strip():
+                return True
+        return False
 
     def finish(self, saved_on_leaving: SessionReview | None = None) -> None:
         from quizapp.tui.screens.drill import interview_note
