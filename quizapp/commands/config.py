@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from quizapp.commands import fail
-from quizapp.core.scheduling import DEFAULT_NEW_PER_SESSION, parse_interview_date, study_day
+from quizapp.core.scheduling import (
+    DEFAULT_NEW_PER_SESSION,
+    parse_interview_date,
+    parse_new_per_session,
+    study_day,
+)
 from quizapp.storage.db import Database, utc_now
 from quizapp.storage.exercises import (
     DEFAULT_GRADE_MEMORY_GIB,
@@ -46,10 +51,7 @@ def _set_new_per_session(db: Database, text: str | None) -> str:
     if text is None:
         set_new_per_session(db, None)
         return f"{DEFAULT_NEW_PER_SESSION} (the default)"
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a whole number") from None
+    value = parse_new_per_session(text)
     set_new_per_session(db, value)
     return str(value)
 
