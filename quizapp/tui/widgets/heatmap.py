@@ -63,7 +63,10 @@ class CalendarHeatmap(Widget):
             if starts_month and column >= free_from and column + len(label) <= len(months):
                 months[column : column + len(label)] = label
                 free_from = column + len(label) + 1
-        out = Text("".join(months).rstrip(), style="dim")
+        # Dim is given span by span: as the Text's own style it would dim every shade too,
+        # and dimmed shades blend into each other.
+        out = Text()
+        out.append("".join(months).rstrip(), style="dim")
         for row in range(7):
             out.append("\n")
             out.append(DAY_LABELS[row].ljust(LABEL_WIDTH), style="dim")
