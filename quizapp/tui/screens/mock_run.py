@@ -413,8 +413,8 @@ class MockRunScreen(Screen[None]):
             MockConfirmScreen(
                 "Leave the mock?",
                 "A real interview doesn't pause. If you leave, this mock is saved and its clock "
-                "stops where it is when you choose; resume it from the mock set-up (or "
-                "`quizapp mock --resume`), and the report will say it was interrupted.",
+                "stops until you resume it from the mock set-up (or `quizapp mock --resume`); "
+                "the report will say it was interrupted.",
                 [
                     ("keep", "Keep going", "default"),
                     ("leave", "Leave", "warning"),
