@@ -62,9 +62,11 @@ def summary_lines(report: StatsReport) -> list[str]:
         windows = ", ".join(
             f"{w.days} days: {format_percent(w.rate)} of {plural(w.reviews, 'review')}"
             if w.reviews
-            else f"{w.days} days: no review cards answered"
+            else f"{w.days} days: none"
             for w in report.retention
         )
+        if not any(w.reviews for w in report.retention):
+            windows = "no review card answered yet (a card counts once it leaves learning)"
         lines.append(f"true retention (target {format_percent(TARGET_RETENTION, 0)}): {windows}")
         lines.append("due, next 14 days: " + " ".join(str(n) for n in report.forecast))
         act = report.activity
