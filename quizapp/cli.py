@@ -34,9 +34,55 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _new_card_limit(text: str) -> int:
+    from quizapp.core.scheduling import parse_new_per_session  # light: only when given
+
+    try:
+        return parse_new_per_session(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _exercise_ids() -> list[str]:
+    """The shipped exercises' ids (their folders), without loading the catalogue."""
+    from quizapp.resources import shipped_path
+
+    try:
+        root = shipped_path("exercises")
+    except FileNotFoundError:
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / "exercise.yaml").is_file())
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Fills `{exercises}` in a help text when help is shown: a normal start never reads
+    the exercises folder for it."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        # Ids like fix-the-lesson stay whole: break at spaces only.
+        import textwrap
+
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = super()._get_help_string(action)
+        if text and "{exercises}" in text:
+            text = text.replace("{exercises}", ", ".join(_exercise_ids()) or "none found")
+        return text
+
+
+# Defaults that live in modules too heavy to import for `--help`; tests/unit/test_cli_help.py
+# checks them against the code.
+MOCK_DEFAULT_MINUTES = 15
+MOCK_DEFAULT_QUESTIONS = 10
+NEW_PER_SESSION_DEFAULT = 20
+SETTINGS = ("interview-date", "new-per-session", "grade-memory")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="quizapp",
+        formatter_class=_HelpFormatter,
         description="Interview preparation for neural-network quantization: drills with "
         "spaced repetition, timed mock interviews and graded PyTorch exercises. "
         "Run without a command to open the app.",
@@ -44,64 +90,142 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"quizapp {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="check decks and report every error")
+    def add(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help, formatter_class=_HelpFormatter)
+
+    p = add("validate", help="check decks and report every error")
     p.add_argument(
         "paths", nargs="*", metavar="PATH", help="deck files or folders (default: all decks)"
     )
 
-    p = sub.add_parser("decks", help="list the decks with their card counts")
+    p = add("decks", help="list the decks with their card counts")
     p.add_argument("--json", action="store_true", help="print one JSON document")
 
-    p = sub.add_parser("sample", help="show one question with its answer")
-    p.add_argument("card", metavar="DECK/CARD")
-    p.add_argument("--seed", type=int, help="seed for generated numbers (default: random)")
+    p = add("sample", help="show one question with its answer")
+    p.add_argument(
+        "card",
+        metavar="DECK/CARD",
+        help="a deck id and a card id, e.g. int8-math/qparams-drill "
+        "(`quizapp decks` lists the decks; a wrong card id lists the deck's cards)",
+    )
+    p.add_argument(
+        "--seed", type=int, metavar="N", help="seed for generated numbers (default: random)"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON document")
 
-    p = sub.add_parser("drill", help="open the app straight into a drill session")
-    p.add_argument("--deck", metavar="ID", help="only this deck")
-    p.add_argument("--tag", metavar="T", help="only cards with this tag")
+    p = add("drill", help="open the app straight into a drill session")
+    p.add_argument("--deck", metavar="ID", help="only this deck (default: every deck)")
+    p.add_argument("--tag", metavar="T", help="only cards with this tag (default: any card)")
     p.add_argument("--cram", action="store_true", help="review without changing the schedule")
-    p.add_argument("--limit", type=_positive_int, metavar="N", help="new cards in this session")
+    p.add_argument(
+        "--limit",
+        type=_new_card_limit,
+        metavar="N",
+        help="new cards in this session, 0 to 500; 0 reviews only (default: the "
+        f"new-per-session setting, {NEW_PER_SESSION_DEFAULT} unless changed with "
+        "`quizapp config`)",
+    )
 
-    p = sub.add_parser("mock", help="a timed mock interview (or its reports)")
+    p = add("mock", help="a timed mock interview (or its reports)")
     p.add_argument(
-        "--minutes", type=_positive_float, metavar="M", help="total time (may be fractional)"
-    )
-    p.add_argument("--questions", type=_positive_int, metavar="N", help="number of questions")
-    p.add_argument("--deck", action="append", metavar="ID", help="draw from this deck (repeatable)")
-    p.add_argument(
-        "--tag", action="append", metavar="T", help="draw cards with this tag (repeatable)"
+        "--minutes",
+        type=_positive_float,
+        metavar="M",
+        help=f"total time, may be fractional (default: {MOCK_DEFAULT_MINUTES})",
     )
     p.add_argument(
-        "--per-question", type=_positive_float, metavar="SECONDS", help="limit per question"
+        "--questions",
+        type=_positive_int,
+        metavar="N",
+        help=f"number of questions (default: {MOCK_DEFAULT_QUESTIONS})",
     )
-    p.add_argument("--seed", type=int, help="seed for the draw and generated numbers")
+    p.add_argument(
+        "--deck",
+        action="append",
+        metavar="ID",
+        help="draw from this deck, repeatable (default: every deck)",
+    )
+    p.add_argument(
+        "--tag",
+        action="append",
+        metavar="T",
+        help="draw cards with this tag, repeatable (default: any card)",
+    )
+    p.add_argument(
+        "--per-question",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="limit per question (default: none)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        metavar="S",
+        help="seed for the draw and generated numbers (default: random)",
+    )
+    p.add_argument(
+        "--resume",
+        nargs="?",
+        const="",
+        metavar="ID",
+        help="continue an unfinished mock where it stopped (default ID: the latest one)",
+    )
+    p.add_argument(
+        "--new",
+        action="store_true",
+        help="start a new mock even though one is unfinished (that one stays to resume)",
+    )
     p.add_argument("--report", metavar="ID", help="show the report of a finished mock")
     p.add_argument("--markdown", action="store_true", help="with --report: write it as Markdown")
 
-    p = sub.add_parser("exercises", help="list the coding exercises with your status")
+    p = add("exercises", help="list the coding exercises with your status")
     p.add_argument("--json", action="store_true", help="print one JSON document")
 
-    p = sub.add_parser("check", help="grade a coding exercise")
-    p.add_argument("exercise", metavar="ID")
+    p = add("check", help="grade a coding exercise")
+    p.add_argument("exercise", metavar="ID", help="the exercise: {exercises}")
     p.add_argument("--file", metavar="F", help="the file to grade (default: your workspace copy)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.add_argument(
-        "--timeout", type=_positive_float, metavar="S", help="wall-clock limit in seconds"
+        "--timeout",
+        type=_positive_float,
+        metavar="S",
+        help="wall-clock limit in seconds (default: the exercise's own limit)",
     )
     p.add_argument("--watch", action="store_true", help="re-grade every time the file is saved")
 
-    p = sub.add_parser("stats", help="progress figures")
+    p = add("stats", help="progress figures")
     p.add_argument("--json", action="store_true", help="print one JSON document")
 
-    p = sub.add_parser("config", help="show or set a setting (e.g. interview-date 2026-12-15)")
-    p.add_argument("key", nargs="?", metavar="KEY")
-    p.add_argument("value", nargs="?", metavar="VALUE", help="new value; 'none' clears it")
+    p = add("config", help="show or set a setting (e.g. interview-date 2026-12-15)")
+    p.add_argument(
+        "key",
+        nargs="?",
+        metavar="KEY",
+        help=f"one of {', '.join(SETTINGS)} (default: list them all with their values)",
+    )
+    p.add_argument(
+        "value",
+        nargs="?",
+        metavar="VALUE",
+        help="the new value; 'none' restores the default (default: show the current value)",
+    )
+    return parser
+
+
+def _command_parser(
+    parser: argparse.ArgumentParser, command: str | None
+) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return action.choices[command]  # type: ignore[no-any-return]
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # the command's own usage, not the top-level one
+        _command_parser(parser, args.command).error(f"unrecognized arguments: {' '.join(unknown)}")
     command = args.command or "tui"
     module = importlib.import_module(f"quizapp.commands.{command}")
     try:

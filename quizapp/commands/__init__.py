@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def print_json(document: Any) -> None:
@@ -15,3 +18,13 @@ def print_json(document: Any) -> None:
 def fail(message: str, code: int = 1) -> int:
     print(f"quizapp: {message}", file=sys.stderr)
     return code
+
+
+def make_console(file: IO[str] | None = None) -> Console:
+    """A Rich console for a command's report. On a terminal lines wrap at its width; piped or
+    redirected nothing is wrapped, so a line never breaks mid-phrase at an imagined 80
+    columns (tables keep their layout either way)."""
+    from rich.console import Console
+
+    stream = file or sys.stdout
+    return Console(file=file, highlight=False, soft_wrap=not stream.isatty())

@@ -22,7 +22,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from quizapp.commands import fail, print_json
+from quizapp.commands import fail, make_console, print_json
 from quizapp.grading.catalogue import (
     Exercise,
     UnknownExercise,
@@ -93,7 +93,7 @@ def grade(
         notes = Console(stderr=True) if sys.stderr.isatty() else None
         report = Report(notes, checks=False) if notes else None
         return run_check(exercise.id, path, timeout=timeout, exercise=exercise, on_event=report)
-    console = Console(highlight=False)
+    console = make_console()
     console.print(f"[bold]{escape(exercise.title)}[/] ({exercise.id})")
     console.print(f"  grading {escape(str(path))}", style="dim")
     report = Report(console)
@@ -111,7 +111,7 @@ def watch(
     stop: threading.Event | None = None,
 ) -> int:
     """Grade `path` now and after every save until ctrl+c (or `stop`, for tests)."""
-    console = Console(highlight=False)
+    console = make_console()
     watcher = watcher or FileWatcher(path)
     console.print(f"[bold]{escape(exercise.title)}[/] ({exercise.id}): watch mode")
     console.print(f"  grading {escape(str(path))} now and after every save", style="dim")
@@ -150,6 +150,18 @@ def watch(
     return 0 if result.passed else 1
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
+def describe_checks(count: int, points: list[float]) -> str:
+    """`13 checks (11 scored, 2 for information)`: the score is out of the scored ones."""
+    unscored = sum(1 for p in points[:count] if not p)
+    if not unscored:
+        return plural(count, "check")
+    return f"{plural(count, 'check')} ({count - unscored} scored, {unscored} for information)"
+
+
 def unreadable(exercise: Exercise, problem: str) -> GradeResult:
     """The result for a file that cannot be graded at all (it is not stored: not an attempt)."""
     return GradeResult(
@@ -186,7 +198,8 @@ class Report:
         elif event.kind == "checks" and self.show_checks:
             names = event.data.get("names") or []
             self.width = max([len(str(n)) for n in names] + [self.width])
-            self.console.print(f"Running your code and {len(names)} checks ...")
+            points = event.data.get("max_scores") or []
+            self.console.print(f"Running your code and {describe_checks(len(names), points)} ...")
         elif event.kind == "check_finished" and self.show_checks and event.check:
             self.printed.add(int(event.data.get("index", -1)))
             self.print_check(event.check)
@@ -197,7 +210,8 @@ class Report:
         if check.threshold:
             figure += f"  (need {check.threshold})" if figure else f"(need {check.threshold})"
         name = check.name.ljust(self.width)
-        self.console.print(f"  [{style}]{symbol}[/] {escape(name)}  {escape(figure)}")
+        info = "  [dim](information, no points)[/]" if check.max_score == 0 else ""
+        self.console.print(f"  [{style}]{symbol}[/] {escape(name)}  {escape(figure)}{info}")
         if check.message and not (self.compact and check.status in ("pass", "skip")):
             for line in check.message.splitlines():
                 self.console.print(
@@ -218,8 +232,11 @@ class Report:
                 self.console.print(f"  | {escape(line)}", style="dim")
         style = STATUS_STYLE.get(result.status, "bold")
         score = f"{result.score:g}/{result.max_score:g}" if result.max_score else "-"
+        unscored = sum(1 for c in result.checks if c.max_score == 0)
+        info = f"  ({plural(unscored, 'check')} for information, no points)" if unscored else ""
         self.console.print(
             f"[{style}]{result.status.upper()}[/]  score {score}  in {result.duration_s:.1f} s"
+            + info
         )
         if result.status != "pass" and result.message:
             self.console.print(escape(result.message))

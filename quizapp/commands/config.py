@@ -13,6 +13,7 @@ from quizapp.core.scheduling import (
     LEARN_AHEAD,
     parse_interview_date,
     parse_learn_ahead,
+    parse_new_per_session,
     study_day,
 )
 from quizapp.storage.db import Database, utc_now
@@ -54,10 +55,7 @@ def _set_new_per_session(db: Database, text: str | None) -> str:
     if text is None:
         set_new_per_session(db, None)
         return f"{DEFAULT_NEW_PER_SESSION} (the default)"
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a whole number") from None
+    value = parse_new_per_session(text)
     set_new_per_session(db, value)
     return str(value)
 

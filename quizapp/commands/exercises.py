@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from quizapp.commands import print_json
+from quizapp.commands import make_console, print_json
 from quizapp.grading.catalogue import load_catalogue
+from quizapp.grading.progress import progress_label
 from quizapp.storage.db import Database
 from quizapp.storage.exercises import statuses
 
@@ -24,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
                 "title": exercise.title,
                 "topic": exercise.manifest.topic,
                 "difficulty": exercise.manifest.difficulty,
-                "status": status.label if status else "new",
+                "status": progress_label(exercise, status),
                 "best_score": status.best_score if status else None,
                 "max_score": status.max_score if status else None,
                 "attempts": status.attempts if status else 0,
@@ -35,7 +36,6 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"exercises": rows, "errors": errors})
         return 0
-    from rich.console import Console
     from rich.table import Table
 
     table = Table("id", "title", "status", "best score", box=None, pad_edge=False)
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
             f"{row['best_score']:g}/{row['max_score']:g}" if row["best_score"] is not None else "-"
         )
         table.add_row(row["id"], row["title"], row["status"], best)
-    console = Console(highlight=False)
+    console = make_console()
     console.print(table)
     console.print(
         f"{len(rows)} exercise{'s' * (len(rows) != 1)}; "

@@ -1,12 +1,18 @@
 """`quizapp mock [--minutes M] [--questions N] [--deck ID...] [--tag T...] [--per-question S]
-[--seed S]`: the app, straight into a timed mock. `quizapp mock --report ID [--markdown]`: a
-finished mock's report (printed, or written as a Markdown file whose path is printed)."""
+[--seed S]`: the app, straight into a timed mock. `quizapp mock --resume [ID]`: straight back
+into an unfinished one. `quizapp mock --report ID [--markdown]`: a finished mock's report
+(printed, or written as a Markdown file whose path is printed).
+
+An unfinished mock is never left behind silently: while one exists, `quizapp mock` says so
+and names `--resume` and `--new` (start another anyway; the unfinished one stays).
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-from quizapp.commands import fail
+from quizapp.commands import fail, make_console
 from quizapp.core.mock import (
     DEFAULT_MINUTES,
     DEFAULT_QUESTIONS,
@@ -14,15 +20,34 @@ from quizapp.core.mock import (
     MockSetupError,
     candidate_cards,
     report_markdown,
+    unfinished_summary,
 )
 from quizapp.library import load_library
+
+SETUP_OPTIONS = ("minutes", "questions", "deck", "tag", "per_question", "seed")
+
+
+def _given(args: argparse.Namespace, names: tuple[str, ...]) -> list[str]:
+    return [
+        "--" + n.replace("_", "-") for n in names if getattr(args, n, None) not in (None, False)
+    ]
 
 
 def run(args: argparse.Namespace) -> int:
     if args.markdown and args.report is None:
         return fail("--markdown goes with --report ID (e.g. quizapp mock --report 3 --markdown)")
     if args.report is not None:
+        extra = _given(args, (*SETUP_OPTIONS, "resume", "new"))
+        if extra:
+            return fail(f"--report shows a finished mock; it does not combine with {extra[0]}")
         return show_report(args.report, args.markdown)
+    if args.resume is not None:
+        extra = _given(args, (*SETUP_OPTIONS, "new"))
+        if extra:
+            return fail(
+                f"--resume continues a mock as it was set up; it does not combine with {extra[0]}"
+            )
+        return resume(args.resume)
     library = load_library()
     try:
         setup = MockSetup(
@@ -41,9 +66,53 @@ def run(args: argparse.Namespace) -> int:
             else ""
         )
         return fail(f"mock: {exc}{note}")
+    if not args.new:
+        waiting = _unfinished()
+        if waiting:
+            mock_id, summary = waiting[0]
+            return fail(
+                f"{summary} Resume it with `quizapp mock --resume`, or start a new one anyway "
+                f"with `quizapp mock --new` (mock {mock_id} then stays unfinished, to resume or "
+                "discard from the mock screen)."
+            )
     from quizapp.tui.app import QuizApp, StartRequest
 
     QuizApp(start=StartRequest("mock", {"setup": setup, "autostart": True})).run()
+    return 0
+
+
+def _unfinished() -> list[tuple[str, str]]:
+    """(id, where it stands) of each unfinished mock, the latest first."""
+    from quizapp.storage.db import Database
+    from quizapp.storage.mocks import unfinished_mocks
+
+    with Database() as db:
+        return [(str(m.id), unfinished_summary(str(m.id), m.run)) for m in unfinished_mocks(db)]
+
+
+def resume(mock_id: str) -> int:
+    """Open the app on an unfinished mock: `mock_id`, or the latest when it is ""."""
+    from quizapp.storage.db import Database
+    from quizapp.storage.mocks import MockNotFound, load_mock
+
+    waiting = _unfinished()
+    if not waiting:
+        return fail("no unfinished mock to resume; start one with `quizapp mock`")
+    ids = [m for m, _ in waiting]
+    if mock_id and mock_id not in ids:
+        with Database() as db:
+            try:
+                status = load_mock(db, mock_id).status
+            except MockNotFound:
+                status = None
+        if status == "finished":
+            return fail(
+                f"mock {mock_id} is finished; its report: `quizapp mock --report {mock_id}`"
+            )
+        return fail(f"no unfinished mock {mock_id!r} (unfinished: {', '.join(ids)})")
+    from quizapp.tui.app import QuizApp, StartRequest
+
+    QuizApp(start=StartRequest("mock", {"resume": mock_id or ids[0]})).run()
     return 0
 
 
@@ -63,8 +132,11 @@ def show_report(mock_id: str, markdown: bool) -> int:
     if markdown:
         print(write_markdown_report(report))
         return 0
-    from rich.console import Console
+    text = report_markdown(report)
+    if not sys.stdout.isatty():  # piped or redirected: the Markdown itself, lines whole
+        sys.stdout.write(text)
+        return 0
     from rich.markdown import Markdown
 
-    Console().print(Markdown(report_markdown(report)))
+    make_console().print(Markdown(text))
     return 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 import argparse
 import random
 
-from quizapp.commands import fail, print_json
+from quizapp.commands import fail, make_console, print_json
 from quizapp.core.questions import instantiate
 from quizapp.library import load_library
 
@@ -21,7 +21,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         card = deck.card(card_id)
     except KeyError:
-        return fail(f"deck {deck_id!r} has no card {card_id!r}")
+        cards = ", ".join(c.id for c in deck.cards)
+        return fail(f"deck {deck_id!r} has no card {card_id!r} (cards: {cards})")
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     question = instantiate(deck_id, card, seed)
 
@@ -55,10 +56,9 @@ def run(args: argparse.Namespace) -> int:
         print_json(document)
         return 0
 
-    from rich.console import Console
     from rich.markdown import Markdown
 
-    console = Console()
+    console = make_console()
     console.print(Markdown(question.prompt))
     for i, option in enumerate(question.options, 1):
         console.print(f"  {i}. {option}")

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
-from quizapp.commands import print_json
+from quizapp.commands import make_console, print_json
 from quizapp.core.loader import LoadResult
 from quizapp.core.stats import (
     COUNT_FIELDS,
@@ -60,8 +60,13 @@ def summary_lines(report: StatsReport) -> list[str]:
         lines.append("No reviews yet: run `quizapp drill` (or press d in the app) to start.")
     else:
         windows = ", ".join(
-            f"{w.days} days {format_percent(w.rate)} of {w.reviews}" for w in report.retention
+            f"{w.days} days: {format_percent(w.rate)} of {plural(w.reviews, 'review')}"
+            if w.reviews
+            else f"{w.days} days: none"
+            for w in report.retention
         )
+        if not any(w.reviews for w in report.retention):
+            windows = "no review card answered yet (a card counts once it leaves learning)"
         lines.append(f"true retention (target {format_percent(TARGET_RETENTION, 0)}): {windows}")
         lines.append("due, next 14 days: " + " ".join(str(n) for n in report.forecast))
         act = report.activity
@@ -125,10 +130,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.to_json())
         return 0
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    console = make_console()
     table = Table(box=None, pad_edge=False)
     table.add_column("deck", no_wrap=True)
     for name in COUNT_FIELDS:
@@ -139,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     table.add_row("[b]total[/]", *(f"[b]{totals[f]}[/]" for f in COUNT_FIELDS))
     console.print(table)
     for line in summary_lines(report):
-        console.print(line, soft_wrap=False)
+        console.print(line)
     if library.errors:
         console.print(
             f"[yellow]{len(library.errors)} deck errors; run `quizapp validate` to see them[/]"

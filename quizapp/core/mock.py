@@ -24,8 +24,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from fsrs import Rating
+
 from quizapp.core.models import Card, Deck
-from quizapp.core.questions import Question, check_choice, check_fields, instantiate, typed_unit
+from quizapp.core.questions import (
+    Question,
+    check_choice,
+    check_fields,
+    free_rating,
+    instantiate,
+    typed_unit,
+)
 from quizapp.core.units import with_unit
 
 Clock = Callable[[], float]
@@ -280,6 +289,25 @@ def score_answer(
     if score <= 0.0:
         return "wrong", 0.0
     return "partial", score
+
+
+def review_rating(
+    question: Question,
+    verdict: VerdictName,
+    judgment: Mapping[str, Any] | None = None,
+) -> Rating | None:
+    """The rating an answer sends to the review queue, as a drill would rate the same answer:
+    None when right (nothing to review), Hard when a self-graded answer was mostly there (half
+    the key points or more, or a flashcard marked "partly"), Again otherwise. Auto-checked
+    answers are right or not, as in a drill: partial credit there is still a miss."""
+    if verdict == "right":
+        return None
+    if verdict == "partial" and judgment is not None:
+        if question.kind == "free":
+            return free_rating(len(judgment.get("covered", ())), len(question.key_points))
+        if question.kind == "flashcard":
+            return Rating.Hard
+    return Rating.Again
 
 
 def describe_response(question: Question, response: Mapping[str, Any] | None) -> str:
@@ -541,9 +569,19 @@ class MockRun:
     def max_score(self) -> float:
         return float(len(self.questions))
 
+    def rating(self, position: int) -> Rating | None:
+        """What this answer sends to the review queue (see `review_rating`)."""
+        return review_rating(
+            self.questions[position], self.result(position)[0], self.judgments[position]
+        )
+
     def misses(self) -> list[int]:
-        """Questions not fully right: they go back into the review queue as Again."""
-        return [i for i in range(len(self.questions)) if self.result(i)[0] != "right"]
+        """Questions missed: they go back into the review queue as Again."""
+        return [i for i in range(len(self.questions)) if self.rating(i) == Rating.Again]
+
+    def partly_right(self) -> list[int]:
+        """Self-graded answers mostly there: they go back into the review queue as Hard."""
+        return [i for i in range(len(self.questions)) if self.rating(i) == Rating.Hard]
 
     # saving -----------------------------------------------------------------------------------
 
@@ -580,6 +618,21 @@ class MockRun:
         )
 
 
+def unfinished_summary(mock_id: str, run: MockRun) -> str:
+    """Where an unfinished mock stands, in a sentence (the set-up screen, `quizapp mock`)."""
+    if run.status == "running":
+        answered = len(run.questions) - run.blank_count
+        return (
+            f"Mock {mock_id} was left unfinished with {format_countdown(run.remaining)} on the "
+            f"clock ({answered} of {len(run.questions)} answered)."
+        )
+    pending = len(run.pending_judgments())
+    return (
+        f"Mock {mock_id} is over; {pending} of your answers "
+        f"{'are' if pending != 1 else 'is'} waiting to be judged before the report."
+    )
+
+
 # --- the report -------------------------------------------------------------------------------
 
 
@@ -593,6 +646,7 @@ class QuestionResult:
     time_s: float
     over_budget: bool
     judgment: dict[str, Any] | None = None
+    rating: Rating | None = None  # what it sent to the review queue (None: right)
 
     @property
     def expected(self) -> str:
@@ -634,7 +688,27 @@ class MockReport:
 
     @property
     def misses(self) -> tuple[QuestionResult, ...]:
-        return tuple(r for r in self.results if r.verdict != "right")
+        """Back into the review queue as Again."""
+        return tuple(r for r in self.results if r.rating == Rating.Again)
+
+    @property
+    def partly_right(self) -> tuple[QuestionResult, ...]:
+        """Back into the review queue as Hard."""
+        return tuple(r for r in self.results if r.rating == Rating.Hard)
+
+    def review_note(self) -> str:
+        """What the mock sent to the review queue, in a sentence."""
+        misses, partly = len(self.misses), len(self.partly_right)
+        parts = []
+        if misses:
+            parts.append(
+                f"{misses} missed question{'s' * (misses != 1)} went back into your review "
+                "queue as Again"
+            )
+        if partly:
+            went = "" if misses else " went back into your review queue"
+            parts.append(f"{partly} partly right{went} as Hard")
+        return ("; ".join(parts) + ".") if parts else "Nothing missed."
 
 
 SLOWEST_SHOWN = 3
@@ -663,6 +737,7 @@ def build_report(
                 time_s=run.time_spent[i],
                 over_budget=run.over_budget(i),
                 judgment=run.judgments[i],
+                rating=run.rating(i),
             )
         )
     topics: dict[str, list[QuestionResult]] = {}
@@ -781,6 +856,7 @@ def report_markdown(report: MockReport) -> str:
         lines.append(
             f"- Interrupted {times} and resumed (the clock stopped while the mock was closed)"
         )
+    lines.append(f"- {report.review_note()}")
     lines += ["", "## Scores by topic", "", "| Topic | Score | Questions |", "|---|---|---|"]
     for topic in report.topics:
         lines.append(

@@ -47,6 +47,7 @@ CRAM_AGAIN_DELAY = timedelta(minutes=1)  # a card missed in cram comes back in t
 LEECH_LAPSES = 8
 LEECH_REPEAT = 4  # warn again every half-threshold, as Anki does
 DEFAULT_NEW_PER_SESSION = 20
+MAX_NEW_PER_SESSION = 500  # well above every shipped deck together (282 cards)
 DAY_STARTS_AT = 4  # local hour at which a new study day begins (Anki's default)
 RATING_NAMES = {
     Rating.Again: "Again",
@@ -278,6 +279,21 @@ def parse_interview_date(text: str) -> date:
         raise ValueError(
             f"{text.strip()!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-12-15"
         ) from None
+
+
+def parse_new_per_session(text: str) -> int:
+    """New cards a drill session introduces: one rule for `config new-per-session` and
+    `drill --limit`. Raises ValueError with the valid range."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not a whole number") from None
+    if not 0 <= value <= MAX_NEW_PER_SESSION:
+        raise ValueError(
+            f"{value} is out of range: new cards per session go from 0 to "
+            f"{MAX_NEW_PER_SESSION} (0: reviews only)"
+        )
+    return value
 
 
 def days_before_interview(today: date, interview: date) -> int:

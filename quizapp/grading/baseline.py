@@ -217,6 +217,7 @@ def train(
         step = 0
         started = time.perf_counter()
         for epoch in range(1, recipe.epochs + 1):
+            epoch_started = time.perf_counter()
             model.train()
             permutation = torch.randperm(len(x), generator=order)
             loss_sum, correct = 0.0, 0
@@ -232,16 +233,29 @@ def train(
                 loss_sum += loss.item() * len(batch)
                 correct += int((logits.argmax(1) == y[batch]).sum())
                 report(step, total, "")  # a tick for a progress bar; lines come per epoch
-            elapsed = time.perf_counter() - started
-            report(
-                step,
-                total,
-                f"epoch {epoch}/{recipe.epochs}: loss {loss_sum / len(x):.3f}, "
-                f"training accuracy {100 * correct / len(x):.1f}% ({elapsed:.0f} s)",
+            now = time.perf_counter()
+            message = epoch_message(
+                epoch,
+                recipe.epochs,
+                loss_sum / len(x),
+                correct / len(x),
+                now - epoch_started,
+                now - started,
             )
+            report(step, total, message)
         model.eval()
         accuracy = evaluate(model, digits.held_out_x, digits.held_out_y)
     return model.state_dict(), accuracy
+
+
+def epoch_message(
+    epoch: int, epochs: int, loss: float, accuracy: float, epoch_s: float, total_s: float
+) -> str:
+    """One line per epoch: this epoch's time, and the time so far once there is more."""
+    took = f"{epoch_s:.0f} s" if epoch == 1 else f"{epoch_s:.0f} s, {total_s:.0f} s so far"
+    return (
+        f"epoch {epoch}/{epochs}: loss {loss:.3f}, training accuracy {100 * accuracy:.1f}% ({took})"
+    )
 
 
 @torch.no_grad()

@@ -30,8 +30,6 @@ from quizapp.core.questions import Question
 from quizapp.storage.db import Database, from_db_time, to_db_time, utc_now
 from quizapp.storage.locations import locations
 
-AGAIN = 1  # fsrs.Rating.Again
-
 
 class MockNotFound(KeyError):
     def __str__(self) -> str:
@@ -220,7 +218,8 @@ def finish_mock(
     run: MockRun,
     finished_at: datetime | None = None,
 ) -> list[int]:
-    """Feed the misses into the review queue as Again, then store the final result.
+    """Feed the misses into the review queue as Again (answers mostly there as Hard, as a
+    drill rates them: `MockRun.rating`), then store the final result.
 
     Misses are recorded first and idempotently (each review names its mock and position), so a
     crash between the two steps leaves a mock that finishes again without double reviews.
@@ -232,8 +231,9 @@ def finish_mock(
     run.complete()
     already = _recorded_positions(db, mock_id)
     recorded = []
-    for i in run.misses():
-        if i in already:
+    for i in range(len(run.questions)):
+        rating = run.rating(i)
+        if rating is None or i in already:
             continue
         question = run.questions[i]
         recorded.append(
@@ -241,7 +241,7 @@ def finish_mock(
                 db,
                 question.deck,
                 question.card,
-                AGAIN,
+                rating,
                 mode="mock",
                 duration_ms=round(run.time_spent[i] * 1000),
                 correct=None if question.self_rated else False,

@@ -28,6 +28,7 @@ from quizapp.core.scheduling import (
     is_due,
     parse_interview_date,
     parse_learn_ahead,
+    parse_new_per_session,
     review,
     review_cutoff,
 )
@@ -384,8 +385,8 @@ def get_new_per_session(db: Database) -> int:
 
 
 def set_new_per_session(db: Database, value: int | None) -> None:
-    if value is not None and value < 0:
-        raise ValueError("new cards per session must be 0 or more")
+    if value is not None:
+        parse_new_per_session(str(value))  # the one rule, with its range in the message
     db.set_config(NEW_PER_SESSION_KEY, None if value is None else str(value))
 
 

@@ -113,7 +113,7 @@ def test_the_starter_fails_saying_what_is_missing(
     assert main(["exercises", "--json"]) == 0
     listing = json.loads(capsys.readouterr().out)["exercises"]
     row = next(e for e in listing if e["id"] == EXERCISE)
-    assert (row["status"], row["attempts"], row["best_score"]) == ("fail", 1, 1)
+    assert (row["status"], row["attempts"], row["best_score"]) == ("failed", 1, 1)
 
 
 def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -65,11 +65,11 @@ def test_drill_opens_the_app_straight_into_a_session(
     }
 
 
-def test_drill_limit_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
+def test_drill_limit_must_be_in_range(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        main(["drill", "--limit", "0"])
+        main(["drill", "--limit", "-1"])
     assert exit_info.value.code == 2
-    assert "must be greater than 0" in capsys.readouterr().err
+    assert "new cards per session go from 0 to" in capsys.readouterr().err
 
 
 def test_config_lists_sets_shows_and_clears(capsys: pytest.CaptureFixture[str]) -> None:
@@ -108,7 +108,7 @@ def test_config_lists_sets_shows_and_clears(capsys: pytest.CaptureFixture[str]) 
         ("interview-date", "2026-02-30", "is not a date"),
         ("interview-date", "2001-01-01", "2001-01-01 is in the past"),
         ("new-per-session", "many", "'many' is not a whole number"),
-        ("new-per-session", "-3", "must be 0 or more"),
+        ("new-per-session", "-3", "new cards per session go from 0 to"),
         ("grade-memory", "lots", "'lots' is not a number of GiB"),
         ("grade-memory", "0.1", "between 0.5 and 1024 GiB"),
         ("learn-ahead", "soon", "'soon' is not a whole number of minutes"),

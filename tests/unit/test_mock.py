@@ -288,7 +288,50 @@ def test_self_graded_questions_are_judged_after_the_clock_stops() -> None:
     assert run.result(0) == ("right", 1.0)
     assert run.result(1) == ("partial", 0.75)
     assert run.score == pytest.approx(1.75)
-    assert run.misses() == [1, 2]
+    assert run.misses() == [2] and run.partly_right() == [1]  # 3 of 4 key points: Hard
+
+
+def test_a_partly_right_answer_is_not_a_miss_and_is_reviewed_as_a_drill_would() -> None:
+    """Ratings as the drill gives them: a free answer with half its key points or more is
+    Hard, under half Again; a flashcard marked "partly" is Hard; a half-right select-all is
+    still Again (auto-checked answers are right or not)."""
+    from fsrs import Rating
+
+    clock = FakeClock()
+    points = ("one", "two", "three", "four", "five")
+    mostly = q("free", "mostly", key_points=points)
+    barely = q("free", "barely", key_points=points)
+    multi = q("choice", "multi", options=("a", "b", "c"), correct_choices=(0, 1), multiple=True)
+    run = MockRun([mostly, barely, flash("f"), multi, choice("c")], 60, clock=clock)
+    for position in range(3):
+        run.answer({"text": "something"}, position)
+    run.answer({"choices": [0]}, 3)
+    run.submit()
+    run.judge(0, {"covered": [0, 1, 2]})  # 0.6
+    run.judge(1, {"covered": [0]})  # 0.2
+    run.judge(2, {"mark": "partly"})
+    run.complete()
+    assert [run.result(i)[0] for i in range(5)] == [
+        "partial",
+        "partial",
+        "partial",
+        "partial",
+        "blank",
+    ]
+    assert [run.rating(i) for i in range(5)] == [
+        Rating.Hard,
+        Rating.Again,
+        Rating.Hard,
+        Rating.Again,
+        Rating.Again,
+    ]
+    assert run.misses() == [1, 3, 4] and run.partly_right() == [0, 2]
+    report = build_report(run, "9")
+    assert [r.position for r in report.misses] == [2, 4, 5]
+    assert report.review_note() == (
+        "3 missed questions went back into your review queue as Again; 2 partly right as Hard."
+    )
+    assert f"- {report.review_note()}" in report_markdown(report)
 
 
 def test_partial_credit_from_the_checkers(decks: list[Deck]) -> None:

@@ -149,6 +149,23 @@ def test_finishing_feeds_misses_to_the_review_queue_once(db: Database) -> None:
     assert [r["verdict"] for r in rows] == [run.result(i)[0] for i in range(len(run.questions))]
 
 
+def test_a_partly_right_free_answer_goes_back_as_hard_not_as_a_miss(db: Database) -> None:
+    clock = FakeClock()
+    mock_id, setup, run = new_mock(db, clock, questions=4, decks=("mock-basics",))
+    [free] = [i for i, q in enumerate(run.questions) if q.kind == "free"]
+    question = run.questions[free]
+    assert len(question.key_points) == 2
+    run.answer({"text": "PTQ needs no retraining"}, free)
+    run.submit()
+    run.judge(free, {"covered": [0]})  # half the key points, as a drill rates it: Hard
+    finish_mock(db, mock_id, setup, run, finished_at=END)
+    [review] = reviews_of(db, question.deck, question.card)
+    assert review.rating == 2 and review.mode == "mock"
+    report = load_report(db, mock_id)
+    assert free + 1 not in [r.position for r in report.misses]
+    assert [r.position for r in report.partly_right] == [free + 1]
+
+
 def test_history_stats_and_report(db: Database) -> None:
     clock = FakeClock()
     mock_id, setup, run = new_mock(db, clock)

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from quizapp.grading.catalogue import Catalogue, Exercise, load_catalogue
+from quizapp.grading.progress import progress_label
 from quizapp.storage.exercises import ExerciseStatus, statuses
 from quizapp.tui.widgets.fit_table import Column, FitTable
 from quizapp.tui.widgets.footer import QuickFooter
@@ -37,22 +38,6 @@ STATUS_STYLE = {
     "failed": "bold red",
     "passed": "bold green",
 }
-
-
-def progress_label(exercise: Exercise, status: ExerciseStatus | None) -> str:
-    """new | started | failed | passed: started means the learner's copy differs from the
-    starter (or a hint was read) but was never graded."""
-    if status is not None and status.passed:
-        return "passed"
-    if status is not None and status.attempts:
-        return "failed"
-    if status is not None and status.hints_shown:
-        return "started"
-    try:
-        mine = exercise.workspace_file.read_bytes()
-    except OSError:
-        return "new"
-    return "started" if mine != exercise.starter.read_bytes() else "new"
 
 
 def best_score(status: ExerciseStatus | None) -> str:

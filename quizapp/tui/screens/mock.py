@@ -1,7 +1,8 @@
 """Mock interview set-up: time, questions, decks, tags; past mocks with their trend; resume.
 
 The entry point of the mock screens (MAIN_SCREENS["mock"]). Options (from `quizapp mock` or
-tests): `setup` prefills the form and, with `autostart`, starts at once; `clock` (monotonic
+tests): `setup` prefills the form and, with `autostart`, starts at once; `resume` (a mock id,
+from `quizapp mock --resume`) continues an unfinished mock at once; `clock` (monotonic
 seconds) and `now` (UTC datetimes) are injected by tests so they never wait; `report` opens a
 finished mock's report.
 """
@@ -28,7 +29,6 @@ from textual.widgets import (
     Input,
     Label,
     SelectionList,
-    Sparkline,
     Static,
 )
 
@@ -40,9 +40,8 @@ from quizapp.core.mock import (
     MockSetup,
     MockSetupError,
     draw_questions,
-    format_countdown,
     format_duration,
-    format_points,
+    unfinished_summary,
 )
 from quizapp.storage.db import Database, from_db_time, utc_now
 from quizapp.storage.mocks import (
@@ -54,8 +53,10 @@ from quizapp.storage.mocks import (
     mock_history,
     unfinished_mocks,
 )
+from quizapp.tui.widgets.score_trend import ScoreTrend
 
 LAST_SETUP_KEY = "mock-last-setup"
+HISTORY_COLUMNS = ("#", "Date", "Score", "Time")
 
 
 class MockSetupScreen(Screen[None]):
@@ -73,6 +74,7 @@ class MockSetupScreen(Screen[None]):
         clock: Clock | None = None,
         now: Callable[[], datetime] | None = None,
         report: str | None = None,
+        resume: str | None = None,
     ) -> None:
         super().__init__()
         self.initial_setup = setup
@@ -80,6 +82,7 @@ class MockSetupScreen(Screen[None]):
         self.clock: Clock = clock or time.monotonic
         self.now = now or utc_now
         self.open_report = report
+        self.resume_id = resume
         self.unfinished: StoredMock | None = None
         self.sub_title = "Mock interview"
 
@@ -124,7 +127,7 @@ class MockSetupScreen(Screen[None]):
                 yield Button("Start mock (ctrl+s)", id="start", variant="success")
             with Vertical(id="setup-history"):
                 yield Static("Your mocks", classes="section-title")
-                yield Sparkline([], id="trend")
+                yield ScoreTrend(id="trend")
                 yield Static(id="trend-caption", classes="dim")
                 yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
         yield Footer()
@@ -134,6 +137,16 @@ class MockSetupScreen(Screen[None]):
         self.refresh_state()
         if self.open_report is not None:
             self._show_report(self.open_report)
+        elif self.resume_id is not None:
+            self.unfinished = next(
+                (
+                    m
+                    for m in unfinished_mocks(self.db, clock=self.clock)
+                    if str(m.id) == str(self.resume_id)
+                ),
+                self.unfinished,
+            )
+            self.action_resume()
         elif self.autostart and self.initial_setup is not None:
             self.start(self.initial_setup)
 
@@ -180,44 +193,40 @@ class MockSetupScreen(Screen[None]):
         notice = self.query_one("#resume-notice", Static)
         buttons = self.query_one("#resume-buttons")
         if self.unfinished is not None:
-            run = self.unfinished.run
-            answered = len(run.questions) - run.blank_count
-            if run.status == "running":
-                text = (
-                    f"Mock {self.unfinished.id} was left unfinished with "
-                    f"{format_countdown(run.remaining)} on the clock ({answered} of "
-                    f"{len(run.questions)} answered). Resume it, or discard it."
-                )
-            else:
-                text = (
-                    f"Mock {self.unfinished.id} is over; {len(run.pending_judgments())} of your "
-                    "answers are waiting to be judged before the report."
-                )
+            text = unfinished_summary(str(self.unfinished.id), self.unfinished.run)
+            if self.unfinished.run.status == "running":
+                text += " Resume it, or discard it."
             notice.update(text)
         notice.display = buttons.display = self.unfinished is not None
         self.refresh_bindings()
 
         history = mock_history(self.db)
-        table = self.query_one("#history", DataTable)
-        table.clear(columns=True)
-        table.add_columns("Mock", "Date", "Score", "%", "Time")
         percents = [
             100.0 * entry["score"] / entry["max_score"] if entry["max_score"] else 0.0
             for entry in history
         ]
-        for entry, percent in reversed(list(zip(history, percents, strict=True))):
-            table.add_row(
-                entry["id"],
-                from_db_time(entry["started_at"]).strftime("%Y-%m-%d %H:%M"),
-                f"{format_points(entry['score'])} / {format_points(entry['max_score'])}",
-                f"{percent:.0f}",
+        rows = [
+            (
+                str(entry["id"]),
+                from_db_time(entry["started_at"]).strftime("%Y-%m-%d"),
+                f"{percent:.0f}%",
                 format_duration(entry["duration_s"] or 0),
-                key=entry["id"],
             )
+            for entry, percent in zip(history, percents, strict=True)
+        ]
+        table = self.query_one("#history", DataTable)
+        table.clear(columns=True)
+        # Widths from the cells themselves: the table's own measuring runs later and can be
+        # skipped when the screen refreshes twice at once, leaving columns at their labels'.
+        for column, label in enumerate(HISTORY_COLUMNS):
+            width = max([len(label)] + [len(row[column]) for row in rows])
+            table.add_column(label, width=width)
+        for row in reversed(rows):
+            table.add_row(*row, key=row[0])
         table.display = bool(history)
-        trend = self.query_one("#trend", Sparkline)
-        trend.data = percents[-30:] if len(percents) > 1 else []
-        trend.display = len(percents) > 1
+        trend = self.query_one("#trend", ScoreTrend)
+        trend.show([(str(entry["id"]), p) for entry, p in zip(history, percents, strict=True)])
+        trend.display = bool(history)
         caption = self.query_one("#trend-caption", Static)
         if not history:
             caption.update("No finished mocks yet. Your scores and their trend appear here.")
@@ -262,7 +271,32 @@ class MockSetupScreen(Screen[None]):
         except MockSetupError as exc:
             self._error(str(exc))
             return
-        self.start(setup)
+        if self.unfinished is None:
+            self.start(setup)
+            return
+        from quizapp.tui.screens.mock_run import MockConfirmScreen
+
+        waiting = str(self.unfinished.id)
+
+        def chosen(choice: str | None) -> None:
+            if choice == "resume":
+                self.action_resume()
+            elif choice == "new":
+                self.start(setup)
+
+        # Starting beside an unfinished mock is allowed, never silent.
+        self.app.push_screen(
+            MockConfirmScreen(
+                f"Mock {waiting} is unfinished",
+                f"{unfinished_summary(waiting, self.unfinished.run)} Resume it, or start a new "
+                f"one anyway (mock {waiting} stays here, to resume or discard later).",
+                [
+                    ("resume", f"Resume mock {waiting}", "primary"),
+                    ("new", "Start a new one", "default"),
+                ],
+            ),
+            chosen,
+        )
 
     def _error(self, message: str) -> None:
         self.query_one("#setup-error", Static).update(message)

@@ -58,7 +58,6 @@ class MockReportScreen(Screen[None]):
             times = "once" if report.interruptions == 1 else f"{report.interruptions} times"
             interrupted = f" · interrupted {times}"
         started = report.started_at.strftime("%Y-%m-%d %H:%M UTC") if report.started_at else ""
-        misses = len(report.misses)
         self.query_one("#report-summary", Static).update(
             Text.assemble(
                 (
@@ -68,10 +67,7 @@ class MockReportScreen(Screen[None]):
                 ),
                 f" · {format_duration(report.elapsed_s)} of "
                 f"{format_duration(report.time_limit_s)} · {how}{interrupted} · {started}\n",
-                f"{misses} missed question{'s' * (misses != 1)} went back into your review "
-                "queue as Again."
-                if misses
-                else "Nothing missed.",
+                report.review_note(),
             )
         )
         topics = self.query_one("#report-topics", DataTable)

@@ -70,19 +70,29 @@ class MockConfirmScreen(ModalScreen[str]):
     CSS_PATH = "mock_confirm.tcss"
     BINDINGS = [Binding("escape", "choose('cancel')", "Cancel", id="confirm-cancel")]
 
-    def __init__(self, title: str, message: str, choices: list[tuple[str, str, str]]) -> None:
+    def __init__(
+        self,
+        title: str,
+        message: str,
+        choices: list[tuple[str, str, str]],
+        live: Callable[[], str] | None = None,
+    ) -> None:
         """`choices`: (key, label, button variant); the first is focused. The first letter of
-        each key chooses it from the keyboard (shown on its button)."""
+        each key chooses it from the keyboard (shown on its button). `live` gives a line that
+        is redrawn while the dialog is open (the mock's clock does not stop for it)."""
         super().__init__()
         self.title_text = title
         self.message = message
         self.choices = choices
+        self.live = live
         self.shortcuts = {key[0]: key for key, _, _ in choices}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog"):
             yield Static(self.title_text, id="confirm-title")
             yield Static(self.message, id="confirm-message")
+            if self.live is not None:
+                yield Static(self.live(), id="confirm-live")
             with Horizontal(id="confirm-buttons"):
                 for key, label, variant in self.choices:
                     yield Button(f"{label} ({key[0]})", id=f"choice-{key}", variant=variant)  # type: ignore[arg-type]
@@ -90,6 +100,12 @@ class MockConfirmScreen(ModalScreen[str]):
 
     def on_mount(self) -> None:
         self.query_one(f"#choice-{self.choices[0][0]}", Button).focus()
+        if self.live is not None:
+            self.set_interval(TICK_S, self.refresh_live)
+
+    def refresh_live(self) -> None:
+        if self.live is not None:
+            self.query_one("#confirm-live", Static).update(self.live())
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
@@ -375,6 +391,10 @@ class MockRunScreen(Screen[None]):
 
     # submitting, leaving, ending --------------------------------------------------------------
 
+    def _time_left(self) -> str:
+        """The dialogs' clock line: the run keeps ticking behind them, so this is redrawn."""
+        return f"{format_countdown(self.run.remaining)} left on the clock (it keeps running)."
+
     def action_submit(self) -> None:
         blanks = self.run.blank_count
         blank_note = (
@@ -386,12 +406,12 @@ class MockRunScreen(Screen[None]):
         self.app.push_screen(
             MockConfirmScreen(
                 "Submit the mock?",
-                f"{blank_note}Answers can't be changed after this. "
-                f"{format_countdown(self.run.remaining)} left on the clock.",
+                f"{blank_note}Answers can't be changed after this.",
                 [
                     ("keep", "Keep going", "default"),
                     ("submit", "Submit", "primary"),
                 ],
+                live=self._time_left,
             ),
             self._after_confirm,
         )
@@ -401,13 +421,14 @@ class MockRunScreen(Screen[None]):
             MockConfirmScreen(
                 "Leave the mock?",
                 "A real interview doesn't pause. If you leave, this mock is saved and its clock "
-                f"stops with {format_countdown(self.run.remaining)} left; resume it from the mock "
-                "set-up, and the report will say it was interrupted.",
+                "stops until you resume it from the mock set-up (or `quizapp mock --resume`); "
+                "the report will say it was interrupted.",
                 [
                     ("keep", "Keep going", "default"),
                     ("leave", "Leave", "warning"),
                     ("submit", "Submit now", "primary"),
                 ],
+                live=self._time_left,
             ),
             self._after_confirm,
         )

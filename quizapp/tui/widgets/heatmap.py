@@ -14,8 +14,10 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-# GitHub's dark calendar shades: none, then four levels.
-SHADES = ("#30363d", "#0e4429", "#006d32", "#26a641", "#39d353")
+# None, then four levels from dark teal to lime: GitHub's greens, spread so that they stay
+# five different colours in a 256- or 16-colour terminal too (tmux's TERM=screen is 16), where
+# GitHub's own collapse to three.
+SHADES = ("#30363d", "#00875f", "#00a050", "#3fd85a", "#d7f25c")
 CELL = "■"
 DAY_LABELS = ("Mon", "", "Wed", "", "Fri", "", "Sun")
 LABEL_WIDTH = 4
@@ -61,7 +63,10 @@ class CalendarHeatmap(Widget):
             if starts_month and column >= free_from and column + len(label) <= len(months):
                 months[column : column + len(label)] = label
                 free_from = column + len(label) + 1
-        out = Text("".join(months).rstrip(), style="dim")
+        # Dim is given span by span: as the Text's own style it would dim every shade too,
+        # and dimmed shades blend into each other.
+        out = Text()
+        out.append("".join(months).rstrip(), style="dim")
         for row in range(7):
             out.append("\n")
             out.append(DAY_LABELS[row].ljust(LABEL_WIDTH), style="dim")
