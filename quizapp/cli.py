@@ -76,7 +76,7 @@ class _HelpFormatter(argparse.HelpFormatter):
 MOCK_DEFAULT_MINUTES = 15
 MOCK_DEFAULT_QUESTIONS = 10
 NEW_PER_SESSION_DEFAULT = 20
-SETTINGS = ("interview-date", "new-per-session", "grade-memory")
+SETTINGS = ("interview-date", "new-per-session", "learn-ahead", "grade-memory")
 
 
 def build_parser() -> argparse.ArgumentParser:
