@@ -508,3 +508,30 @@ async def test_grading_can_wait_and_is_offered_again(db: Database, library: Load
             await pilot.pause()
         assert isinstance(app.screen, MockReportScreen)
         assert load_mock(db, screen.mock_id).status == "finished"
+
+
+def test_report_snapshot_at_80x24(snap_compare, db: Database, library: LoadResult) -> None:
+    assert snap_compare(finished_mock_report(db, library), terminal_size=(80, 24))
+
+
+def test_run_snapshot_at_80x24(snap_compare, db: Database, library: LoadResult) -> None:
+    app = mock_app(db, library, FakeClock(), MockSetup(minutes=5, questions=5, seed=3))
+    assert snap_compare(app, terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)], ids=["80x24", "60x20"])
+async def test_small_reports_show_every_topic_score_whole(
+    db: Database, library: LoadResult, size: tuple[int, int]
+) -> None:
+    from tui.screen_text import screen_lines
+
+    app = finished_mock_report(db, library)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, MockReportScreen)
+        text = "\n".join(screen_lines(app))
+        from quizapp.core.mock import format_points
+
+        for topic in app.screen.report.topics:
+            score = f"{format_points(topic.score)} / {format_points(topic.max_score)}"
+            assert f"{score} ({topic.percent:.0f}%)" in text, text

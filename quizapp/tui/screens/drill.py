@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Checkbox, Footer, Header, Input, Label, OptionList, Static
+from textual.widgets import Checkbox, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from quizapp.core.models import Deck
@@ -43,6 +43,7 @@ from quizapp.storage.reviews import (
     introduced_since,
     load_states,
 )
+from quizapp.tui.widgets.footer import QuickFooter
 
 ALL = "all"
 LABEL_WIDTH = 34  # longer deck titles are cut: the counts must fit 80 columns on one line
@@ -132,7 +133,7 @@ class DrillSetupScreen(Screen[None]):
                     id="cram",
                 )
             yield Static(id="setup-note", classes="dim")
-        yield Footer()
+        yield QuickFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Drill"

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from quizapp.core.scheduling import (
     RATING_NAMES,
@@ -24,6 +24,7 @@ from quizapp.core.scheduling import (
 )
 from quizapp.storage.db import Database
 from quizapp.storage.reviews import get_interview_date, load_states
+from quizapp.tui.widgets.footer import QuickFooter
 
 
 class DrillSummaryScreen(Screen[None]):
@@ -67,7 +68,7 @@ class DrillSummaryScreen(Screen[None]):
             yield Static(
                 "Enter or escape to go back; ctrl+p for the command palette.", classes="dim"
             )
-        yield Footer()
+        yield QuickFooter()
 
     def on_mount(self) -> None:
         self.sub_title = ("Cram: " if self.cram else "Drill: ") + self.scope_title

@@ -24,7 +24,6 @@ from textual.screen import Screen
 from textual.widgets import (
     Button,
     DataTable,
-    Footer,
     Header,
     Input,
     Label,
@@ -53,6 +52,7 @@ from quizapp.storage.mocks import (
     mock_history,
     unfinished_mocks,
 )
+from quizapp.tui.widgets.footer import QuickFooter
 from quizapp.tui.widgets.score_trend import ScoreTrend
 
 LAST_SETUP_KEY = "mock-last-setup"
@@ -130,7 +130,7 @@ class MockSetupScreen(Screen[None]):
                 yield ScoreTrend(id="trend")
                 yield Static(id="trend-caption", classes="dim")
                 yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield QuickFooter()
 
     def on_mount(self) -> None:
         self._fill_form(self.initial_setup or self._last_setup())

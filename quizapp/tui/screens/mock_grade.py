@@ -14,11 +14,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from quizapp.core.mock import FLASHCARD_MARKS, MockRun, MockSetup, describe_response
 from quizapp.storage.mocks import finish_mock, save_run
 from quizapp.tui.widgets.cards import KEY_POINT_KEYS, KeyPointList, MarkdownText
+from quizapp.tui.widgets.footer import QuickFooter
 
 MARK_KEYS = {"1": "wrong", "2": "partly", "3": "right"}
 
@@ -70,7 +71,7 @@ class MockGradeScreen(Screen[None]):
             yield MarkdownText("", id="grade-model")
             yield Static(id="grade-how", classes="section-title")
             yield KeyPointList((), id="grade-points")
-        yield Footer()
+        yield QuickFooter()
 
     def on_mount(self) -> None:
         self._show()

@@ -8,13 +8,27 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from quizapp.core.mock import MockReport, format_duration, format_points, result_markdown
 from quizapp.storage.mocks import load_report, write_markdown_report
 from quizapp.tui.widgets.cards import MarkdownText
+from quizapp.tui.widgets.fit_table import Column, FitTable
+from quizapp.tui.widgets.footer import QuickFooter
 
 VERDICT_STYLES = {"right": "green", "partial": "yellow", "wrong": "red", "blank": "red dim"}
+
+
+# Topic titles give way (cut with an ellipsis) so that scores and verdicts stay whole at 80x24.
+TOPIC_COLUMNS = (Column("Topic", give_way=0), Column("Score"))
+RESULT_COLUMNS = (
+    Column("#"),
+    Column("Topic", give_way=0),
+    Column("Type", give_way=1),
+    Column("Verdict"),
+    Column("Score"),
+    Column("Time"),
+)
 
 
 class MockReportScreen(Screen[None]):
@@ -37,16 +51,20 @@ class MockReportScreen(Screen[None]):
         with Horizontal(id="report-top"):
             with Vertical(id="report-left"):
                 yield Static("By topic", classes="section-title")
-                yield DataTable(id="report-topics", cursor_type="none", zebra_stripes=True)
+                yield FitTable(
+                    TOPIC_COLUMNS, id="report-topics", cursor_type="none", zebra_stripes=True
+                )
                 yield Static("Slowest", classes="section-title")
                 yield Static(id="report-slowest")
             with Vertical(id="report-right"):
                 yield Static("Questions (enter or arrows for details)", classes="section-title")
-                yield DataTable(id="report-results", cursor_type="row", zebra_stripes=True)
+                yield FitTable(
+                    RESULT_COLUMNS, id="report-results", cursor_type="row", zebra_stripes=True
+                )
         with VerticalScroll(id="report-detail"):
             yield MarkdownText("", id="report-detail-text")
         yield Static(id="report-written", classes="dim")
-        yield Footer()
+        yield QuickFooter()
 
     def on_mount(self) -> None:
         report = self.report = load_report(self.app.db, self.mock_id, self.deck_titles)  # type: ignore[attr-defined]
@@ -70,14 +88,19 @@ class MockReportScreen(Screen[None]):
                 report.review_note(),
             )
         )
-        topics = self.query_one("#report-topics", DataTable)
-        topics.add_columns("Topic", "Score")
-        for topic in report.topics:
-            topics.add_row(
-                Text(topic.title),
-                f"{format_points(topic.score)} / {format_points(topic.max_score)} "
-                f"({topic.percent:.0f}%)",
-            )
+        self.query_one("#report-topics", FitTable).set_rows(
+            [
+                (
+                    topic.deck,
+                    (
+                        Text(topic.title),
+                        f"{format_points(topic.score)} / {format_points(topic.max_score)} "
+                        f"({topic.percent:.0f}%)",
+                    ),
+                )
+                for topic in report.topics
+            ]
+        )
         self.query_one("#report-slowest", Static).update(
             "\n".join(
                 f"Q{r.position} {format_duration(r.time_s)} {r.question.key}"
@@ -85,19 +108,23 @@ class MockReportScreen(Screen[None]):
             )
             or "none"
         )
-        results = self.query_one("#report-results", DataTable)
-        results.add_columns("#", "Topic", "Type", "Verdict", "Score", "Time")
-        for r in report.results:
-            style = VERDICT_STYLES[r.verdict]
-            results.add_row(
-                str(r.position),
-                Text(self.deck_titles.get(r.question.deck, r.question.deck)),
-                r.question.kind,
-                Text(r.verdict, style=style),
-                format_points(r.score),
-                format_duration(r.time_s) + (" !" if r.over_budget else ""),
-                key=str(r.position),
-            )
+        results = self.query_one("#report-results", FitTable)
+        results.set_rows(
+            [
+                (
+                    str(r.position),
+                    (
+                        str(r.position),
+                        Text(self.deck_titles.get(r.question.deck, r.question.deck)),
+                        r.question.kind,
+                        Text(r.verdict, style=VERDICT_STYLES[r.verdict]),
+                        format_points(r.score),
+                        format_duration(r.time_s) + (" !" if r.over_budget else ""),
+                    ),
+                )
+                for r in report.results
+            ]
+        )
         results.focus()
         self._show_detail(0)
 

@@ -23,7 +23,6 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import (
     Button,
     ContentSwitcher,
-    Footer,
     Header,
     Input,
     Label,
@@ -45,6 +44,7 @@ from quizapp.core.questions import Question, field_problem
 from quizapp.storage.db import utc_now
 from quizapp.storage.mocks import finish_mock, save_run
 from quizapp.tui.widgets.cards import ChoiceList, MarkdownText, NumberFields, shown_prompt
+from quizapp.tui.widgets.footer import QuickFooter
 
 TICK_S = 0.25
 SAVE_EVERY_S = 1.0
@@ -96,7 +96,7 @@ class MockConfirmScreen(ModalScreen[str]):
             with Horizontal(id="confirm-buttons"):
                 for key, label, variant in self.choices:
                     yield Button(f"{label} ({key[0]})", id=f"choice-{key}", variant=variant)  # type: ignore[arg-type]
-        yield Footer()
+        yield QuickFooter()
 
     def on_mount(self) -> None:
         self.query_one(f"#choice-{self.choices[0][0]}", Button).focus()
@@ -174,7 +174,7 @@ class MockRunScreen(Screen[None]):
             with ContentSwitcher(id="question-panels", initial=f"q-{self.run.current}"):
                 for i, question in enumerate(self.run.questions):
                     yield from self._panel(i, question)
-        yield Footer()
+        yield QuickFooter()
 
     def _panel(self, i: int, question: Question) -> ComposeResult:
         response = self.run.responses[i] or {}
