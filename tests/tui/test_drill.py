@@ -640,3 +640,25 @@ async def test_setup_filter_down_moves_to_the_list_and_escape_clears_it() -> Non
         await pilot.press("enter")  # nothing to start: said so
         await pilot.pause()
         assert isinstance(app.screen, DrillSetupScreen)
+
+
+async def test_setup_new_card_limit_follows_the_one_rule_with_its_range() -> None:
+    app = QuizApp(library=fixture_library())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        setup = app.screen
+        assert isinstance(setup, DrillSetupScreen)
+        field = setup.query_one("#new-limit", Input)
+        field.value = "100000"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is setup  # refused: no session started
+        messages = [n.message for n in app._notifications]
+        assert any("from 0 to 500" in m for m in messages), messages
+        app.clear_notifications()
+        field.value = "0"  # reviews only: allowed (nothing is due here, so it says so)
+        await pilot.press("enter")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert not any(m.startswith("New cards:") for m in messages), messages

@@ -535,3 +535,17 @@ async def test_small_reports_show_every_topic_score_whole(
         for topic in app.screen.report.topics:
             score = f"{format_points(topic.score)} / {format_points(topic.max_score)}"
             assert f"{score} ({topic.percent:.0f}%)" in text, text
+
+
+async def test_home_says_when_a_mock_is_unfinished(db: Database, library: LoadResult) -> None:
+    from quizapp.core.mock import MockRun, draw_questions
+    from quizapp.storage.mocks import create_mock
+
+    setup = MockSetup(minutes=5, questions=3, seed=3)
+    run = MockRun(draw_questions(library.decks, setup), setup.time_limit_s, None, FakeClock())
+    mock_id = create_mock(db, setup, run, started_at=FROZEN)
+    app = QuizApp(database=db, library=library)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        shown = str(app.screen.query_one("#interview", Static).content)
+        assert f"Mock {mock_id} is unfinished: m, then ctrl+r resumes it" in shown

@@ -30,6 +30,7 @@ from quizapp.core.scheduling import (
     due_outlook,
     interview_plan,
     new_card_quota,
+    parse_new_per_session,
     review_cutoff,
     scope_counts,
     select_cards,
@@ -285,13 +286,13 @@ class DrillSetupScreen(Screen[None]):
         )
         self.query_one("#setup-note", Static).update(note)
 
-    def new_limit(self) -> int | None:
-        text = self.query_one("#new-limit", Input).value.strip()
+    def new_limit(self) -> int | str:
+        """The new-card limit typed, or why it is refused (the rule `config` and `drill
+        --limit` use, with its range)."""
         try:
-            value = int(text)
-        except ValueError:
-            return None
-        return value if value >= 0 else None
+            return parse_new_per_session(self.query_one("#new-limit", Input).value)
+        except ValueError as exc:
+            return str(exc)
 
     # --- starting -----------------------------------------------------------------------------
 
@@ -318,8 +319,8 @@ class DrillSetupScreen(Screen[None]):
         app = self.app
         library, db = app.library, app.db  # type: ignore[attr-defined]
         limit = self.new_limit()
-        if limit is None:
-            self.notify("New cards: enter a whole number (0 or more).", severity="error")
+        if isinstance(limit, str):
+            self.notify(f"New cards: {limit}.", severity="error")
             self.query_one("#new-limit", Input).focus()
             return
         cram = self.query_one("#cram", Checkbox).value

@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
+from quizapp.storage.mocks import unfinished_mocks
 from quizapp.storage.reviews import deck_counts, get_interview_date
 from quizapp.tui.widgets.fit_table import Column, FitTable
 from quizapp.tui.widgets.footer import QuickFooter
@@ -76,11 +77,18 @@ class HomeScreen(Screen[None]):
             "Enter: drill the highlighted deck; d: choose what to drill."
         )
         interview = get_interview_date(db)
-        self.query_one("#interview", Static).update(
+        lines = [
             f"Interview on {interview.isoformat()} (i changes it)"
             if interview
             else "No interview date set (i sets one)"
-        )
+        ]
+        unfinished = unfinished_mocks(db)
+        if unfinished:
+            lines.append(
+                f"Mock {unfinished[0].id} is unfinished: m, then ctrl+r resumes it "
+                "with its time left."
+            )
+        self.query_one("#interview", Static).update("\n".join(lines))
         notice = self.query_one("#deck-errors", Static)
         if library.errors:
             files = library.failed_files
