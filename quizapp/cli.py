@@ -34,6 +34,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _whole_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
 def _new_card_limit(text: str) -> int:
     from quizapp.core.scheduling import parse_new_per_session  # light: only when given
 
@@ -76,6 +83,7 @@ class _HelpFormatter(argparse.HelpFormatter):
 MOCK_DEFAULT_MINUTES = 15
 MOCK_DEFAULT_QUESTIONS = 10
 NEW_PER_SESSION_DEFAULT = 20
+ANKI_GENERATED_DEFAULT = 3
 SETTINGS = ("interview-date", "new-per-session", "learn-ahead", "grade-memory")
 
 
@@ -192,6 +200,36 @@ def build_parser() -> argparse.ArgumentParser:
         help="wall-clock limit in seconds (default: the exercise's own limit)",
     )
     p.add_argument("--watch", action="store_true", help="re-grade every time the file is saved")
+
+    p = add(
+        "export",
+        help="write the decks for another app: `export anki` writes an Anki package "
+        "(cards only: your progress is not exported)",
+    )
+    p.add_argument("format", choices=["anki"], metavar="FORMAT", help="anki (the only one)")
+    p.add_argument(
+        "--deck",
+        action="append",
+        metavar="ID",
+        help="export this deck, repeatable (default: every deck)",
+    )
+    p.add_argument(
+        "--tag",
+        action="append",
+        metavar="T",
+        help="export cards with this tag, repeatable (default: any card)",
+    )
+    p.add_argument(
+        "--generated",
+        type=_whole_number,
+        default=ANKI_GENERATED_DEFAULT,
+        metavar="N",
+        help="drawn instances per generated card, each with its worked answer, 0 to 50 "
+        "(default: %(default)s)",
+    )
+    p.add_argument(
+        "--out", metavar="FILE", help="the package to write (default: quizapp.apkg here)"
+    )
 
     p = add("stats", help="progress figures")
     p.add_argument("--json", action="store_true", help="print one JSON document")

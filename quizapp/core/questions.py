@@ -29,6 +29,8 @@ from quizapp.core.units import is_description, unit_problem, with_unit
 
 SELF_RATED = ("flashcard", "free")
 
+_SELECT_ALL = re.compile(r"\s*\(select all that apply\)\s*$", re.IGNORECASE)
+
 # Above this many seconds a right answer is rated Hard rather than Good (Anki's "slow recall").
 SLOW_SECONDS = {"choice": 30.0, "numeric": 90.0, "generated": 120.0}
 
@@ -78,6 +80,12 @@ class Question:
         for name in ("options", "correct_choices", "key_points", "tags"):
             data[name] = tuple(data.get(name) or ())
         return cls(**data)
+
+
+def without_select_all(prompt: str) -> str:
+    """A multi-answer prompt without a deck's own trailing "(select all that apply)": every
+    view of such a card says it once in its own place."""
+    return _SELECT_ALL.sub("", prompt)
 
 
 def instantiate(deck_id: str, card: Card, seed: int | None = None) -> Question:

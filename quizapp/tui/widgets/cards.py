@@ -24,11 +24,10 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static
 
 from quizapp.core.generators import AnswerField
-from quizapp.core.questions import Question, Verdict
+from quizapp.core.questions import Question, Verdict, without_select_all
 
 _CODE = re.compile(r"`([^`]+)`")
 KEY_POINT_KEYS = "abcdefghi"  # ticks key points; digits stay free for the ratings
-_SELECT_ALL = re.compile(r"\s*\(select all that apply\)\s*$", re.IGNORECASE)
 
 
 def shown_prompt(question: Question) -> str:
@@ -36,7 +35,7 @@ def shown_prompt(question: Question) -> str:
     apply" on every such card, so a deck's own trailing "(select all that apply)" is dropped
     rather than said twice."""
     if question.kind == "choice" and question.multiple:
-        return _SELECT_ALL.sub("", question.prompt)
+        return without_select_all(question.prompt)
     return question.prompt
 
 

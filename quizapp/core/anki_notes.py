@@ -1,0 +1,190 @@
+"""The Anki notes a deck becomes (`quizapp export anki`): which cards, and each note's HTML.
+
+Plain computation: no file is written and genanki is not imported here (the command does
+both). Card types map as a learner of Anki would expect: every note is front/back (one card);
+a choice card shows its options and the back marks the right ones; a numeric card's back
+gives the value with its unit and the tolerance the app accepts; a free card's back gives the
+model answer and its lettered key points; a generated card becomes a few drawn instances,
+each with its worked answer. Each note has a `key` (deck/card, and #N for a drawn instance)
+from which the command derives a stable Anki id, so a re-export updates notes in Anki instead
+of adding copies; the seeds of drawn instances come from the same key, so a re-export draws
+the same numbers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from markdown_it import MarkdownIt
+
+from quizapp.core.models import Card, ChoiceCard, Deck, FreeCard, NumericCard, Tolerance
+from quizapp.core.questions import instantiate, without_select_all
+from quizapp.core.units import is_description, with_unit
+
+GENERATED_DEFAULT = 3
+GENERATED_MAX = 50
+
+
+class ExportScopeError(ValueError):
+    """The --deck / --tag / --generated choice names nothing to export (the message says why)."""
+
+
+@dataclass(frozen=True)
+class AnkiNote:
+    deck: str  # the quizapp deck id; the Anki deck is `quizapp::<deck>`
+    card: str
+    instance: int | None  # generated cards: which drawn instance (0, 1, ...)
+    front: str  # HTML
+    back: str  # HTML
+    explanation: str  # HTML, "" when the card has none
+    source: str  # HTML, "" when the card has none
+    tags: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """Stable across exports: the Anki note id (guid) is derived from it."""
+        base = f"{self.deck}/{self.card}"
+        return base if self.instance is None else f"{base}#{self.instance + 1}"
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    # Raw HTML in a deck is shown as text, as the app shows it; tables are on as in the app.
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def markdown_html(text: str | None) -> str:
+    """A card's Markdown as HTML (code blocks and tables included)."""
+    return _markdown().render(text).strip() if text else ""
+
+
+def _inline_html(text: str) -> str:
+    return _markdown().renderInline(text)
+
+
+def instance_seed(deck: str, card: str, instance: int) -> int:
+    """The seed of a generated card's drawn instance: the same for every export."""
+    digest = hashlib.sha256(f"{deck}/{card}#{instance}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+def tolerance_text(tolerance: Tolerance, unit: str | None) -> str:
+    """What the app accepts around a number, in words: "within 1%", "within ±0.5 MB"."""
+    parts = []
+    if tolerance.abs is not None:
+        amount = f"{tolerance.abs:g}"
+        parts.append(f"±{amount if is_description(unit) else with_unit(amount, unit)}")
+    if tolerance.rel is not None:
+        parts.append(f"{tolerance.rel * 100:g}%")
+    if len(parts) == 2:
+        return f"within {parts[0]} or {parts[1]}, whichever is wider"
+    return f"within {parts[0]}" if parts else "exactly"
+
+
+def _choice_sides(card: ChoiceCard) -> tuple[str, str]:
+    if card.multiple:
+        front = markdown_html(without_select_all(card.prompt))
+        front += "\n<p><i>(select all that apply)</i></p>"
+    else:
+        front = markdown_html(card.prompt)
+    options = "".join(f"<li>{_inline_html(option)}</li>" for option in card.options)
+    front += f'\n<ol class="options">{options}</ol>'
+    marked = "".join(
+        f'<li class="right"><b>✓ {_inline_html(option)}</b></li>'
+        if index in card.correct
+        else f'<li class="wrong">{_inline_html(option)}</li>'
+        for index, option in enumerate(card.options)
+    )
+    return front, f'<ol class="options">{marked}</ol>'
+
+
+def _numeric_back(card: NumericCard) -> str:
+    number = f"{card.answer:g}"
+    value = f"{number} {card.unit}" if is_description(card.unit) else with_unit(number, card.unit)
+    return (
+        f"<p><b>{html.escape(value)}</b></p>\n"
+        f"<p><i>accepted {html.escape(tolerance_text(card.tolerance, card.unit))}</i></p>"
+    )
+
+
+def _free_back(card: FreeCard) -> str:
+    points = "".join(f"<li>{_inline_html(point)}</li>" for point in card.key_points)
+    return f'{markdown_html(card.answer)}\n<p><b>Key points</b></p>\n<ol type="a">{points}</ol>'
+
+
+def notes_for_card(deck_id: str, card: Card, generated: int = GENERATED_DEFAULT) -> list[AnkiNote]:
+    """The notes of one card: one, or `generated` drawn instances of a generated card."""
+    common = dict(
+        deck=deck_id,
+        card=card.id,
+        explanation=markdown_html(card.explanation),
+        source=markdown_html(card.source),
+        tags=tuple(card.tags),
+    )
+    if card.type == "generated":
+        notes = []
+        for instance in range(generated):
+            question = instantiate(deck_id, card, instance_seed(deck_id, card.id, instance))
+            back = markdown_html(question.answer_text)
+            if question.working:
+                back += "\n" + markdown_html(question.working)
+            notes.append(
+                AnkiNote(
+                    instance=instance, front=markdown_html(question.prompt), back=back, **common
+                )
+            )
+        return notes
+    if isinstance(card, ChoiceCard):
+        front, back = _choice_sides(card)
+    elif isinstance(card, NumericCard):
+        front, back = markdown_html(card.prompt), _numeric_back(card)
+    elif isinstance(card, FreeCard):
+        front, back = markdown_html(card.prompt), _free_back(card)
+    else:  # a flashcard
+        front, back = markdown_html(card.prompt), markdown_html(card.answer)
+    return [AnkiNote(instance=None, front=front, back=back, **common)]
+
+
+def _unknown(kind: str, name: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=3)
+    hint = f"did you mean {', '.join(close)}?" if close else f"{kind}s: {', '.join(known)}"
+    return f"no {kind} {name!r} ({hint})"
+
+
+def select_notes(
+    decks: Sequence[Deck],
+    deck_ids: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    generated: int = GENERATED_DEFAULT,
+) -> list[AnkiNote]:
+    """The notes to export: cards of the named decks (all when none is named) that carry any
+    of the named tags (any card when none is named). A name that matches nothing is an
+    ExportScopeError, never a silent empty export."""
+    if not 0 <= generated <= GENERATED_MAX:
+        raise ExportScopeError(f"--generated must be 0 to {GENERATED_MAX}, not {generated}")
+    known_decks = [deck.deck for deck in decks]
+    for deck_id in deck_ids:
+        if deck_id not in known_decks:
+            raise ExportScopeError(_unknown("deck", deck_id, known_decks))
+    chosen = [deck for deck in decks if not deck_ids or deck.deck in deck_ids]
+    known_tags = sorted({tag for deck in chosen for card in deck.cards for tag in card.tags})
+    for tag in tags:
+        if tag not in known_tags:
+            where = "" if not deck_ids else f" in {', '.join(deck_ids)}"
+            raise ExportScopeError(_unknown("tag", tag, known_tags) + where)
+    notes: list[AnkiNote] = []
+    for deck in chosen:
+        for card in deck.cards:
+            if tags and not set(tags) & set(card.tags):
+                continue
+            notes.extend(notes_for_card(deck.deck, card, generated))
+    if not notes:
+        raise ExportScopeError(
+            "nothing to export: the chosen cards are all generated and --generated is 0"
+        )
+    return notes
