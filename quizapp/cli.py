@@ -41,6 +41,13 @@ def _whole_number(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
 
 
+def _port(text: str) -> int:
+    port = _whole_number(text)
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError("a port goes from 1 to 65535")
+    return port
+
+
 def _new_card_limit(text: str) -> int:
     from quizapp.core.scheduling import parse_new_per_session  # light: only when given
 
@@ -229,6 +236,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--out", metavar="FILE", help="the package to write (default: quizapp.apkg here)"
+    )
+
+    p = add("serve", help="serve the app in a web browser (each tab is its own app)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="the address to listen on; another than this machine's own lets anyone who "
+        "reaches it use the app (default: %(default)s)",
+    )
+    p.add_argument(
+        "--port", type=_port, default=8000, metavar="PORT", help="(default: %(default)s)"
     )
 
     p = add("stats", help="progress figures")
