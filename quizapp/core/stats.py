@@ -291,6 +291,8 @@ class WeakSpot:
 
     @property
     def accuracy(self) -> float:
+        """A fraction in 0..1 (the share of answers that were not Again); the name is the
+        `--json` field's, a contract."""
         return 1 - self.again / self.reviews
 
     def to_json(self) -> dict[str, Any]:

@@ -29,7 +29,6 @@ from quizapp.core.mock.run import MockRun
 from quizapp.core.mock.scoring import MockStateError, score_answer
 from quizapp.core.models import Deck
 from quizapp.core.questions import Question
-from quizapp.core.time_format import format_countdown, format_duration_seconds
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "mock"
 
@@ -502,15 +501,6 @@ def test_report_scores_topics_and_lists_the_slowest() -> None:
     assert "- Q2 b/explain: 1:05 (partial)" in text
     assert "over the per-question limit" in text
     assert "(submitted)" in text
-
-
-def test_durations_read_like_a_clock() -> None:
-    assert format_duration_seconds(0) == "0:00"
-    assert format_duration_seconds(61.9) == "1:01"
-    assert format_duration_seconds(3725) == "1:02:05"
-    assert format_countdown(0.2) == "0:01"
-    assert format_countdown(60.0) == "1:00"
-    assert format_countdown(0) == "0:00"
 
 
 def test_random_sessions_never_score_above_the_maximum() -> None:

@@ -29,7 +29,7 @@ from quizapp.core.interview_pacing import (
 )
 from quizapp.core.models import FlashCard, GeneratedCard
 from quizapp.core.study_days import day_start, study_day
-from quizapp.core.time_format import format_duration_ms, format_interval
+from quizapp.core.time_format import format_interval
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -64,27 +64,6 @@ def test_preview_gives_the_interval_of_each_rating() -> None:
     at_due = preview(graduated, "d", "c", graduated.due)
     # The figures of flashcards.md (fuzz off): Again 10 min, Hard 8 d, Good 11 d, Easy 19 d.
     assert [format_interval(at_due[r]) for r in Rating] == ["10m", "8d", "11d", "19d"]
-
-
-@pytest.mark.parametrize(
-    ("delta", "text"),
-    [
-        (timedelta(seconds=30), "<1m"),
-        (timedelta(minutes=5, seconds=30), "6m"),
-        (timedelta(hours=3), "3h"),
-        (timedelta(days=11), "11d"),
-        (timedelta(days=64), "2.1mo"),
-        (timedelta(days=511), "1.4y"),
-    ],
-)
-def test_format_interval(delta: timedelta, text: str) -> None:
-    assert format_interval(delta) == text
-
-
-def test_format_duration_ms() -> None:
-    assert format_duration_ms(42_400) == "42s"
-    assert format_duration_ms(185_000) == "3:05"
-    assert format_duration_ms(3_727_000) == "1:02:07"
 
 
 def test_state_round_trips_through_json() -> None:
