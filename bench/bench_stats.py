@@ -3,7 +3,7 @@
 The history is simulated, not random rows: a learner who studies most days, reviews what FSRS
 says is due (recalling a card with the probability FSRS predicts, less for hard cards, so some
 become leeches), introduces new cards each day, takes a mock now and then and grades an
-exercise a few times. Every review goes through `quizapp.core.scheduling.review`, so card
+exercise a few times. Every review goes through `quizapp.core.fsrs_scheduler.review`, so card
 states, due dates and `state_before` are what the app itself would have stored.
 """
 
@@ -25,16 +25,11 @@ from pathlib import Path
 from fsrs import Rating
 
 from bench.common import Figure, fresh_home, median_time
+from quizapp.core.drill_queue import DrillSession
+from quizapp.core.fsrs_scheduler import CardState, card_key, retrievability, review
 from quizapp.core.loader import LoadResult
-from quizapp.core.scheduling import (
-    CardState,
-    DrillSession,
-    card_key,
-    retrievability,
-    review,
-    study_day,
-)
 from quizapp.core.stats import CALENDAR_DAYS, build_report, days_ending, format_percent
+from quizapp.core.study_days import study_day
 from quizapp.storage.db import Database, to_db_time
 from quizapp.storage.mocks import mocks_for_stats
 from quizapp.storage.reviews import load_states
@@ -330,8 +325,8 @@ def _answer_times(session: DrillSession, now: datetime, answers: int = 200) -> f
 
 def run() -> list[Figure]:
     from bench.decks_gen import write_decks
+    from quizapp.core.due_cards import select_cards
     from quizapp.core.loader import load_decks
-    from quizapp.core.scheduling import select_cards
     from quizapp.storage import stats as queries
     from quizapp.storage.stats import collect_stats
 

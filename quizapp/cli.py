@@ -49,7 +49,7 @@ def _port(text: str) -> int:
 
 
 def _new_card_limit(text: str) -> int:
-    from quizapp.core.scheduling import parse_new_per_session  # light: only when given
+    from quizapp.core.drill_queue import parse_new_per_session  # light: only when given
 
     try:
         return parse_new_per_session(text)

@@ -8,14 +8,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from quizapp.commands import fail
-from quizapp.core.scheduling import (
-    DEFAULT_NEW_PER_SESSION,
-    LEARN_AHEAD,
-    parse_interview_date,
-    parse_learn_ahead,
-    parse_new_per_session,
-    study_day,
-)
+from quizapp.core.drill_queue import DEFAULT_NEW_PER_SESSION, parse_new_per_session
+from quizapp.core.due_cards import LEARN_AHEAD, parse_learn_ahead
+from quizapp.core.interview_pacing import parse_interview_date
+from quizapp.core.study_days import study_day
 from quizapp.storage.db import Database, utc_now
 from quizapp.storage.exercises import (
     DEFAULT_GRADE_MEMORY_GIB,

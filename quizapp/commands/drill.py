@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from quizapp.commands import fail
+from quizapp.core.due_cards import select_cards
 from quizapp.core.loader import LoadResult
-from quizapp.core.scheduling import select_cards
 from quizapp.library import load_library
 
 

@@ -13,15 +13,15 @@ import argparse
 import sys
 
 from quizapp.commands import fail, make_console
-from quizapp.core.mock import (
+from quizapp.core.mock.draw import (
     DEFAULT_MINUTES,
     DEFAULT_QUESTIONS,
     MockSetup,
     MockSetupError,
     candidate_cards,
-    report_markdown,
-    unfinished_summary,
 )
+from quizapp.core.mock.report import report_markdown
+from quizapp.core.mock.run import unfinished_summary
 from quizapp.library import load_library
 
 SETUP_OPTIONS = ("minutes", "questions", "deck", "tag", "per_question", "seed")

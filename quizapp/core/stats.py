@@ -16,7 +16,7 @@ Definitions (the README repeats them for the learner):
 - forecast: the cards due on each of the next 14 study days; day 0 (today) also holds the
   overdue cards and the learning steps due later today.
 - due tomorrow: cards due during tomorrow's study day only; what is due today (reviews, and
-  learning steps due in minutes) is told apart in `outlook` (core.scheduling.due_outlook).
+  learning steps due in minutes) is told apart in `outlook` (core.due_cards.due_outlook).
 - reviews (`reviews_total`, `reviews_today`, activity): answers that moved a schedule, in
   drills and mocks, per study day for a year. Cram answers are logged apart and counted
   only as `cram_total`.
@@ -33,23 +33,17 @@ from typing import Any
 
 from fsrs import State
 
-from quizapp.core.models import Deck
-from quizapp.core.scheduling import (
+from quizapp.core.due_cards import LEARN_AHEAD, DueOutlook, due_outlook, is_due
+from quizapp.core.fsrs_scheduler import (
     DESIRED_RETENTION,
-    LEARN_AHEAD,
     LEECH_LAPSES,
     SCHEDULER,
     CardState,
-    DueOutlook,
-    as_utc,
     card_key,
-    day_start,
-    due_outlook,
-    interview_plan,
-    is_due,
-    review_cutoff,
-    study_day,
 )
+from quizapp.core.interview_pacing import interview_plan, review_cutoff
+from quizapp.core.models import Deck
+from quizapp.core.study_days import as_utc, day_start, study_day
 
 TARGET_RETENTION = DESIRED_RETENTION
 FORECAST_DAYS = 14
@@ -297,6 +291,8 @@ class WeakSpot:
 
     @property
     def accuracy(self) -> float:
+        """A fraction in 0..1 (the share of answers that were not Again); the name is the
+        `--json` field's, a contract."""
         return 1 - self.again / self.reviews
 
     def to_json(self) -> dict[str, Any]:

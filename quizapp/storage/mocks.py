@@ -17,15 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from quizapp.core.mock import (
-    Clock,
-    MissStat,
-    MockReport,
-    MockRun,
-    MockSetup,
-    build_report,
-    report_markdown,
-)
+from quizapp.core.mock.draw import MissStat, MockSetup
+from quizapp.core.mock.report import MockReport, build_report, report_markdown
+from quizapp.core.mock.run import Clock, MockRun
 from quizapp.core.questions import Question
 from quizapp.storage.db import Database, from_db_time, to_db_time, utc_now
 from quizapp.storage.locations import locations

@@ -16,22 +16,12 @@ from typing import Any
 
 from fsrs import Rating, Scheduler, State
 
+from quizapp.core.drill_queue import DEFAULT_NEW_PER_SESSION, parse_new_per_session
+from quizapp.core.due_cards import LEARN_AHEAD, is_due, parse_learn_ahead
+from quizapp.core.fsrs_scheduler import LEECH_LAPSES, SCHEDULER, CardState, card_key, review
+from quizapp.core.interview_pacing import parse_interview_date, review_cutoff
 from quizapp.core.loader import LoadResult
-from quizapp.core.scheduling import (
-    DEFAULT_NEW_PER_SESSION,
-    LEARN_AHEAD,
-    LEECH_LAPSES,
-    SCHEDULER,
-    CardState,
-    as_utc,
-    card_key,
-    is_due,
-    parse_interview_date,
-    parse_learn_ahead,
-    parse_new_per_session,
-    review,
-    review_cutoff,
-)
+from quizapp.core.study_days import as_utc
 from quizapp.storage.db import Database, from_db_time, to_db_time, utc_now
 
 MODES = ("drill", "cram", "mock")

@@ -14,8 +14,8 @@ from datetime import date, datetime, tzinfo
 
 from fsrs import State
 
+from quizapp.core.fsrs_scheduler import CardState
 from quizapp.core.loader import LoadResult
-from quizapp.core.scheduling import CardState, as_utc, local_tz, study_day
 from quizapp.core.stats import (
     CALENDAR_DAYS,
     RETENTION_WINDOWS,
@@ -27,6 +27,7 @@ from quizapp.core.stats import (
     day_bounds,
     days_ending,
 )
+from quizapp.core.study_days import as_utc, local_tz, study_day
 from quizapp.storage.db import Database, from_db_time, to_db_time, utc_now
 from quizapp.storage.mocks import mocks_for_stats
 from quizapp.storage.reviews import (

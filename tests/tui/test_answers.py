@@ -10,7 +10,7 @@ from textual.widgets import Static
 from tui.drill_support import START, FakeClock, drill_app, shown_text, utc_days
 
 from quizapp.core.loader import load_decks
-from quizapp.core.mock import MockSetup
+from quizapp.core.mock.draw import MockSetup
 from quizapp.storage.db import Database
 from quizapp.storage.reviews import reviews_of
 from quizapp.tui.app import QuizApp, StartRequest

@@ -15,7 +15,8 @@ from textual.widgets import ContentSwitcher, Input, Static, TextArea
 from unit.test_mock import FIXTURES, FakeClock
 
 from quizapp.core.loader import LoadResult, load_decks
-from quizapp.core.mock import MockSetup, format_countdown
+from quizapp.core.mock.draw import MockSetup
+from quizapp.core.time_format import format_countdown
 from quizapp.storage.db import Database
 from quizapp.storage.mocks import load_mock, mock_history, unfinished_mocks
 from quizapp.storage.reviews import reviews_total
@@ -276,7 +277,8 @@ async def test_starting_beside_an_unfinished_mock_offers_to_resume_it(
 async def test_quizapp_mock_resume_opens_the_mock_where_it_stopped(
     db: Database, library: LoadResult
 ) -> None:
-    from quizapp.core.mock import MockRun, draw_questions
+    from quizapp.core.mock.draw import draw_questions
+    from quizapp.core.mock.run import MockRun
     from quizapp.storage.mocks import create_mock, save_run
 
     clock = FakeClock()
@@ -298,7 +300,8 @@ def finished_mocks(db: Database, library: LoadResult, count: int) -> None:
     """`count` finished mocks, a day apart, with scores of 0 to 100%."""
     from datetime import timedelta
 
-    from quizapp.core.mock import MockRun, draw_questions
+    from quizapp.core.mock.draw import draw_questions
+    from quizapp.core.mock.run import MockRun
     from quizapp.storage.mocks import create_mock, finish_mock
 
     for k in range(count):
@@ -442,7 +445,8 @@ async def test_setup_form_reports_bad_input_and_starts_from_the_form(
 
 def finished_mock_report(db: Database, library: LoadResult) -> QuizApp:
     """A finished mock with fixed answers and times, opened on its report."""
-    from quizapp.core.mock import MockRun, draw_questions
+    from quizapp.core.mock.draw import draw_questions
+    from quizapp.core.mock.run import MockRun
     from quizapp.storage.mocks import create_mock, finish_mock
 
     clock = FakeClock()
@@ -530,7 +534,7 @@ async def test_small_reports_show_every_topic_score_whole(
         await pilot.pause()
         assert isinstance(app.screen, MockReportScreen)
         text = "\n".join(screen_lines(app))
-        from quizapp.core.mock import format_points
+        from quizapp.core.mock.report import format_points
 
         for topic in app.screen.report.topics:
             score = f"{format_points(topic.score)} / {format_points(topic.max_score)}"
@@ -538,7 +542,8 @@ async def test_small_reports_show_every_topic_score_whole(
 
 
 async def test_home_says_when_a_mock_is_unfinished(db: Database, library: LoadResult) -> None:
-    from quizapp.core.mock import MockRun, draw_questions
+    from quizapp.core.mock.draw import draw_questions
+    from quizapp.core.mock.run import MockRun
     from quizapp.storage.mocks import create_mock
 
     setup = MockSetup(minutes=5, questions=3, seed=3)

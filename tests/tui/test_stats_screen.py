@@ -19,7 +19,8 @@ from tui.screen_text import footer_keys, screen_lines
 
 from quizapp.cli import main
 from quizapp.core.loader import LoadResult, load_decks
-from quizapp.core.mock import MockRun, MockSetup, draw_questions
+from quizapp.core.mock.draw import MockSetup, draw_questions
+from quizapp.core.mock.run import MockRun
 from quizapp.core.stats import format_percent
 from quizapp.storage.db import Database
 from quizapp.storage.exercises import record_result

@@ -36,7 +36,7 @@ def help_of(command: str, capsys: pytest.CaptureFixture[str]) -> str:
 def test_new_cards_per_session_is_one_rule_with_its_range(
     started: list[QuizApp], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from quizapp.core.scheduling import MAX_NEW_PER_SESSION
+    from quizapp.core.drill_queue import MAX_NEW_PER_SESSION
 
     # 0 means "reviews only" in the app's drill set-up; the command line agrees.
     assert main(["drill", "--limit", "0"]) == 0
@@ -72,8 +72,8 @@ def test_arguments_have_help_naming_their_valid_values(capsys: pytest.CaptureFix
 
 
 def test_help_shows_the_defaults(capsys: pytest.CaptureFixture[str]) -> None:
-    from quizapp.core.mock import DEFAULT_MINUTES, DEFAULT_QUESTIONS
-    from quizapp.core.scheduling import DEFAULT_NEW_PER_SESSION, MAX_NEW_PER_SESSION
+    from quizapp.core.drill_queue import DEFAULT_NEW_PER_SESSION, MAX_NEW_PER_SESSION
+    from quizapp.core.mock.draw import DEFAULT_MINUTES, DEFAULT_QUESTIONS
 
     mock = help_of("mock", capsys)
     assert f"total time, may be fractional (default: {DEFAULT_MINUTES:g})" in mock

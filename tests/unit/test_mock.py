@@ -16,21 +16,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quizapp.core.loader import load_decks
-from quizapp.core.mock import (
+from quizapp.core.mock.draw import (
     MissStat,
-    MockRun,
     MockSetup,
     MockSetupError,
-    MockStateError,
-    build_report,
     candidate_cards,
     draw_questions,
-    format_countdown,
-    format_duration,
     miss_weight,
-    report_markdown,
-    score_answer,
 )
+from quizapp.core.mock.report import build_report, report_markdown
+from quizapp.core.mock.run import MockRun
+from quizapp.core.mock.scoring import MockStateError, score_answer
 from quizapp.core.models import Deck
 from quizapp.core.questions import Question
 
@@ -505,15 +501,6 @@ def test_report_scores_topics_and_lists_the_slowest() -> None:
     assert "- Q2 b/explain: 1:05 (partial)" in text
     assert "over the per-question limit" in text
     assert "(submitted)" in text
-
-
-def test_durations_read_like_a_clock() -> None:
-    assert format_duration(0) == "0:00"
-    assert format_duration(61.9) == "1:01"
-    assert format_duration(3725) == "1:02:05"
-    assert format_countdown(0.2) == "0:01"
-    assert format_countdown(60.0) == "1:00"
-    assert format_countdown(0) == "0:00"
 
 
 def test_random_sessions_never_score_above_the_maximum() -> None:

@@ -10,7 +10,8 @@ import pytest
 from unit.test_mock import FIXTURES, FakeClock
 
 from quizapp.core.loader import load_decks
-from quizapp.core.mock import MockRun, MockSetup, draw_questions
+from quizapp.core.mock.draw import MockSetup, draw_questions
+from quizapp.core.mock.run import MockRun
 from quizapp.storage.db import Database
 from quizapp.storage.locations import locations
 from quizapp.storage.mocks import (

@@ -12,8 +12,8 @@ import pytest
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 
+from quizapp.core.fsrs_scheduler import fsrs_card_id
 from quizapp.core.loader import load_decks
-from quizapp.core.scheduling import fsrs_card_id
 from quizapp.storage.db import Database
 from quizapp.storage.reviews import (
     UndoError,

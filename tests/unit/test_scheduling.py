@@ -11,27 +11,25 @@ from fsrs import Rating, Scheduler, State
 from hypothesis import given
 from hypothesis import strategies as st
 
-from quizapp.core.models import FlashCard, GeneratedCard
-from quizapp.core.scheduling import (
+from quizapp.core.drill_queue import DrillSession, QueueCounts
+from quizapp.core.due_cards import due_outlook, parse_learn_ahead
+from quizapp.core.fsrs_scheduler import (
     LEECH_LAPSES,
     CardState,
-    DrillSession,
-    QueueCounts,
     became_leech,
-    day_start,
-    due_outlook,
-    format_duration,
-    format_interval,
     fsrs_card_id,
+    preview,
+    review,
+)
+from quizapp.core.interview_pacing import (
     interview_plan,
     new_card_quota,
     parse_interview_date,
-    parse_learn_ahead,
-    preview,
-    review,
     review_cutoff,
-    study_day,
 )
+from quizapp.core.models import FlashCard, GeneratedCard
+from quizapp.core.study_days import day_start, study_day
+from quizapp.core.time_format import format_interval
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -66,27 +64,6 @@ def test_preview_gives_the_interval_of_each_rating() -> None:
     at_due = preview(graduated, "d", "c", graduated.due)
     # The figures of flashcards.md (fuzz off): Again 10 min, Hard 8 d, Good 11 d, Easy 19 d.
     assert [format_interval(at_due[r]) for r in Rating] == ["10m", "8d", "11d", "19d"]
-
-
-@pytest.mark.parametrize(
-    ("delta", "text"),
-    [
-        (timedelta(seconds=30), "<1m"),
-        (timedelta(minutes=5, seconds=30), "6m"),
-        (timedelta(hours=3), "3h"),
-        (timedelta(days=11), "11d"),
-        (timedelta(days=64), "2.1mo"),
-        (timedelta(days=511), "1.4y"),
-    ],
-)
-def test_format_interval(delta: timedelta, text: str) -> None:
-    assert format_interval(delta) == text
-
-
-def test_format_duration() -> None:
-    assert format_duration(42_400) == "42s"
-    assert format_duration(185_000) == "3:05"
-    assert format_duration(3_727_000) == "1:02:07"
 
 
 def test_state_round_trips_through_json() -> None:
@@ -263,7 +240,7 @@ def test_new_cards_spread_the_types_of_a_deck_so_a_generated_card_comes_early() 
 
 
 def test_a_session_over_the_shipped_decks_shows_a_generated_card() -> None:
-    from quizapp.core.scheduling import select_cards
+    from quizapp.core.due_cards import select_cards
     from quizapp.library import load_library
 
     decks = load_library().decks

@@ -19,8 +19,8 @@ from fsrs import Rating, State
 from hypothesis import given
 from hypothesis import strategies as st
 
+from quizapp.core.fsrs_scheduler import SCHEDULER, CardState, review
 from quizapp.core.loader import LoadResult, load_decks
-from quizapp.core.scheduling import SCHEDULER, CardState, review
 from quizapp.core.stats import (
     FORECAST_DAYS,
     ExerciseAttempt,

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from quizapp.core.generators import AnswerField
 from quizapp.core.loader import load_decks
-from quizapp.core.mock import describe_response, score_answer
+from quizapp.core.mock.scoring import describe_response, score_answer
 from quizapp.core.models import NumericCard, Tolerance
 from quizapp.core.questions import (
     AnswerFormatError,

@@ -27,7 +27,7 @@ def sig(x: float, digits: int = 3) -> float:
     return round(x, digits - 1 - math.floor(math.log10(abs(x))))
 
 
-def g(x: float) -> str:
+def prompt_number(x: float) -> str:
     """A drawn number as written in a prompt (the shortest form that round-trips)."""
     if isinstance(x, int):
         return str(x)

@@ -14,7 +14,7 @@ from quizapp.core.generators import (
     pick,
     register,
 )
-from quizapp.core.generators.common import draw_scale, float_within, g, show
+from quizapp.core.generators.common import draw_scale, float_within, prompt_number, show
 
 DTypeKnob = Literal["quint8", "qint8"]
 
@@ -61,16 +61,16 @@ class DequantizeValue(Generator):
             what=what,
             article="an" if what[0] in "aeiou" else "a",
             q=q,
-            s=g(scale),
+            s=prompt_number(scale),
             z=zero_point,
             dtype=dtype,
         )
         working = "\n".join(
             [
                 "x_hat = (q - z) · s",
-                f"- ({q} - ({zero_point})) · {g(scale)} = {q - zero_point} · {g(scale)} "
+                f"- ({q} - ({zero_point})) · {prompt_number(scale)} = {q - zero_point} · {prompt_number(scale)} "
                 f"= **{show(x_hat)}**",
-                f"- neighbours are one step s = {g(scale)} away; every value within s/2 of "
+                f"- neighbours are one step s = {prompt_number(scale)} away; every value within s/2 of "
                 f"x_hat was stored as {q}",
             ]
         )

@@ -14,7 +14,7 @@ from quizapp.core.generators import (
     pick,
     register,
 )
-from quizapp.core.generators.common import FLOAT, draw_scale, float_within, g, show, sig
+from quizapp.core.generators.common import FLOAT, draw_scale, float_within, prompt_number, show, sig
 
 DTypeKnob = Literal["quint8", "qint8"]
 SideKnob = Literal["above", "below"]
@@ -62,17 +62,17 @@ class QuantError(Generator):
                 "the worst-case error for in-range values, then tell me what happens to an "
                 'input of {x}: its dequantized value and its error."',
             ]
-        ).format(s=g(scale), z=zero_point, dtype=dtype, x=g(x))
+        ).format(s=prompt_number(scale), z=zero_point, dtype=dtype, x=prompt_number(x))
         working = "\n".join(
             [
                 f"- representable range: [(qmin - z)·s, (qmax - z)·s] = [({quant_min} - "
-                f"({zero_point}))·{g(scale)}, ({quant_max} - ({zero_point}))·{g(scale)}] = "
+                f"({zero_point}))·{prompt_number(scale)}, ({quant_max} - ({zero_point}))·{prompt_number(scale)}] = "
                 f"[{show(low)}, {show(high)}]",
-                f"- inside it, rounding to the nearest step costs at most s/2 = {g(scale)}/2 = "
+                f"- inside it, rounding to the nearest step costs at most s/2 = {prompt_number(scale)}/2 = "
                 f"**{show(max_round_error)}**",
-                f"- {g(x)} is {'above' if side == 'above' else 'below'} the range: q is clamped "
-                f"to {edge_q}, so x_hat = ({edge_q} - ({zero_point}))·{g(scale)} = **{show(x_hat)}**",
-                f"- its error is |{g(x)} - {show(x_hat)}| = **{show(clamp_error)}**, "
+                f"- {prompt_number(x)} is {'above' if side == 'above' else 'below'} the range: q is clamped "
+                f"to {edge_q}, so x_hat = ({edge_q} - ({zero_point}))·{prompt_number(scale)} = **{show(x_hat)}**",
+                f"- its error is |{prompt_number(x)} - {show(x_hat)}| = **{show(clamp_error)}**, "
                 f"{clamp_error / max_round_error:.0f}x the worst rounding error: clipping, not "
                 "rounding, dominates when the range is too narrow",
             ]

@@ -13,7 +13,7 @@ from quizapp.core.generators import (
     pick,
     register,
 )
-from quizapp.core.generators.common import EXACT, draw_scale, exact, g, near_tie, show
+from quizapp.core.generators.common import EXACT, draw_scale, exact, near_tie, prompt_number, show
 
 # Stored weights stay within +-64: then no pair of u8*s8 products can saturate AVX2's int16
 # vpmaddubsw, so the CPU kernel (the tests' oracle) computes the exact textbook value.
@@ -57,10 +57,10 @@ class IntegerLinear(Generator):
                 "Walk me through one output of an INT8 linear layer (no bias), the way the "
                 "kernel computes it:",
                 "",
-                f"- input `torch.quint8`, s_x = {g(s_x)}, z_x = {z_x}: stored values `{q_x}`",
-                f"- weights `torch.qint8` (symmetric, z_w = 0), s_w = {g(s_w)}: stored "
+                f"- input `torch.quint8`, s_x = {prompt_number(s_x)}, z_x = {z_x}: stored values `{q_x}`",
+                f"- weights `torch.qint8` (symmetric, z_w = 0), s_w = {prompt_number(s_w)}: stored "
                 f"values `{q_w}`",
-                f"- output `torch.quint8`: s_out = {g(s_out)}, z_out = {z_out}",
+                f"- output `torch.quint8`: s_out = {prompt_number(s_out)}, z_out = {z_out}",
                 "",
                 "What is the **int32 accumulator** Σ(q_x − z_x)·q_w, and which **uint8 value** "
                 "does the output hold?",
@@ -75,7 +75,7 @@ class IntegerLinear(Generator):
             + f" = **{acc}**",
             f"- same thing the way kernels do it: Σq_x·q_w − z_x·Σq_w = {raw} − {z_x}·"
             f"{sum(q_w)} = {acc} (the z_x·Σq_w term is precomputed per output channel)",
-            f"- M = s_x·s_w/s_out = {g(s_x)}·{g(s_w)}/{g(s_out)} = {show(multiplier)}",
+            f"- M = s_x·s_w/s_out = {prompt_number(s_x)}·{prompt_number(s_w)}/{prompt_number(s_out)} = {show(multiplier)}",
             f"- q_out = clamp(round(M·acc) + z_out, 0, 255) = clamp(round({float(ideal_real):.4f})"
             f" + {z_out}) = **{q_out}**" + (" (clamped)" if clamped else ""),
         ]

@@ -16,7 +16,7 @@ from quizapp.core.generators import (
     pick,
     register,
 )
-from quizapp.core.generators.common import EXACT, FLOAT, exact, g, near_tie, show, sig
+from quizapp.core.generators.common import EXACT, FLOAT, exact, near_tie, prompt_number, show, sig
 
 DTypeKnob = Literal["quint8", "qint8"]
 SchemeKnob = Literal["symmetric", "affine"]
@@ -34,10 +34,10 @@ def draw_matrix(rng: random.Random, channels: int, inputs: int) -> list[list[flo
 
 
 def matrix_block(rows: list[list[float]]) -> str:
-    width = max(len(g(v)) for row in rows for v in row)
+    width = max(len(prompt_number(v)) for row in rows for v in row)
     body = []
     for c, row in enumerate(rows):
-        cells = ", ".join(g(v).rjust(width) for v in row)
+        cells = ", ".join(prompt_number(v).rjust(width) for v in row)
         opener = "w = [[" if c == 0 else "     ["
         closer = "]]" if c == len(rows) - 1 else "],"
         body.append(f"{opener}{cells}{closer}  # output channel {c}")
@@ -98,7 +98,7 @@ class PerChannelQParams(Generator):
         question = f"You quantize it with {observer}. What **scale** does each output channel get"
         question += "?" if qscheme == "symmetric" else ", and what **zero point**?"
         if ask_weight:
-            question += f" And which integer does `w[{c}][{k}] = {g(w)}` become?"
+            question += f" And which integer does `w[{c}][{k}] = {prompt_number(w)}` become?"
         prompt = f"{lead}\n\n{matrix_block(rows)}\n\n{question}"
 
         fields: list[AnswerField] = []
@@ -111,14 +111,14 @@ class PerChannelQParams(Generator):
             if qscheme == "symmetric":
                 amax = max(-lo, hi)
                 lines.append(
-                    f"- channel {ch}: amax = {g(amax)}, s = {g(amax)} / "
+                    f"- channel {ch}: amax = {prompt_number(amax)}, s = {prompt_number(amax)} / "
                     f"{(quant_max - quant_min) / 2:g} = **{show(s)}**, z = {zp}"
                 )
             else:
                 lines.append(
-                    f"- channel {ch}: range [{g(lo)}, {g(hi)}], s = ({g(hi)} - ({g(lo)})) / "
+                    f"- channel {ch}: range [{prompt_number(lo)}, {prompt_number(hi)}], s = ({prompt_number(hi)} - ({prompt_number(lo)})) / "
                     f"{quant_max - quant_min} = **{show(s)}**, z = {quant_min} - "
-                    f"round({g(lo)} / {show(s)}) = **{zp}**"
+                    f"round({prompt_number(lo)} / {show(s)}) = **{zp}**"
                 )
             fields.append(AnswerField(f"scale_{ch}", s, FLOAT, label=f"scale of channel {ch}"))
             if qscheme == "affine":
@@ -133,7 +133,7 @@ class PerChannelQParams(Generator):
                 )
         if ask_weight:
             lines.append(
-                f"- w[{c}][{k}]: q = clamp(round({g(w)} / {show(scale)}) + {zero_point}) = "
+                f"- w[{c}][{k}]: q = clamp(round({prompt_number(w)} / {show(scale)}) + {zero_point}) = "
                 f"round({float(ratio):.4f}) + {zero_point} = **{q}**"
             )
             fields.append(

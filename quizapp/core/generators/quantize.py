@@ -14,7 +14,7 @@ from quizapp.core.generators import (
     pick,
     register,
 )
-from quizapp.core.generators.common import EXACT, draw_scale, exact, g, near_tie, sig
+from quizapp.core.generators.common import EXACT, draw_scale, exact, near_tie, prompt_number, sig
 
 DTypeKnob = Literal["quint8", "qint8"]
 # Dyadic scales make x/s exact in float32, so a .5 tie really is a tie for torch too.
@@ -102,12 +102,19 @@ class QuantizeValue(Generator):
                 "In an interview you're asked to quantize by hand: x = **{x}**, scale {s}, "
                 "zero point {z}, `torch.{dtype}` (range [{qmin}, {qmax}]). What is q?",
             ]
-        ).format(s=g(scale), z=zero_point, dtype=dtype, x=g(x), qmin=quant_min, qmax=quant_max)
+        ).format(
+            s=prompt_number(scale),
+            z=zero_point,
+            dtype=dtype,
+            x=prompt_number(x),
+            qmin=quant_min,
+            qmax=quant_max,
+        )
 
         raw = round(ratio)
         lines = [
             "q = clamp(round(x / s) + z, qmin, qmax), rounding half to even (`nearbyint`)",
-            f"- x / s = {g(x)} / {g(scale)} = {float(ratio):.4f}",
+            f"- x / s = {prompt_number(x)} / {prompt_number(scale)} = {float(ratio):.4f}",
             f"- round({float(ratio):.4f}) = {raw}"
             + (" (an exact tie: half to even)" if ratio.denominator == 2 else ""),
             f"- add z: {raw} + ({zero_point}) = {raw + zero_point}",

@@ -15,7 +15,7 @@ from quizapp.core.generators import (
     pick,
     register,
 )
-from quizapp.core.generators.common import EXACT, FLOAT, exact, g, near_tie, show
+from quizapp.core.generators.common import EXACT, FLOAT, exact, near_tie, prompt_number, show
 from quizapp.core.generators.qparams import draw_range
 
 DTypeKnob = Literal["quint8", "qint8"]
@@ -76,21 +76,23 @@ class ReduceRange(Generator):
                 'reduce_range=True ({rq})."',
             ]
         ).format(
-            lo=g(x_min),
-            hi=g(x_max),
+            lo=prompt_number(x_min),
+            hi=prompt_number(x_max),
             dtype=dtype,
             fq=f"[{full_range[0]}, {full_range[1]}]",
             rq=f"[{reduced_range[0]}, {reduced_range[1]}]",
         )
         min_neg, max_pos = min(x_min, 0.0), max(x_max, 0.0)
-        lines = [f"- range widened to include 0: [{g(min_neg)}, {g(max_pos)}]"]
+        lines = [
+            f"- range widened to include 0: [{prompt_number(min_neg)}, {prompt_number(max_pos)}]"
+        ]
         for label, (qmin, qmax), (scale, zp) in (
             ("reduce_range=False", full_range, full),
             ("reduce_range=True", reduced_range, reduced),
         ):
             lines.append(
-                f"- {label}, [{qmin}, {qmax}]: s = ({g(max_pos)} - ({g(min_neg)})) / {qmax - qmin}"
-                f" = **{show(scale)}**, z = {qmin} - round({g(min_neg)} / {show(scale)}) = "
+                f"- {label}, [{qmin}, {qmax}]: s = ({prompt_number(max_pos)} - ({prompt_number(min_neg)})) / {qmax - qmin}"
+                f" = **{show(scale)}**, z = {qmin} - round({prompt_number(min_neg)} / {show(scale)}) = "
                 f"**{zp}**"
             )
         lines.append(

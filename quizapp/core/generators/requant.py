@@ -14,7 +14,7 @@ from quizapp.core.generators import (
     pick,
     register,
 )
-from quizapp.core.generators.common import EXACT, FLOAT, draw_scale, g, show
+from quizapp.core.generators.common import EXACT, FLOAT, draw_scale, prompt_number, show
 
 LayerKnob = Literal["conv", "linear"]
 
@@ -55,7 +55,7 @@ class RequantMultiplier(Generator):
                 "scale {o}. What number multiplies the int32 accumulator before rounding to "
                 'the output?"',
             ]
-        ).format(what=what, a=g(s_in), w=g(s_w), o=g(s_out))
+        ).format(what=what, a=prompt_number(s_in), w=prompt_number(s_w), o=prompt_number(s_out))
         if fixed_point:
             prompt += (
                 " Integer-only kernels (gemmlowp, TFLite, QNNPACK) don't multiply by a float: "
@@ -65,7 +65,7 @@ class RequantMultiplier(Generator):
         lines = [
             "real output = s_in·s_w·acc, and q_out = round(real / s_out) + z_out, so "
             "M = s_in·s_w / s_out",
-            f"- M = {g(s_in)} · {g(s_w)} / {g(s_out)} = **{show(multiplier)}**",
+            f"- M = {prompt_number(s_in)} · {prompt_number(s_w)} / {prompt_number(s_out)} = **{show(multiplier)}**",
             "- usually < 1 (the fixed-point form assumes M < 1); q_out = clamp(round(M·acc) + z_out, qmin, qmax)",
         ]
         fields = [AnswerField("M", multiplier, FLOAT, label="multiplier M")]

@@ -15,7 +15,7 @@ from quizapp.core.generators import (
     pick,
     register,
 )
-from quizapp.core.generators.common import EXACT, FLOAT, exact, g, near_tie, show, sig
+from quizapp.core.generators.common import EXACT, FLOAT, exact, near_tie, prompt_number, show, sig
 
 AskKnob = Literal["max", "min", "inside"]
 RESTRICTED_EPS = 2.0**-12  # weight_observer_range_neg_127_to_127(eps=2**-12)
@@ -90,15 +90,17 @@ class SymmetricWeightScale(Generator):
                 'Interviewer: "Weights span [{lo}, {hi}] and go through {observer}. Give me '
                 'the scale, and tell me where the weight {w} lands in int8."',
             ]
-        ).format(lo=g(w_min), hi=g(w_max), observer=observer, w=g(w))
+        ).format(
+            lo=prompt_number(w_min), hi=prompt_number(w_max), observer=observer, w=prompt_number(w)
+        )
 
         amax = max(-min(w_min, 0.0), max(w_max, 0.0))
         lines = [
             "symmetric: z = 0, s = amax / ((qmax - qmin) / 2)",
-            f"- amax = max(|{g(w_min)}|, |{g(w_max)}|) = {g(amax)}",
-            f"- s = {g(amax)} / (({quant_max} - ({quant_min})) / 2) = {g(amax)} / {float(half):g} "
+            f"- amax = max(|{prompt_number(w_min)}|, |{prompt_number(w_max)}|) = {prompt_number(amax)}",
+            f"- s = {prompt_number(amax)} / (({quant_max} - ({quant_min})) / 2) = {prompt_number(amax)} / {float(half):g} "
             f"= **{show(scale)}**",
-            f"- q = clamp(round({g(w)} / {show(scale)}), {quant_min}, {quant_max}) "
+            f"- q = clamp(round({prompt_number(w)} / {show(scale)}), {quant_min}, {quant_max}) "
             f"= clamp(round({float(ratio):.4f})) = **{q}**",
         ]
         if not restricted and extreme and w > 0:

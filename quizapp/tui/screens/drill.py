@@ -21,21 +21,12 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from quizapp.core.drill_queue import DrillSession, parse_new_per_session
+from quizapp.core.due_cards import ScopeCounts, due_outlook, scope_counts, select_cards
+from quizapp.core.fsrs_scheduler import card_key
+from quizapp.core.interview_pacing import interview_plan, new_card_quota, review_cutoff
 from quizapp.core.models import Deck
-from quizapp.core.scheduling import (
-    DrillSession,
-    ScopeCounts,
-    card_key,
-    day_start,
-    due_outlook,
-    interview_plan,
-    new_card_quota,
-    parse_new_per_session,
-    review_cutoff,
-    scope_counts,
-    select_cards,
-    study_day,
-)
+from quizapp.core.study_days import day_start, study_day
 from quizapp.storage.db import Database, utc_now
 from quizapp.storage.reviews import (
     get_interview_date,

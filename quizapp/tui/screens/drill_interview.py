@@ -9,7 +9,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from quizapp.core.scheduling import parse_interview_date, study_day
+from quizapp.core.interview_pacing import parse_interview_date
+from quizapp.core.study_days import study_day
 from quizapp.storage.db import utc_now
 from quizapp.storage.reviews import get_interview_date, set_interview_date
 

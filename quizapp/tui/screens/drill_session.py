@@ -1,6 +1,6 @@
 """The review screen: one card at a time, answered the way its type asks, then rated.
 
-The screen asks `core.scheduling.DrillSession` which card comes next, checks answers with
+The screen asks `core.drill_queue.DrillSession` which card comes next, checks answers with
 `core.questions`, and stores each rating with `storage.reviews.record_review` the moment it
 is given (one transaction: nothing answered is lost if the process dies).
 """
@@ -25,6 +25,8 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Header, Input, ProgressBar, Static, TextArea
 
+from quizapp.core.drill_queue import DrillSession, SessionCard, SessionReview
+from quizapp.core.fsrs_scheduler import RATING_NAMES, preview
 from quizapp.core.questions import (
     Question,
     Verdict,
@@ -35,15 +37,8 @@ from quizapp.core.questions import (
     free_rating,
     instantiate,
 )
-from quizapp.core.scheduling import (
-    RATING_NAMES,
-    DrillSession,
-    SessionCard,
-    SessionReview,
-    format_interval,
-    minutes_until,
-    preview,
-)
+from quizapp.core.study_days import minutes_until
+from quizapp.core.time_format import format_interval
 from quizapp.storage.db import Database
 from quizapp.storage.reviews import load_state, record_review, undo_review
 from quizapp.tui.widgets.cards import (

@@ -14,14 +14,10 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
-from quizapp.core.scheduling import (
-    RATING_NAMES,
-    QueueCounts,
-    SessionReview,
-    SessionSummary,
-    due_outlook,
-    format_duration,
-)
+from quizapp.core.drill_queue import QueueCounts, SessionReview, SessionSummary
+from quizapp.core.due_cards import due_outlook
+from quizapp.core.fsrs_scheduler import RATING_NAMES
+from quizapp.core.time_format import format_duration_ms
 from quizapp.storage.db import Database
 from quizapp.storage.reviews import get_interview_date, load_states
 from quizapp.tui.widgets.footer import QuickFooter
@@ -96,7 +92,7 @@ class DrillSummaryScreen(Screen[None]):
             table.add_row("Correct", f"{s.correct} of {s.reviews} ({rate:.0%})")
             per = s.total_ms / s.reviews
             table.add_row(
-                "Time", f"{format_duration(s.total_ms)}  ({format_duration(per)} a review)"
+                "Time", f"{format_duration_ms(s.total_ms)}  ({format_duration_ms(per)} a review)"
             )
             ratings = Text()
             for i, rating in enumerate(Rating):

@@ -31,17 +31,15 @@ from textual.widgets import (
     Static,
 )
 
-from quizapp.core.mock import (
+from quizapp.core.mock.draw import (
     DEFAULT_MINUTES,
     DEFAULT_QUESTIONS,
-    Clock,
-    MockRun,
     MockSetup,
     MockSetupError,
     draw_questions,
-    format_duration,
-    unfinished_summary,
 )
+from quizapp.core.mock.run import Clock, MockRun, unfinished_summary
+from quizapp.core.time_format import format_duration_seconds
 from quizapp.storage.db import Database, from_db_time, utc_now
 from quizapp.storage.mocks import (
     StoredMock,
@@ -210,7 +208,7 @@ class MockSetupScreen(Screen[None]):
                 str(entry["id"]),
                 from_db_time(entry["started_at"]).strftime("%Y-%m-%d"),
                 f"{percent:.0f}%",
-                format_duration(entry["duration_s"] or 0),
+                format_duration_seconds(entry["duration_s"] or 0),
             )
             for entry, percent in zip(history, percents, strict=True)
         ]

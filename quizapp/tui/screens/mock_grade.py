@@ -16,7 +16,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
-from quizapp.core.mock import FLASHCARD_MARKS, MockRun, MockSetup, describe_response
+from quizapp.core.mock.draw import MockSetup
+from quizapp.core.mock.run import MockRun
+from quizapp.core.mock.scoring import FLASHCARD_MARKS, describe_response
 from quizapp.storage.mocks import finish_mock, save_run
 from quizapp.tui.widgets.cards import KEY_POINT_KEYS, KeyPointList, MarkdownText
 from quizapp.tui.widgets.footer import QuickFooter

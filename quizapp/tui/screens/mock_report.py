@@ -10,7 +10,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from quizapp.core.mock import MockReport, format_duration, format_points, result_markdown
+from quizapp.core.mock.report import MockReport, format_points, result_markdown
+from quizapp.core.time_format import format_duration_seconds
 from quizapp.storage.mocks import load_report, write_markdown_report
 from quizapp.tui.widgets.cards import MarkdownText
 from quizapp.tui.widgets.fit_table import Column, FitTable
@@ -83,8 +84,8 @@ class MockReportScreen(Screen[None]):
                     f"({report.percent:.0f}%)",
                     "bold",
                 ),
-                f" · {format_duration(report.elapsed_s)} of "
-                f"{format_duration(report.time_limit_s)} · {how}{interrupted} · {started}\n",
+                f" · {format_duration_seconds(report.elapsed_s)} of "
+                f"{format_duration_seconds(report.time_limit_s)} · {how}{interrupted} · {started}\n",
                 report.review_note(),
             )
         )
@@ -103,7 +104,7 @@ class MockReportScreen(Screen[None]):
         )
         self.query_one("#report-slowest", Static).update(
             "\n".join(
-                f"Q{r.position} {format_duration(r.time_s)} {r.question.key}"
+                f"Q{r.position} {format_duration_seconds(r.time_s)} {r.question.key}"
                 for r in report.slowest
             )
             or "none"
@@ -119,7 +120,7 @@ class MockReportScreen(Screen[None]):
                         r.question.kind,
                         Text(r.verdict, style=VERDICT_STYLES[r.verdict]),
                         format_points(r.score),
-                        format_duration(r.time_s) + (" !" if r.over_budget else ""),
+                        format_duration_seconds(r.time_s) + (" !" if r.over_budget else ""),
                     ),
                 )
                 for r in report.results
@@ -134,7 +135,7 @@ class MockReportScreen(Screen[None]):
             result = self.report.results[index]
             headline = (
                 f"**Question {result.position}** · {result.question.key} · **{result.verdict}** "
-                f"({format_points(result.score)} / 1) · {format_duration(result.time_s)}"
+                f"({format_points(result.score)} / 1) · {format_duration_seconds(result.time_s)}"
                 + (" · over the per-question limit" if result.over_budget else "")
             )
             detail = self.query_one("#report-detail-text", MarkdownText)

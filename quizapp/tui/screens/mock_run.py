@@ -1,6 +1,6 @@
 """The mock against the clock: one question at a time, the countdown always in sight.
 
-The clock lives in `core.mock.MockRun`; this screen ticks it about four times a second and
+The clock lives in `core.mock.run.MockRun`; this screen ticks it about four times a second and
 renders what it says (remaining time comes from the run and a monotonic clock, so ticking late
 never drifts). Every answer and every move is saved when it happens, and the time spent is
 saved every second, so a crash loses at most a second of clock.
@@ -32,15 +32,11 @@ from textual.widgets import (
     TextArea,
 )
 
-from quizapp.core.mock import (
-    Clock,
-    MockRun,
-    MockSetup,
-    MockStateError,
-    format_countdown,
-    format_duration,
-)
+from quizapp.core.mock.draw import MockSetup
+from quizapp.core.mock.run import Clock, MockRun
+from quizapp.core.mock.scoring import MockStateError
 from quizapp.core.questions import Question, field_problem
+from quizapp.core.time_format import format_countdown, format_duration_seconds
 from quizapp.storage.db import utc_now
 from quizapp.storage.mocks import finish_mock, save_run
 from quizapp.tui.widgets.cards import ChoiceList, MarkdownText, NumberFields, shown_prompt
@@ -264,7 +260,7 @@ class MockRunScreen(Screen[None]):
             if question_left > 0:
                 clock.update(f"this question {format_countdown(question_left)}")
             else:
-                clock.update(f"this question: over by {format_duration(-question_left)}")
+                clock.update(f"this question: over by {format_duration_seconds(-question_left)}")
             clock.set_class(question_left <= 0, "-over")
 
     def _save(self, positions: list[int] | None = None) -> None:
