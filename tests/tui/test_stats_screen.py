@@ -26,7 +26,7 @@ from quizapp.storage.exercises import record_result
 from quizapp.storage.mocks import create_mock, finish_mock
 from quizapp.storage.reviews import load_states, record_review, set_interview_date
 from quizapp.tui.app import QuizApp, StartRequest
-from quizapp.tui.screens.stats import StatsScreen
+from quizapp.tui.screens.stats.screen import StatsScreen
 
 __all__ = ["utc_days"]
 pytestmark = pytest.mark.usefixtures("utc_days")
