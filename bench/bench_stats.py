@@ -261,8 +261,8 @@ async def _screen_times(library: LoadResult, now: datetime, runs: int) -> tuple[
     and to the figures painted (worker done, widgets mounted and filled), in a running app
     (headless, 120x40)."""
     from quizapp.tui.app import QuizApp
-    from quizapp.tui.screens import stats as stats_screen_module
-    from quizapp.tui.screens.stats import StatsScreen
+    from quizapp.tui.screens.stats import screen as stats_screen_module
+    from quizapp.tui.screens.stats.screen import StatsScreen
 
     class TimedStatsScreen(StatsScreen):
         CSS_PATH = str(Path(stats_screen_module.__file__).with_name("stats.tcss"))

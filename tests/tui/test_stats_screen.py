@@ -27,7 +27,7 @@ from quizapp.storage.exercises import record_result
 from quizapp.storage.mocks import create_mock, finish_mock
 from quizapp.storage.reviews import load_states, record_review, set_interview_date
 from quizapp.tui.app import QuizApp, StartRequest
-from quizapp.tui.screens.stats import StatsScreen
+from quizapp.tui.screens.stats.screen import StatsScreen
 
 __all__ = ["utc_days"]
 pytestmark = pytest.mark.usefixtures("utc_days")
@@ -221,6 +221,63 @@ async def test_the_screen_refreshes_after_a_drill(seeded: Database) -> None:
         assert screen.report is not None
         assert screen.report.reviews_total == before.reviews_total + 1
         assert screen.report.totals.new == before.totals.new - 1
+
+
+async def test_a_refresh_reaches_the_tab_on_screen_and_the_others_when_shown(
+    seeded: Database,
+) -> None:
+    app = stats_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("2")  # the decks page is mounted, then left with the old figures
+        await pilot.press("1")
+        await pilot.pause()
+        before = screen.report
+        assert before is not None
+        record_review(app.db, "alpha", "a6", 3, mode="drill", now=NOW)
+        await pilot.press("r")
+        screen = await loaded(pilot)
+        after = screen.report
+        assert after is not None and after.reviews_today == before.reviews_today + 1
+        today = " ".join(shown(screen.query_one("#today", Static)).split())
+        assert f"Reviews today {after.reviews_today}" in today
+        await pilot.press("2")
+        await pilot.pause()
+        alpha = next(d for d in after.decks if d.deck == "alpha")
+        assert alpha.new == next(d for d in before.decks if d.deck == "alpha").new - 1
+        rows = [
+            line.split() for line in shown(screen.query_one("#deck-progress", Static)).splitlines()
+        ]
+        assert next(row for row in rows if row[:1] == ["alpha"])[1:3] == [
+            str(alpha.cards),
+            str(alpha.new),
+        ]
+
+
+@pytest.mark.parametrize("tab_while_resizing", ["2", "1"])
+async def test_the_deck_table_follows_the_terminal_width(
+    seeded: Database, tab_while_resizing: str
+) -> None:
+    """Resized from 120 to 60 columns and back, on the decks tab or away from it, the table is
+    the one a terminal of that width gets from the start."""
+
+    async def deck_table(size: tuple[int, int], *resizes: tuple[int, int]) -> str:
+        app = stats_app()
+        async with app.run_test(size=size) as pilot:
+            screen = await loaded(pilot)
+            await pilot.press("2", tab_while_resizing)
+            for resize in resizes:
+                await pilot.resize_terminal(*resize)
+                await pilot.pause()
+            await pilot.press("2")
+            await pilot.pause()
+            return shown(screen.query_one("#deck-progress", Static))
+
+    narrow = await deck_table((60, 20))
+    wide = await deck_table(SIZE)
+    assert narrow != wide
+    assert await deck_table(SIZE, (60, 20)) == narrow
+    assert await deck_table(SIZE, (60, 20), SIZE) == wide
 
 
 # --- the same numbers as `quizapp stats --json` -------------------------------------------------

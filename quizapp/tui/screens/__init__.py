@@ -13,7 +13,7 @@ MAIN_SCREENS: dict[str, tuple[str, str]] = {
     "drill": ("quizapp.tui.screens.drill", "DrillSetupScreen"),
     "mock": ("quizapp.tui.screens.mock", "MockSetupScreen"),
     "exercises": ("quizapp.tui.screens.exercises", "ExerciseListScreen"),
-    "stats": ("quizapp.tui.screens.stats", "StatsScreen"),
+    "stats": ("quizapp.tui.screens.stats.screen", "StatsScreen"),
 }
 
 
