@@ -1,5 +1,5 @@
-"""The exercise catalogue, the learner's workspace copies, stored results, and the rule that
-none of it (nor the runner) imports torch."""
+"""The exercise catalogue, stored results, and the rule that none of it (nor the runner)
+imports torch."""
 
 from __future__ import annotations
 
@@ -14,12 +14,10 @@ import pytest
 from quizapp.grading.catalogue import (
     ExerciseFileError,
     UnknownExercise,
-    ensure_workspace,
     exercises_root,
     hint,
     load_catalogue,
     load_exercise,
-    reset_workspace,
 )
 from quizapp.grading.runner import _BoundedOutput
 from quizapp.library import load_library
@@ -79,21 +77,6 @@ def test_a_bad_manifest_is_reported_and_the_rest_still_load(tmp_path: Path) -> N
         f"{bad / 'solution.py'}: missing",
     ]
     assert load_exercise(good).id == "ptq-resnet18"
-
-
-def test_workspace_copy_reset_keeps_a_backup(quizapp_home: Path) -> None:
-    exercise = load_catalogue().get("ptq-resnet18")
-    copy = ensure_workspace(exercise)
-    assert copy == quizapp_home / "workspace" / "ptq-resnet18" / "ptq_resnet18.py"
-    assert copy.read_text() == exercise.starter.read_text()
-    copy.write_text("# my work\n")
-    assert ensure_workspace(exercise).read_text() == "# my work\n"  # never overwritten
-    moment = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
-    backup = reset_workspace(exercise, now=moment)
-    assert backup is not None and backup.read_text() == "# my work\n"
-    assert backup.name == "ptq_resnet18-20261128T093000.py"
-    assert copy.read_text() == exercise.starter.read_text()
-    assert reset_workspace(exercise, now=moment).name == "ptq_resnet18-20261128T093000-1.py"
 
 
 def test_hints_are_tiered() -> None:

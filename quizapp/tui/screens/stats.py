@@ -35,6 +35,7 @@ from quizapp.core.stats import (
     format_percent,
     plural,
 )
+from quizapp.grading.catalogue import exercise_titles
 from quizapp.storage.db import from_db_time, utc_now
 from quizapp.storage.stats import collect_stats
 from quizapp.tui.widgets.footer import QuickFooter
@@ -230,7 +231,8 @@ class StatsScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="stats")
     def load(self) -> StatsReport:
         app = self.app
-        return collect_stats(app.db, app.library, self.now(), self.tz, self.exercises)  # type: ignore[attr-defined]
+        exercises = exercise_titles() if self.exercises is None else self.exercises
+        return collect_stats(app.db, app.library, self.now(), self.tz, exercises=exercises)  # type: ignore[attr-defined]
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "stats":
