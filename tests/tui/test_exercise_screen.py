@@ -6,8 +6,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -586,15 +584,3 @@ def test_exercise_screen_at_80x24(snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=show)
-
-
-def test_exercise_screen_never_imports_torch() -> None:
-    code = (
-        "import sys\n"
-        "import quizapp.tui.screens.exercises, quizapp.tui.screens.exercises_view\n"
-        "import quizapp.tui.screens.exercises_dialogs, quizapp.tui.widgets.grade_report\n"
-        "import quizapp.grading.watch, quizapp.commands.check\n"
-        "print(sorted(m for m in ('torch', 'torchvision', 'numpy') if m in sys.modules))"
-    )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert run.stdout.strip() == "[]"
