@@ -76,11 +76,9 @@ class ParsedDecks:
             temporary.unlink(missing_ok=True)
 
 
-def load_decks_cached(
-    sources: Iterable[str | Path], cache_file: Path, *, missing_ok: bool = False
-) -> LoadResult:
+def load_decks_cached(sources: Iterable[str | Path], cache_file: Path) -> LoadResult:
     """`core.loader.load_decks` through the cache in `cache_file`, saved afterwards."""
     cache = ParsedDecks(cache_file)
-    result = load_decks(sources, missing_ok=missing_ok, cache=cache)
+    result = load_decks(sources, cache=cache)
     cache.save()
     return result
