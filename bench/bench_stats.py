@@ -363,7 +363,7 @@ def run() -> list[Figure]:
         ),
         (
             "all figures (queries + computing)",
-            lambda db: collect_stats(db, library, now, tz, EXERCISES),
+            lambda db: collect_stats(db, library, now, tz, exercises=EXERCISES),
         ),
     ]
     figures = []
@@ -385,7 +385,7 @@ def run() -> list[Figure]:
     cpu_samples = []
     for _ in range(7):
         start = time.process_time()
-        collect_stats(full_db, library, now, tz, EXERCISES)
+        collect_stats(full_db, library, now, tz, exercises=EXERCISES)
         cpu_samples.append(time.process_time() - start)
     figures.append(
         Figure(
@@ -396,7 +396,7 @@ def run() -> list[Figure]:
             note="SQLite runs in this process: queries included",
         )
     )
-    inputs = queries.gather(full_db, library, now, tz, EXERCISES)
+    inputs = queries.gather(full_db, library, now, tz, exercises=EXERCISES)
     report = build_report(inputs)
     computing = median_time(lambda: build_report(inputs), runs=7, warmup=1)
     figures.append(Figure("stats", "computing the figures from the query results", computing, "s"))

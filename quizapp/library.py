@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from quizapp.core.loader import LoadResult, ParsedDecks, deck_files, load_decks
+from quizapp.core.loader import LoadResult, deck_files
 from quizapp.resources import shipped_path
+from quizapp.storage.deck_cache import load_decks_cached
 from quizapp.storage.locations import extra_deck_paths, locations
 
 
@@ -24,8 +25,7 @@ def deck_sources(extra: Iterable[str | Path] = ()) -> list[Path]:
 def load_library(extra: Iterable[str | Path] = ()) -> LoadResult:
     # The parsed YAML is kept in the cache folder: the app starts without parsing it again
     # (every deck is still validated). `quizapp validate` never uses it.
-    cache = ParsedDecks(locations().cache_dir / "parsed-decks.json")
-    return load_decks(deck_sources(extra), cache=cache)
+    return load_decks_cached(deck_sources(extra), locations().cache_dir / "parsed-decks.json")
 
 
 __all__ = ["deck_files", "deck_sources", "load_library"]

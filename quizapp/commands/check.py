@@ -23,17 +23,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from quizapp.commands import fail, make_console, print_json
-from quizapp.grading.catalogue import (
-    Exercise,
-    UnknownExercise,
-    ensure_workspace,
-    load_catalogue,
-)
+from quizapp.grading.catalogue import Exercise, UnknownExercise, load_catalogue
 from quizapp.grading.results import CheckResult, GradeResult
 from quizapp.grading.runner import Event, read_source, run_check
 from quizapp.grading.watch import FileWatcher, watch_and_grade
 from quizapp.storage.db import Database
 from quizapp.storage.exercises import record_result
+from quizapp.storage.workspace import ensure_workspace, workspace_file
 
 SYMBOLS = {
     "pass": ("✓", "green"),
@@ -67,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
                 return 1
             return fail(problem)
     else:
-        existed = exercise.workspace_file.exists()
+        existed = workspace_file(exercise).exists()
         path = ensure_workspace(exercise)
         if not existed:  # on stderr with --json: stdout is the result alone
             print(

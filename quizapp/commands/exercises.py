@@ -10,6 +10,7 @@ from quizapp.grading.catalogue import load_catalogue
 from quizapp.grading.progress import progress_label
 from quizapp.storage.db import Database
 from quizapp.storage.exercises import statuses
+from quizapp.storage.workspace import workspace_file
 
 
 def run(args: argparse.Namespace) -> int:
@@ -29,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
                 "best_score": status.best_score if status else None,
                 "max_score": status.max_score if status else None,
                 "attempts": status.attempts if status else 0,
-                "file": str(exercise.workspace_file),
+                "file": str(workspace_file(exercise)),
             }
         )
     errors = [str(e) for e in catalogue.errors]

@@ -23,6 +23,7 @@ from quizapp.core.stats import (
     format_percent,
     plural,
 )
+from quizapp.grading.catalogue import exercise_titles
 from quizapp.library import load_library
 from quizapp.storage.db import Database
 from quizapp.storage.stats import collect_stats
@@ -46,8 +47,11 @@ def stats_document(
     tz: tzinfo | None = None,
     exercises: Sequence[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """Every figure of `quizapp stats --json`, as one JSON-ready dict."""
-    return collect_stats(db, library, now, tz, exercises).to_json()
+    """Every figure of `quizapp stats --json`, as one JSON-ready dict. `exercises`: the
+    catalogue as (id, title) (default: the shipped one)."""
+    if exercises is None:
+        exercises = exercise_titles()
+    return collect_stats(db, library, now, tz, exercises=exercises).to_json()
 
 
 def summary_lines(report: StatsReport) -> list[str]:
@@ -126,7 +130,7 @@ def summary_lines(report: StatsReport) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     library = load_library()
     with Database() as db:
-        report = collect_stats(db, library)
+        report = collect_stats(db, library, exercises=exercise_titles())
     if args.json:
         print_json(report.to_json())
         return 0

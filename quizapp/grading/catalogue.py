@@ -1,4 +1,4 @@
-"""The coding exercises: `exercises/<id>/exercise.yaml` plus its files, and the learner's copies.
+"""The coding exercises: `exercises/<id>/exercise.yaml` plus its files.
 
 Plain Python (the TUI imports this). Adding an exercise means adding a folder:
 
@@ -9,15 +9,13 @@ Plain Python (the TUI imports this). Adding an exercise means adding a folder:
       solution.py     the reference (must PASS)
       checks.py       `suite = Suite()` with its checks (see quizapp.grading.checks)
 
-The learner edits a copy of the starter in the workspace (`locations().workspace_dir/<id>/`);
-a reset keeps the old copy in `<id>/backups/`.
+This module only describes exercises: the learner's copies of the starters (create, reset,
+backups) are `quizapp.storage.workspace`'s.
 """
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated
@@ -28,7 +26,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from quizapp.core.loader import format_loc
 from quizapp.core.models import Difficulty, Slug
 from quizapp.resources import shipped_path
-from quizapp.storage.locations import locations
 
 MANIFEST = "exercise.yaml"
 REQUIRED_FILES = ("README.md", "starter.py", "solution.py", "checks.py")
@@ -104,14 +101,9 @@ class Exercise:
         return self.folder / "checks.py"
 
     @property
-    def workspace_file(self) -> Path:
-        """The learner's copy (it may not exist yet: see `ensure_workspace`)."""
-        name = self.manifest.file or self.id.replace("-", "_") + ".py"
-        return locations().workspace_dir / self.id / name
-
-    @property
-    def backups_dir(self) -> Path:
-        return locations().workspace_dir / self.id / "backups"
+    def file_name(self) -> str:
+        """The name of the learner's copy (`storage.workspace` keeps it)."""
+        return self.manifest.file or self.id.replace("-", "_") + ".py"
 
 
 @dataclass(frozen=True)
@@ -151,6 +143,15 @@ class UnknownExercise(KeyError):
 
 def exercises_root() -> Path:
     return shipped_path("exercises")
+
+
+def exercise_titles() -> list[tuple[str, str]]:
+    """(id, title) of the shipped exercises, for the progress figures; none if the catalogue
+    cannot be read (the stats never fail because of an exercise folder)."""
+    try:
+        return [(e.id, e.title) for e in load_catalogue().exercises]
+    except Exception:
+        return []
 
 
 def load_catalogue(root: Path | None = None) -> Catalogue:
@@ -204,35 +205,6 @@ def load_exercise(folder: Path) -> Exercise:
     if errors:
         raise ExerciseFileError(errors)
     return Exercise(manifest=manifest, folder=folder)
-
-
-def ensure_workspace(exercise: Exercise) -> Path:
-    """The learner's copy, created from the starter the first time."""
-    target = exercise.workspace_file
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp")
-        shutil.copyfile(exercise.starter, tmp)
-        tmp.replace(target)
-    return target
-
-
-def reset_workspace(exercise: Exercise, now: datetime | None = None) -> Path | None:
-    """Put the starter back; the learner's copy is kept in backups/. Returns the backup path."""
-    target = exercise.workspace_file
-    backup = None
-    if target.exists():
-        stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S")
-        exercise.backups_dir.mkdir(parents=True, exist_ok=True)
-        backup = exercise.backups_dir / f"{target.stem}-{stamp}{target.suffix}"
-        n = 1
-        while backup.exists():
-            backup = exercise.backups_dir / f"{target.stem}-{stamp}-{n}{target.suffix}"
-            n += 1
-        shutil.copy2(target, backup)
-        target.unlink()
-    ensure_workspace(exercise)
-    return backup
 
 
 def hint(exercise: Exercise, tier: int) -> str:

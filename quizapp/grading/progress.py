@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from quizapp.grading.catalogue import Exercise
 from quizapp.storage.exercises import ExerciseStatus
+from quizapp.storage.workspace import workspace_file
 
 PROGRESS_LABELS = ("new", "started", "failed", "passed")
 
@@ -23,7 +24,7 @@ def progress_label(exercise: Exercise, status: ExerciseStatus | None) -> str:
     if status is not None and status.hints_shown:
         return "started"
     try:
-        mine = exercise.workspace_file.read_bytes()
+        mine = workspace_file(exercise).read_bytes()
     except OSError:
         return "new"
     return "started" if mine != exercise.starter.read_bytes() else "new"

@@ -150,24 +150,16 @@ def exercise_attempts(db: Database) -> list[ExerciseAttempt]:
     return attempts
 
 
-def exercise_catalogue() -> list[tuple[str, str]]:
-    """(id, title) of the shipped exercises; none if the catalogue cannot be read."""
-    try:
-        from quizapp.grading.catalogue import load_catalogue
-
-        return [(e.id, e.title) for e in load_catalogue().exercises]
-    except Exception:  # the stats never fail because of an exercise folder
-        return []
-
-
 def gather(
     db: Database,
     library: LoadResult,
     now: datetime | None = None,
     tz: tzinfo | None = None,
-    exercises: Sequence[tuple[str, str]] | None = None,
+    *,
+    exercises: Sequence[tuple[str, str]],
 ) -> StatsInputs:
-    """Read what the figures need. `exercises`: the catalogue (default: the shipped one)."""
+    """Read what the figures need. `exercises`: the catalogue as (id, title), from the caller
+    (storage knows no grader)."""
     now = as_utc(now) if now is not None else utc_now()
     tz = tz or local_tz()
     today = study_day(now, tz)
@@ -184,7 +176,7 @@ def gather(
         recent=recent_answers(db, day_bounds([weak_start], tz)[0][0]),
         interview=get_interview_date(db),
         mocks=mocks_for_stats(db),
-        exercises=exercise_catalogue() if exercises is None else exercises,
+        exercises=exercises,
         exercise_attempts=exercise_attempts(db),
         learn_ahead=get_learn_ahead(db),
         cram_total=cram_total(db),
@@ -196,7 +188,8 @@ def collect_stats(
     library: LoadResult,
     now: datetime | None = None,
     tz: tzinfo | None = None,
-    exercises: Sequence[tuple[str, str]] | None = None,
+    *,
+    exercises: Sequence[tuple[str, str]],
 ) -> StatsReport:
     """Every progress figure, as the stats screen and `quizapp stats` show them."""
-    return build_report(gather(db, library, now, tz, exercises))
+    return build_report(gather(db, library, now, tz, exercises=exercises))

@@ -13,6 +13,7 @@ from quizapp.cli import main
 from quizapp.grading.catalogue import load_catalogue
 from quizapp.storage.db import Database
 from quizapp.storage.exercises import results
+from quizapp.storage.workspace import workspace_file
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow]
 
@@ -91,7 +92,7 @@ def test_the_starter_fails_saying_what_is_missing(
     captured = capsys.readouterr()
     assert code == 1
     exercise = load_catalogue().get(EXERCISE)
-    copy = exercise.workspace_file
+    copy = workspace_file(exercise)
     assert copy.read_text() == exercise.starter.read_text()
     assert copy.is_relative_to(quizapp_home)
     assert "Created your copy of the starter" in captured.out

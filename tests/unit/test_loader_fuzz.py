@@ -124,28 +124,29 @@ yaml_values = st.recursive(
 
 @FUZZ
 @given(yaml_values, st.sampled_from([None, True, False]))
-def test_fast_and_marked_builders_agree_with_pyyaml(value: object, flow: bool | None) -> None:
-    """Both of the loader's YAML paths give exactly what PyYAML's C safe loader gives."""
-    from quizapp.core.loader import _Builder, _compose
+def test_walks_with_and_without_marks_agree_with_pyyaml(value: object, flow: bool | None) -> None:
+    """Both walks (without marks, and with them) give exactly what PyYAML's C safe loader gives."""
+    from quizapp.core.deck_yaml import parse_yaml
+    from quizapp.core.loader import _compose
 
     text = yaml.safe_dump(value, default_flow_style=flow, allow_unicode=True)
     expected = yaml.load(text, Loader=yaml.CSafeLoader)
-    assert _Builder().build_fast(text) == expected
+    assert parse_yaml(text) == expected
     assert _compose(text, "x.yaml")[0] == expected
 
 
 @FUZZ
 @given(st.text(alphabet="ab: -[]{},\n'\"#&*!1.", max_size=60))
-def test_fast_path_never_accepts_what_pyyaml_rejects(text: str) -> None:
-    from quizapp.core.loader import _Builder, _NeedMarks
+def test_walk_without_marks_never_accepts_what_pyyaml_rejects(text: str) -> None:
+    from quizapp.core.deck_yaml import YamlProblem, parse_yaml
 
     try:
         expected = yaml.load(text, Loader=yaml.CSafeLoader)
     except yaml.YAMLError:
         expected = "error"
     try:
-        got = _Builder().build_fast(text)
-    except (_NeedMarks, yaml.YAMLError):
+        got = parse_yaml(text)
+    except (YamlProblem, yaml.YAMLError):
         return  # the marked path takes over and reports it
     assert expected != "error"
     assert got == expected

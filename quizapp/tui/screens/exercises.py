@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Header, Static
 from quizapp.grading.catalogue import Catalogue, Exercise, load_catalogue
 from quizapp.grading.progress import progress_label
 from quizapp.storage.exercises import ExerciseStatus, statuses
+from quizapp.storage.workspace import workspace_file
 from quizapp.tui.widgets.fit_table import Column, FitTable
 from quizapp.tui.widgets.footer import QuickFooter
 
@@ -173,7 +174,7 @@ class ExerciseListScreen(Screen[None]):
         text.append("You write: ", style="dim")
         text.append(exercise.manifest.entry_point.signature + "\n", style="cyan")
         text.append("Your file: ", style="dim")
-        text.append(str(exercise.workspace_file))
+        text.append(str(workspace_file(exercise)))
         if status is not None and status.attempts:
             when = status.last_at.strftime("%Y-%m-%d %H:%M UTC") if status.last_at else "?"
             text.append(

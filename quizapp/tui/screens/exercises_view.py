@@ -31,12 +31,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Header, ProgressBar, Static, TextArea
 
-from quizapp.grading.catalogue import (
-    Catalogue,
-    Exercise,
-    ensure_workspace,
-    reset_workspace,
-)
+from quizapp.grading.catalogue import Catalogue, Exercise
 from quizapp.grading.results import CheckResult, GradeResult
 from quizapp.grading.runner import Event, run_check
 from quizapp.grading.watch import FileWatcher, Regrader
@@ -49,6 +44,7 @@ from quizapp.storage.exercises import (
     status,
     statuses,
 )
+from quizapp.storage.workspace import backups_dir, ensure_workspace, reset_workspace
 from quizapp.tui.screens.exercises import best_score, next_unsolved
 from quizapp.tui.screens.exercises_dialogs import ConfirmDialog, SolutionScreen
 from quizapp.tui.widgets.cards import MarkdownText
@@ -332,7 +328,7 @@ class ExerciseScreen(Screen[None]):
     def _keep_unsaved(self) -> str:
         """The editor's unsaved text, written to the backups folder; returns where."""
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        folder = self.exercise.backups_dir
+        folder = backups_dir(self.exercise)
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{self.path.stem}-unsaved-{stamp}{self.path.suffix}"
         n = 1
@@ -651,7 +647,7 @@ class ExerciseScreen(Screen[None]):
             ConfirmDialog(
                 "Reset to the starter?",
                 f"{self.path} gets the starter code back. Your current code is kept in "
-                f"{self.exercise.backups_dir}.",
+                f"{backups_dir(self.exercise)}.",
                 yes="Reset",
                 no="Keep my code",
             ),

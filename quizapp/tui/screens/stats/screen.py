@@ -22,6 +22,7 @@ from textual.widgets import Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from quizapp.core.stats import StatsReport
+from quizapp.grading.catalogue import exercise_titles
 from quizapp.storage.db import utc_now
 from quizapp.storage.stats import collect_stats
 from quizapp.tui.screens.stats.activity import ActivityPage
@@ -107,7 +108,8 @@ class StatsScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="stats")
     def load(self) -> StatsReport:
         app = self.app
-        return collect_stats(app.db, app.library, self.now(), self.tz, self.exercises)  # type: ignore[attr-defined]
+        exercises = exercise_titles() if self.exercises is None else self.exercises
+        return collect_stats(app.db, app.library, self.now(), self.tz, exercises=exercises)  # type: ignore[attr-defined]
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "stats":
