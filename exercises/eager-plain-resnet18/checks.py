@@ -10,7 +10,8 @@ is ptq-resnet18).
 from __future__ import annotations
 
 from quizapp.grading import resnet_checks as rc
-from quizapp.grading.checks import Context, LearnerError, Outcome, Suite, failed, passed
+from quizapp.grading.checker_context import Context
+from quizapp.grading.checks import LearnerError, Outcome, Suite, failed, passed
 
 QFUNCTIONAL = "residual adds are QFunctional"
 

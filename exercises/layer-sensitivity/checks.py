@@ -24,17 +24,9 @@ from typing import Any
 from quizapp.grading import lowbit as lb
 from quizapp.grading import resnet_checks as rc
 from quizapp.grading.artifacts import ArtifactError
-from quizapp.grading.checks import (
-    Context,
-    LearnerError,
-    Outcome,
-    Run,
-    Suite,
-    describe_exception,
-    failed,
-    passed,
-    verdict,
-)
+from quizapp.grading.checker_context import Context
+from quizapp.grading.checks import LearnerError, Outcome, Suite, failed, passed, verdict
+from quizapp.grading.learner_run import Run, describe_exception
 
 BUDGET = 3  # layers above 4 bits
 MAX_PACKED_RATIO = 0.25  # packed weight storage vs FP32 (all 4-bit: 0.125)
@@ -276,7 +268,7 @@ def within_budget(ctx: Context) -> Outcome:
     )
 
 
-@suite.check(PACKED, needs=(BUDGET_CHECK,))
+@suite.check(PACKED, needs=(BUDGET_CHECK,), direction="lower")
 def packed_size(ctx: Context) -> Outcome:
     ratio = lb.packed_weight_ratio(_layers(ctx))
     return verdict(
@@ -290,7 +282,7 @@ def packed_size(ctx: Context) -> Outcome:
     )
 
 
-@suite.check(RECOVERED, needs=(BUDGET_CHECK,))
+@suite.check(RECOVERED, needs=(BUDGET_CHECK,), direction="higher")
 def recovered(ctx: Context) -> Outcome:
     y = ctx.store["held_out_y"]
     mine = lb.accuracy(_measured(ctx).logits, y)

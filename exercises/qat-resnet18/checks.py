@@ -24,7 +24,9 @@ import copy
 from quizapp.grading import lowbit as lb
 from quizapp.grading import resnet_checks as rc
 from quizapp.grading.baseline import ensure_baseline
-from quizapp.grading.checks import Context, Outcome, Run, Suite, failed, passed, verdict, warned
+from quizapp.grading.checker_context import Context
+from quizapp.grading.checks import Outcome, Suite, failed, passed, verdict, warned
+from quizapp.grading.learner_run import Run
 
 MIN_GAIN_OVER_PTQ = 3.0  # points
 MAX_DROP_FROM_FP32 = 2.5  # points
@@ -253,7 +255,7 @@ def _accuracy(ctx: Context) -> float:
 ACCURACY_NEEDS = (WEIGHTS, ACTIVATIONS)
 
 
-@suite.check(BEATS_PTQ, needs=ACCURACY_NEEDS)
+@suite.check(BEATS_PTQ, needs=ACCURACY_NEEDS, direction="higher")
 def beats_ptq(ctx: Context) -> Outcome:
     mine, ptq = _accuracy(ctx), ctx.store["ptq_accuracy"]
     gain = mine - ptq
@@ -268,7 +270,7 @@ def beats_ptq(ctx: Context) -> Outcome:
     )
 
 
-@suite.check(NEAR_FP32, needs=ACCURACY_NEEDS)
+@suite.check(NEAR_FP32, needs=ACCURACY_NEEDS, direction="lower")
 def near_fp32(ctx: Context) -> Outcome:
     mine, fp32 = _accuracy(ctx), ctx.store["fp32_percent"]
     drop = fp32 - mine

@@ -12,7 +12,12 @@ Child side (torch):
     learner     the learner's process: runs their file, saves what it returns (artifacts)
     checker     the checker: prepares the inputs, loads the artifacts, makes the verdict
     child       what the two share (the checks module, the quantized engine)
-    checks      the library exercises write their checks.py with (both sides' contexts)
+    checks      the check DSL an exercise's checks.py declares its suite with (plain Python)
+    learner_run Run: the learner's side of a suite (their module, inputs, artifacts, claims)
+    checker_context  Context: the checker's side (inputs, artifacts, what it keeps)
+    measure     measuring models: module types, sizes, logits, accuracy, latency
+    recorded_calls   the learner's plain functions called on the checker's arguments
+    call_watch  which functions the learner's code calls (a claim that can only fail them)
     artifacts   the job folder's files and the only loaders the checker uses
     ops         what a forward pass really runs (dispatched ops), the shared float-op set
     baseline    the FP32 ResNet-18 trained on digits, cached, checksummed, secret split

@@ -73,7 +73,9 @@ from torch.ao.quantization import (
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from quizapp.grading import resnet_checks as rc
-from quizapp.grading.checks import Context, LearnerError, is_a, logits_of, named_modules
+from quizapp.grading.checker_context import Context
+from quizapp.grading.checks import LearnerError
+from quizapp.grading.measure import is_a, logits_of, named_modules
 from quizapp.grading.ops import FLOAT_COMPUTE, FLOAT_CONVS, is_quantized_conv, is_quantized_linear
 
 ACTIVATION_MIN, ACTIVATION_MAX = 0, 15  # quint8 restricted to 4 bits

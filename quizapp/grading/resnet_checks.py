@@ -41,22 +41,16 @@ from typing import Any
 import torch
 
 from quizapp.grading.baseline import ensure_baseline
-from quizapp.grading.checks import (
-    Context,
-    LearnerError,
-    Outcome,
-    Run,
-    Suite,
+from quizapp.grading.checker_context import Context, returned_module
+from quizapp.grading.checks import LearnerError, Outcome, Suite, failed, passed, verdict
+from quizapp.grading.learner_run import Run
+from quizapp.grading.measure import (
     agreement,
     compare_latency,
-    failed,
     logits_of,
     mb,
     modules_of,
-    passed,
-    returned_module,
     script_bytes,
-    verdict,
 )
 from quizapp.grading.ops import FLOAT_CONVS, OpTrace, trace_ops
 
@@ -443,7 +437,7 @@ def size_ratio(ctx: Context) -> Outcome:
 
 
 def add_size_check(suite: Suite) -> None:
-    suite.check(SIZE, needs=(RETURNS_MODULE,))(size_ratio)
+    suite.check(SIZE, needs=(RETURNS_MODULE,), direction="lower")(size_ratio)
 
 
 # --- calibration: the input quantizer's range -------------------------------------------
@@ -509,7 +503,7 @@ def input_range(ctx: Context) -> Outcome:
 
 
 def add_input_range_check(suite: Suite) -> None:
-    suite.check(INPUT_RANGE, needs=(RETURNS_MODULE,))(input_range)
+    suite.check(INPUT_RANGE, needs=(RETURNS_MODULE,), direction="lower")(input_range)
 
 
 # --- what a forward pass really runs ----------------------------------------------------
@@ -686,8 +680,8 @@ def add_fidelity_checks(suite: Suite, *, needs: Sequence[str] = (KERNELS,)) -> N
     """runs on new batch sizes, accuracy drop, top-1 agreement: figures of the INT8 model,
     so they run once `needs` passed (a float model is not measured)."""
     suite.check(NEW_BATCHES, needs=needs)(new_batch_sizes)
-    suite.check(ACCURACY, needs=(NEW_BATCHES,))(accuracy_drop)
-    suite.check(AGREEMENT, needs=(NEW_BATCHES,))(top1_agreement)
+    suite.check(ACCURACY, needs=(NEW_BATCHES,), direction="lower")(accuracy_drop)
+    suite.check(AGREEMENT, needs=(NEW_BATCHES,), direction="higher")(top1_agreement)
 
 
 # --- speed (soft) -----------------------------------------------------------------------
@@ -722,7 +716,9 @@ def add_speed_checks(
 ) -> None:
     """speedup at batch 1 / 64: soft, informational."""
     for batch in batches:
-        suite.check(f"speedup at batch {batch}", soft=True, needs=needs)(_speed_check(batch))
+        suite.check(f"speedup at batch {batch}", soft=True, needs=needs, direction="higher")(
+            _speed_check(batch)
+        )
 
 
 # --- FX graphs ----------------------------------------------------------------------------

@@ -47,7 +47,7 @@ from typing import Any
 from quizapp.grading import sandbox
 from quizapp.grading.catalogue import Exercise, exercises_root, load_catalogue
 from quizapp.grading.protocol import LineReader, messages
-from quizapp.grading.results import CheckResult, Env, GradeResult, summarize
+from quizapp.grading.results import DIRECTIONS, CheckResult, Direction, Env, GradeResult, summarize
 from quizapp.storage.locations import locations
 
 SETUP_TIMEOUT_S = 1800.0  # a first-run baseline training on a slow laptop fits in this
@@ -78,7 +78,8 @@ class Event:
     kinds: "started" (pid: the learner's process tree); "env" (torch, engine, threads);
     "phase" (phase: "setup" | "grading"); "progress" (step, total, message: baseline
     training; a message of "" is a bare tick); "checks" (names: every check, in order;
-    max_scores: their points); "check_started" (name, index); "check_finished" (index,
+    max_scores: their points; directions: which way each one's figure is better);
+    "check_started" (name, index); "check_finished" (index,
     check: a CheckResult).
     """
 
@@ -229,6 +230,7 @@ class _Grade:
         # what the children said (under the lock)
         self.check_names: list[str] = []
         self.check_points: list[float] = []
+        self.check_directions: list[Direction | None] = []
         self.finished: dict[int, CheckResult] = {}
         self.running_check: str | None = None
         self.checker_ready = False
@@ -571,6 +573,9 @@ class _Grade:
             elif kind == "checks":
                 self.check_names = [str(n) for n in message.get("names", [])]
                 self.check_points = [float(p) for p in message.get("max_scores", [])]
+                self.check_directions = [
+                    d if d in DIRECTIONS else None for d in message.get("directions", [])
+                ]
             elif kind == "ready":
                 self.checker_ready = True
                 event = None
@@ -618,7 +623,11 @@ class _Grade:
             check.threshold,
             score=score,
             max_score=points,
+            direction=self._direction(index),
         )
+
+    def _direction(self, index: int) -> Direction | None:
+        return self.check_directions[index] if index < len(self.check_directions) else None
 
     def _emit(self, event: Event) -> None:
         if self.on_event is not None:
@@ -730,7 +739,11 @@ class _Grade:
                     else:
                         reason = "stopped here" if name == self.running_check else "not run"
                     points = self.check_points[index] if index < len(self.check_points) else 0.0
-                    checks.append(CheckResult(name, "skip", reason, max_score=points))
+                    checks.append(
+                        CheckResult(
+                            name, "skip", reason, max_score=points, direction=self._direction(index)
+                        )
+                    )
             env = self.env
             truncated = self.output.truncated
             if output is None:
