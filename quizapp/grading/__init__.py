@@ -2,7 +2,9 @@
 
 Parent side (plain Python; the CLI and the TUI import these, never torch):
     catalogue   exercises/<id>/exercise.yaml, the learner's workspace copies, hints
-    runner      run_check(): a grade's two child processes, their events, limits and cancel
+    runner      run_check(): a grade's course: its phases, clocks, cancel, what each end means
+    children    starting the two child processes, their pipes, the learner's limits
+    child_reports   what the children said, and what of it the parent believes
     sandbox     bubblewrap for the learner's process, the process tree and its limits
     supervisor  the subreaper the learner's process runs under where there is no sandbox
     protocol    the bounded JSON lines the children send
