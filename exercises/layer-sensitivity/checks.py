@@ -21,6 +21,7 @@ import copy
 import math
 from typing import Any
 
+from quizapp.grading import layer_sqnr, lowbit_layers
 from quizapp.grading import lowbit as lb
 from quizapp.grading import resnet_checks as rc
 from quizapp.grading.artifacts import ArtifactError
@@ -52,8 +53,8 @@ def setup(ctx: Context) -> None:
     ptq = lb.reference_ptq(copy.deepcopy(reference), batches)
     x, y = ctx.store["held_out_x"], ctx.store["held_out_y"]
     ctx.store.update(
-        sqnr=lb.layer_sqnr(fused, ptq, batches),
-        ptq_accuracy=lb.accuracy(lb.measure(ctx, ptq, x).logits, y),
+        sqnr=layer_sqnr.layer_sqnr(fused, ptq, batches),
+        ptq_accuracy=lowbit_layers.accuracy_percent(lowbit_layers.measure(ctx, ptq, x).logits, y),
         fp32_percent=100 * ctx.store["fp32_accuracy"],
     )
 
@@ -226,12 +227,14 @@ suite.check(rc.FUSED, needs=(rc.RETURNS_MODULE,))(
 )
 
 
-def _measured(ctx: Context) -> lb.Measurement:
+def _measured(ctx: Context) -> lowbit_layers.Measurement:
     """The held-out images through the model: its layers, its saturated logits."""
-    return ctx.memo("lowbit", lambda: lb.measure(ctx, rc.submission(ctx), ctx.store["held_out_x"]))
+    return ctx.memo(
+        "lowbit", lambda: lowbit_layers.measure(ctx, rc.submission(ctx), ctx.store["held_out_x"])
+    )
 
 
-def _layers(ctx: Context) -> list[lb.Layer]:
+def _layers(ctx: Context) -> list[lowbit_layers.Layer]:
     return _measured(ctx).layers
 
 
@@ -270,7 +273,7 @@ def within_budget(ctx: Context) -> Outcome:
 
 @suite.check(PACKED, needs=(BUDGET_CHECK,), direction="lower")
 def packed_size(ctx: Context) -> Outcome:
-    ratio = lb.packed_weight_ratio(_layers(ctx))
+    ratio = lowbit_layers.packed_weight_ratio(_layers(ctx))
     return verdict(
         ratio <= MAX_PACKED_RATIO,
         f"Packed as a 4-bit deployment would store them (4-bit weights two to a byte, 8-bit "
@@ -285,7 +288,7 @@ def packed_size(ctx: Context) -> Outcome:
 @suite.check(RECOVERED, needs=(BUDGET_CHECK,), direction="higher")
 def recovered(ctx: Context) -> Outcome:
     y = ctx.store["held_out_y"]
-    mine = lb.accuracy(_measured(ctx).logits, y)
+    mine = lowbit_layers.accuracy_percent(_measured(ctx).logits, y)
     ptq, fp32 = ctx.store["ptq_accuracy"], ctx.store["fp32_percent"]
     loss = fp32 - ptq
     share = (mine - ptq) / loss if loss > 0 else math.nan

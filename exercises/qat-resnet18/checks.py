@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 
+from quizapp.grading import convert_watch, lowbit_layers
 from quizapp.grading import lowbit as lb
 from quizapp.grading import resnet_checks as rc
 from quizapp.grading.baseline import ensure_baseline
@@ -52,7 +53,7 @@ def setup(ctx: Context) -> None:
     ptq = lb.reference_ptq(copy.deepcopy(ctx.store["reference"]), ctx.store["batches"])
     x, y = ctx.store["held_out_x"], ctx.store["held_out_y"]
     ctx.store.update(
-        ptq_accuracy=lb.accuracy(lb.measure(ctx, ptq, x).logits, y),
+        ptq_accuracy=lowbit_layers.accuracy_percent(lowbit_layers.measure(ctx, ptq, x).logits, y),
         fp32_percent=100 * ctx.store["fp32_accuracy"],
         weighted_layers=ctx.store["convs"] + 1,  # the convolutions and fc
     )
@@ -64,9 +65,9 @@ def produce(run: Run) -> None:
     call watched; the returned network saved, what its convert() call was handed claimed."""
     model = rc.learner_model(run, plain=False)
     batches = run.input("train_batches")
-    with lb.watch_convert() as calls:
+    with convert_watch.watch_convert() as calls:
         result = run.call(run.entry, model, batches, lb.qat_qconfig(), what="quantize()")
-    run.claim(lb.CONVERT_CLAIM, lb.convert_claim(calls, result))
+    run.claim(convert_watch.CONVERT_CLAIM, convert_watch.convert_claim(calls, result))
     run.save_module("model", result, example=(run.input("batches")[0][:2],))
 
 
@@ -80,8 +81,8 @@ rc.add_structure_checks(
 )
 
 
-def _claimed(ctx: Context) -> lb.ClaimedConvert | str:
-    return lb.claimed_convert(ctx.claims)
+def _claimed(ctx: Context) -> convert_watch.ClaimedConvert | str:
+    return convert_watch.claimed_convert(ctx.claims)
 
 
 def _soft(ok: bool, message: str, measured: str, threshold: str) -> Outcome:
@@ -183,16 +184,18 @@ def frozen(ctx: Context) -> Outcome:
 suite.check(rc.KERNELS, needs=(rc.CONVS,))(rc.int8_kernels)
 
 
-def _measured(ctx: Context) -> lb.Measurement:
+def _measured(ctx: Context) -> lowbit_layers.Measurement:
     """The held-out images through the model: its layers, its saturated logits."""
-    return ctx.memo("lowbit", lambda: lb.measure(ctx, rc.submission(ctx), ctx.store["held_out_x"]))
+    return ctx.memo(
+        "lowbit", lambda: lowbit_layers.measure(ctx, rc.submission(ctx), ctx.store["held_out_x"])
+    )
 
 
-def _layers(ctx: Context) -> list[lb.Layer]:
+def _layers(ctx: Context) -> list[lowbit_layers.Layer]:
     return _measured(ctx).layers
 
 
-def _listed(layers: list[lb.Layer], limit: int = 4, **parts: bool) -> str:
+def _listed(layers: list[lowbit_layers.Layer], limit: int = 4, **parts: bool) -> str:
     shown = ", ".join(layer.describe(**parts) for layer in layers[:limit])
     return shown + (f" and {len(layers) - limit} more" if len(layers) > limit else "")
 
@@ -249,7 +252,7 @@ def four_bit_activations(ctx: Context) -> Outcome:
 
 def _accuracy(ctx: Context) -> float:
     """Held-out accuracy in percent, every 4-bit activation saturated at 0..15."""
-    return lb.accuracy(_measured(ctx).logits, ctx.store["held_out_y"])
+    return lowbit_layers.accuracy_percent(_measured(ctx).logits, ctx.store["held_out_y"])
 
 
 ACCURACY_NEEDS = (WEIGHTS, ACTIVATIONS)

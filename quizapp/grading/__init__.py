@@ -23,4 +23,11 @@ Child side (torch):
     artifacts   the job folder's files and the only loaders the checker uses
     ops         what a forward pass really runs (dispatched ops), the shared float-op set
     baseline    the FP32 ResNet-18 trained on digits, cached, checksummed, secret split
+
+What several exercises' checks.py share (child side, torch):
+    resnet_checks   the checks of a quantized digits ResNet-18 (structure, size, kernels)
+    lowbit      the W4A4 setting (qconfigs, the grader's own W4A4 PTQ, training batches)
+    lowbit_layers   what a forward pass of a W4A4 model really quantizes, layer by layer
+    convert_watch   what the learner's convert() was handed (qat-resnet18's claim)
+    layer_sqnr  per-layer SQNR, layer-sensitivity's oracle
 """

@@ -91,7 +91,8 @@ def logits_of(out: object, rows: int) -> torch.Tensor:
     return out.detach().float()
 
 
-def accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
+def accuracy_fraction(logits: torch.Tensor, labels: torch.Tensor) -> float:
+    """Top-1 accuracy as a fraction in 0..1."""
     return (logits.argmax(1) == labels).double().mean().item()
 
 
