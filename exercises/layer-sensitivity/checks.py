@@ -21,7 +21,7 @@ import copy
 import math
 from typing import Any
 
-from quizapp.grading import layer_sqnr, lowbit_layers
+from quizapp.grading import layer_sqnr, lowbit_layers, resnet_job
 from quizapp.grading import lowbit as lb
 from quizapp.grading import resnet_checks as rc
 from quizapp.grading.artifacts import ArtifactError
@@ -46,7 +46,7 @@ suite = Suite()
 
 @suite.setup
 def setup(ctx: Context) -> None:
-    rc.setup(ctx)  # the weights and the calibration batches for the learner's run
+    resnet_job.setup(ctx)  # the weights and the calibration batches for the learner's run
     reference, batches = ctx.store["reference"], ctx.store["batches"]
     ctx.note("Measuring the grader's own W4A4 PTQ of the network and its per-layer SQNR")
     fused = lb.fused_float(copy.deepcopy(reference))
@@ -82,8 +82,8 @@ def record_layer_sqnr(run: Run, batches: list[Any]) -> None:
     func = getattr(run.learner, "layer_sqnr", None)
     if callable(func):
         record["defined"] = True
-        fused = lb.fused_float(rc.learner_model(run, plain=False))
-        ptq = lb.reference_ptq(rc.learner_model(run, plain=False), batches)
+        fused = lb.fused_float(resnet_job.learner_model(run, plain=False))
+        ptq = lb.reference_ptq(resnet_job.learner_model(run, plain=False), batches)
         try:
             result = func(fused, ptq, [b.clone() for b in batches])
         except BaseException as exc:  # noqa: BLE001 - the learner's failure, recorded
@@ -107,7 +107,7 @@ def record_layer_sqnr(run: Run, batches: list[Any]) -> None:
 def produce(run: Run) -> None:
     batches = run.input("batches")
     record_layer_sqnr(run, batches)
-    model = rc.learner_model(run, plain=False)
+    model = resnet_job.learner_model(run, plain=False)
     result = run.call(run.entry, model, run.input("batches"), lb.ptq_qconfig(), what="quantize()")
     run.save_module("model", result, example=(run.input("batches")[0][:2],))
 

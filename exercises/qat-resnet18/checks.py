@@ -12,7 +12,7 @@ of every activation), and held-out accuracy, 4-bit activations saturated, agains
 grader's own W4A4 PTQ of the same network, measured in this run, and against FP32.
 
 How the model was made is the learner's run's own report: it watches every convert() call
-(`lowbit.watch_convert`) and claims what the call that returned the submitted model was
+(`convert_watch.watch_convert`) and claims what the call that returned the submitted model was
 handed (fake quantizers, observers, BN). Two soft checks show that report, said to be
 unverified: they score nothing and never fail the exercise.
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import copy
 
-from quizapp.grading import convert_watch, lowbit_layers
+from quizapp.grading import convert_watch, lowbit_layers, resnet_job
 from quizapp.grading import lowbit as lb
 from quizapp.grading import resnet_checks as rc
 from quizapp.grading.baseline import ensure_baseline
@@ -46,7 +46,7 @@ suite = Suite()
 
 @suite.setup
 def setup(ctx: Context) -> None:
-    rc.setup(ctx)  # the weights and the calibration batches for the learner's run
+    resnet_job.setup(ctx)  # the weights and the calibration batches for the learner's run
     digits = ensure_baseline().digits  # cached: the train split's labels for the learner
     ctx.job.save("train_batches", lb.train_batches(digits.train_x, digits.train_y))
     ctx.note("Measuring the grader's own W4A4 PTQ of the network (the figure to beat)")
@@ -63,7 +63,7 @@ def setup(ctx: Context) -> None:
 def produce(run: Run) -> None:
     """The learner's process: quantize(model, train_batches, qconfig) with every convert()
     call watched; the returned network saved, what its convert() call was handed claimed."""
-    model = rc.learner_model(run, plain=False)
+    model = resnet_job.learner_model(run, plain=False)
     batches = run.input("train_batches")
     with convert_watch.watch_convert() as calls:
         result = run.call(run.entry, model, batches, lb.qat_qconfig(), what="quantize()")
@@ -262,7 +262,7 @@ ACCURACY_NEEDS = (WEIGHTS, ACTIVATIONS)
 def beats_ptq(ctx: Context) -> Outcome:
     mine, ptq = _accuracy(ctx), ctx.store["ptq_accuracy"]
     gain = mine - ptq
-    images = rc.CALIBRATION_BATCHES * rc.CALIBRATION_BATCH_SIZE
+    images = resnet_job.CALIBRATION_BATCHES * resnet_job.CALIBRATION_BATCH_SIZE
     return verdict(
         gain >= MIN_GAIN_OVER_PTQ,
         f"W4A4 held-out accuracy {mine:.2f}% vs {ptq:.2f}% for the grader's W4A4 PTQ of the "

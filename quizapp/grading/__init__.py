@@ -25,7 +25,9 @@ Child side (torch):
     baseline    the FP32 ResNet-18 trained on digits, cached, checksummed, secret split
 
 What several exercises' checks.py share (child side, torch):
-    resnet_checks   the checks of a quantized digits ResNet-18 (structure, size, kernels)
+    resnet_job  the digits ResNet-18 job: the checker's setup, quantize() in the learner's run
+    resnet_checks   a quantized ResNet-18's structure: what it is and what its forward runs
+    resnet_fidelity its predictions against FP32 on held-out images, and its speed (soft)
     lowbit      the W4A4 setting (qconfigs, the grader's own W4A4 PTQ, training batches)
     lowbit_layers   what a forward pass of a W4A4 model really quantizes, layer by layer
     convert_watch   what the learner's convert() was handed (qat-resnet18's claim)

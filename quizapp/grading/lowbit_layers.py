@@ -30,7 +30,7 @@ import torch
 import torch.ao.nn.quantized as nnq
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from quizapp.grading import resnet_checks as rc
+from quizapp.grading import resnet_job
 from quizapp.grading.checker_context import Context
 from quizapp.grading.checks import LearnerError
 from quizapp.grading.lowbit import (
@@ -197,7 +197,7 @@ def residual_names(model: torch.nn.Module, x: torch.Tensor) -> list[str]:
     quantized add of any ResNet-18 gets. A functional's add_relu() is a method call, so
     the call is seen where its output goes through its activation_post_process."""
     functionals = (nnq.QFunctional, nnq.FloatFunctional)
-    return rc.call_order(
+    return resnet_job.call_order(
         model,
         x,
         lambda name, m: m.activation_post_process if is_a(m, functionals) else None,
@@ -206,7 +206,7 @@ def residual_names(model: torch.nn.Module, x: torch.Tensor) -> list[str]:
 
 def _reference_layers(ctx: Context) -> tuple[list[str], list[int], list[str]]:
     """The checker's network: its conv/linear layers in call order (ctx.store["layer_names"],
-    from resnet_checks.setup), their weight sizes, its residual functionals in call order."""
+    from resnet_job.setup), their weight sizes, its residual functionals in call order."""
 
     def compute() -> tuple[list[str], list[int], list[str]]:
         reference = ctx.store["reference"]
