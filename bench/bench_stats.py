@@ -202,6 +202,7 @@ def insert_mocks_and_results(
                     "message": "",
                     "measured": round(0.27 - 0.001 * i, 4),
                     "threshold": "<= 0.30",
+                    "direction": "lower",
                 },
                 {
                     "name": "accuracy drop <= 1 point",
@@ -209,6 +210,7 @@ def insert_mocks_and_results(
                     "message": "",
                     "measured": round(0.9 - 0.05 * i, 2) if passed else None,
                     "threshold": "<= 1 point",
+                    "direction": "lower",
                 },
             ]
             result = {

@@ -28,21 +28,15 @@ import torch
 from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from quizapp.grading.checks import (
-    Context,
-    LearnerError,
-    Outcome,
-    Run,
-    Suite,
+from quizapp.grading.checker_context import Context, returned_module
+from quizapp.grading.checks import LearnerError, Outcome, Suite, failed, passed, verdict
+from quizapp.grading.learner_run import Run
+from quizapp.grading.measure import (
     agreement,
     compare_latency,
-    failed,
     logits_of,
-    passed,
-    returned_module,
     script_bytes,
     single_thread,
-    verdict,
 )
 from quizapp.grading.ops import FLOAT_COMPUTE, FLOAT_RECURRENT, is_quantized_linear
 
@@ -358,7 +352,7 @@ def lstm_dynamic(ctx: Context):
     )
 
 
-@suite.check(f"size <= {MAX_SIZE_RATIO:.2f} of FP32", needs=(RETURNS_MODULE,))
+@suite.check(f"size <= {MAX_SIZE_RATIO:.2f} of FP32", needs=(RETURNS_MODULE,), direction="lower")
 def size_ratio(ctx: Context):
     fp32 = ctx.store["fp32_bytes"]
     size = ctx.out.size("model")
@@ -373,7 +367,7 @@ def size_ratio(ctx: Context):
     )
 
 
-@suite.check(f"logit SQNR >= {MIN_SQNR_DB:g} dB", needs=(LINEARS,))
+@suite.check(f"logit SQNR >= {MIN_SQNR_DB:g} dB", needs=(LINEARS,), direction="higher")
 def logit_sqnr(ctx: Context):
     reference = ctx.store["fp32_logits"]
     difference = held_out(ctx).logits - reference
@@ -389,7 +383,7 @@ def logit_sqnr(ctx: Context):
     )
 
 
-@suite.check(f"top-1 agreement >= {100 * MIN_AGREEMENT:g}%", needs=(LINEARS,))
+@suite.check(f"top-1 agreement >= {100 * MIN_AGREEMENT:g}%", needs=(LINEARS,), direction="higher")
 def top1_agreement(ctx: Context):
     share = agreement(held_out(ctx).logits, ctx.store["fp32_logits"])
     n = len(ctx.store["fp32_logits"])
@@ -402,7 +396,7 @@ def top1_agreement(ctx: Context):
     )
 
 
-@suite.check(f"speedup at batch {SPEED_BATCH}", soft=True, needs=(LINEARS,))
+@suite.check(f"speedup at batch {SPEED_BATCH}", soft=True, needs=(LINEARS,), direction="higher")
 def speedup(ctx: Context):
     x = ctx.store["tokens"][:SPEED_BATCH]
     # One thread: an LSTM is 40 small sequential steps, and on a busy machine a second

@@ -10,12 +10,14 @@ is ptq-resnet18).
 from __future__ import annotations
 
 from quizapp.grading import resnet_checks as rc
-from quizapp.grading.checks import Context, LearnerError, Outcome, Suite, failed, passed
+from quizapp.grading import resnet_fidelity, resnet_job
+from quizapp.grading.checker_context import Context
+from quizapp.grading.checks import LearnerError, Outcome, Suite, failed, passed
 
 QFUNCTIONAL = "residual adds are QFunctional"
 
 suite = Suite()
-rc.add_setup(suite, plain=True)
+resnet_job.add_setup(suite, plain=True)
 rc.add_returns_module(
     suite,
     reject=[
@@ -70,5 +72,5 @@ def residual_adds(ctx: Context) -> Outcome:
 rc.add_size_check(suite)
 rc.add_input_range_check(suite)
 rc.add_kernel_checks(suite)
-rc.add_fidelity_checks(suite, needs=(rc.KERNELS,))
-rc.add_speed_checks(suite)
+resnet_fidelity.add_fidelity_checks(suite, needs=(rc.KERNELS,))
+resnet_fidelity.add_speed_checks(suite)

@@ -9,10 +9,11 @@ the ReLU after each residual add, which the by-hand route can lose without an er
 from __future__ import annotations
 
 from quizapp.grading import resnet_checks as rc
+from quizapp.grading import resnet_fidelity, resnet_job
 from quizapp.grading.checks import Suite
 
 suite = Suite()
-rc.add_setup(suite, plain=True)
+resnet_job.add_setup(suite, plain=True)
 rc.add_returns_module(suite, fx="allow")
 rc.add_structure_checks(
     suite,
@@ -25,5 +26,5 @@ rc.add_structure_checks(
 rc.add_size_check(suite)
 rc.add_input_range_check(suite)
 rc.add_kernel_checks(suite)
-rc.add_fidelity_checks(suite, needs=(rc.KERNELS,))
-rc.add_speed_checks(suite)
+resnet_fidelity.add_fidelity_checks(suite, needs=(rc.KERNELS,))
+resnet_fidelity.add_speed_checks(suite)

@@ -23,19 +23,18 @@ from typing import Any
 import torch
 from torch.ao.quantization import MinMaxObserver
 
-from quizapp.grading.checks import (
+from quizapp.grading.checker_context import Context
+from quizapp.grading.checks import Outcome, Suite
+from quizapp.grading.learner_run import Run
+from quizapp.grading.measure import single_thread
+from quizapp.grading.recorded_calls import (
     Case,
-    Context,
-    Outcome,
-    Run,
-    Suite,
     as_float,
     as_int,
     as_pair,
     grade_calls,
     record_calls,
     recorded_calls,
-    single_thread,
 )
 
 SEED = 8

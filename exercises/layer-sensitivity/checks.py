@@ -21,20 +21,13 @@ import copy
 import math
 from typing import Any
 
+from quizapp.grading import layer_sqnr, lowbit_layers, resnet_job
 from quizapp.grading import lowbit as lb
 from quizapp.grading import resnet_checks as rc
 from quizapp.grading.artifacts import ArtifactError
-from quizapp.grading.checks import (
-    Context,
-    LearnerError,
-    Outcome,
-    Run,
-    Suite,
-    describe_exception,
-    failed,
-    passed,
-    verdict,
-)
+from quizapp.grading.checker_context import Context
+from quizapp.grading.checks import LearnerError, Outcome, Suite, failed, passed, verdict
+from quizapp.grading.learner_run import Run, describe_exception
 
 BUDGET = 3  # layers above 4 bits
 MAX_PACKED_RATIO = 0.25  # packed weight storage vs FP32 (all 4-bit: 0.125)
@@ -53,15 +46,15 @@ suite = Suite()
 
 @suite.setup
 def setup(ctx: Context) -> None:
-    rc.setup(ctx)  # the weights and the calibration batches for the learner's run
+    resnet_job.setup(ctx)  # the weights and the calibration batches for the learner's run
     reference, batches = ctx.store["reference"], ctx.store["batches"]
     ctx.note("Measuring the grader's own W4A4 PTQ of the network and its per-layer SQNR")
     fused = lb.fused_float(copy.deepcopy(reference))
     ptq = lb.reference_ptq(copy.deepcopy(reference), batches)
     x, y = ctx.store["held_out_x"], ctx.store["held_out_y"]
     ctx.store.update(
-        sqnr=lb.layer_sqnr(fused, ptq, batches),
-        ptq_accuracy=lb.accuracy(lb.measure(ctx, ptq, x).logits, y),
+        sqnr=layer_sqnr.layer_sqnr(fused, ptq, batches),
+        ptq_accuracy=lowbit_layers.accuracy_percent(lowbit_layers.measure(ctx, ptq, x).logits, y),
         fp32_percent=100 * ctx.store["fp32_accuracy"],
     )
 
@@ -89,8 +82,8 @@ def record_layer_sqnr(run: Run, batches: list[Any]) -> None:
     func = getattr(run.learner, "layer_sqnr", None)
     if callable(func):
         record["defined"] = True
-        fused = lb.fused_float(rc.learner_model(run, plain=False))
-        ptq = lb.reference_ptq(rc.learner_model(run, plain=False), batches)
+        fused = lb.fused_float(resnet_job.learner_model(run, plain=False))
+        ptq = lb.reference_ptq(resnet_job.learner_model(run, plain=False), batches)
         try:
             result = func(fused, ptq, [b.clone() for b in batches])
         except BaseException as exc:  # noqa: BLE001 - the learner's failure, recorded
@@ -114,7 +107,7 @@ def record_layer_sqnr(run: Run, batches: list[Any]) -> None:
 def produce(run: Run) -> None:
     batches = run.input("batches")
     record_layer_sqnr(run, batches)
-    model = rc.learner_model(run, plain=False)
+    model = resnet_job.learner_model(run, plain=False)
     result = run.call(run.entry, model, run.input("batches"), lb.ptq_qconfig(), what="quantize()")
     run.save_module("model", result, example=(run.input("batches")[0][:2],))
 
@@ -234,12 +227,14 @@ suite.check(rc.FUSED, needs=(rc.RETURNS_MODULE,))(
 )
 
 
-def _measured(ctx: Context) -> lb.Measurement:
+def _measured(ctx: Context) -> lowbit_layers.Measurement:
     """The held-out images through the model: its layers, its saturated logits."""
-    return ctx.memo("lowbit", lambda: lb.measure(ctx, rc.submission(ctx), ctx.store["held_out_x"]))
+    return ctx.memo(
+        "lowbit", lambda: lowbit_layers.measure(ctx, rc.submission(ctx), ctx.store["held_out_x"])
+    )
 
 
-def _layers(ctx: Context) -> list[lb.Layer]:
+def _layers(ctx: Context) -> list[lowbit_layers.Layer]:
     return _measured(ctx).layers
 
 
@@ -276,9 +271,9 @@ def within_budget(ctx: Context) -> Outcome:
     )
 
 
-@suite.check(PACKED, needs=(BUDGET_CHECK,))
+@suite.check(PACKED, needs=(BUDGET_CHECK,), direction="lower")
 def packed_size(ctx: Context) -> Outcome:
-    ratio = lb.packed_weight_ratio(_layers(ctx))
+    ratio = lowbit_layers.packed_weight_ratio(_layers(ctx))
     return verdict(
         ratio <= MAX_PACKED_RATIO,
         f"Packed as a 4-bit deployment would store them (4-bit weights two to a byte, 8-bit "
@@ -290,10 +285,10 @@ def packed_size(ctx: Context) -> Outcome:
     )
 
 
-@suite.check(RECOVERED, needs=(BUDGET_CHECK,))
+@suite.check(RECOVERED, needs=(BUDGET_CHECK,), direction="higher")
 def recovered(ctx: Context) -> Outcome:
     y = ctx.store["held_out_y"]
-    mine = lb.accuracy(_measured(ctx).logits, y)
+    mine = lowbit_layers.accuracy_percent(_measured(ctx).logits, y)
     ptq, fp32 = ctx.store["ptq_accuracy"], ctx.store["fp32_percent"]
     loss = fp32 - ptq
     share = (mine - ptq) / loss if loss > 0 else math.nan

@@ -29,20 +29,11 @@ from torch.ao.quantization import MinMaxObserver as TorchMinMaxObserver
 from torch.ao.quantization import ObserverBase
 
 from quizapp.grading.artifacts import ArtifactError
-from quizapp.grading.checks import (
-    Context,
-    LearnerError,
-    Outcome,
-    Run,
-    Suite,
-    describe_exception,
-    failed,
-    is_a,
-    passed,
-    single_thread,
-    verdict,
-    watch_calls,
-)
+from quizapp.grading.call_watch import watch_calls
+from quizapp.grading.checker_context import Context
+from quizapp.grading.checks import LearnerError, Outcome, Suite, failed, passed, verdict
+from quizapp.grading.learner_run import Run, describe_exception
+from quizapp.grading.measure import is_a, single_thread
 
 SEED = 23
 FORBIDDEN_MODULES = ("torch.ao.quantization", "torch.quantization", "torchao")
@@ -679,6 +670,7 @@ def _mse_check(
 @suite.check(
     f"MSEObserver: >= {MIN_GAIN_4BIT:g}x lower error at 4 bits",
     needs=("MSEObserver returns its input",),
+    direction="higher",
 )
 @_mse_check(f">= {MIN_GAIN_4BIT:g}x lower MSE than MinMax")
 def mse_heavy_4bit(ctx: Context):
@@ -703,6 +695,7 @@ def mse_heavy_4bit(ctx: Context):
 @suite.check(
     "MSEObserver: no worse than MinMax at 8 bits",
     needs=("MSEObserver returns its input",),
+    direction="lower",
 )
 @_mse_check(f"<= {MAX_RATIO_8BIT:g}x MinMax's MSE")
 def mse_heavy_8bit(ctx: Context):
@@ -725,7 +718,11 @@ def mse_heavy_8bit(ctx: Context):
     )
 
 
-@suite.check("MSEObserver: every batch counts", needs=("MSEObserver returns its input",))
+@suite.check(
+    "MSEObserver: every batch counts",
+    needs=("MSEObserver returns its input",),
+    direction="lower",
+)
 @_mse_check(f"<= {MAX_RATIO_SPREADS:g}x MinMax's MSE")
 def mse_every_batch(ctx: Context):
     scenario = ctx.store["scenarios"]["spreads"]

@@ -10,10 +10,11 @@ never leaves the checker. The checks are shared with the other ResNet exercises
 from __future__ import annotations
 
 from quizapp.grading import resnet_checks as rc
+from quizapp.grading import resnet_fidelity, resnet_job
 from quizapp.grading.checks import Suite
 
 suite = Suite()
-rc.add_setup(suite)  # torchvision's QuantizableResNet-18, trained on digits
+resnet_job.add_setup(suite)  # torchvision's QuantizableResNet-18, trained on digits
 rc.add_returns_module(suite)  # eager mode: not an FX GraphModule
 rc.add_structure_checks(
     suite, fuse_hint="Fuse before prepare(): model.eval(), then model.fuse_model()."
@@ -21,5 +22,5 @@ rc.add_structure_checks(
 rc.add_size_check(suite)
 rc.add_input_range_check(suite)
 rc.add_kernel_checks(suite)
-rc.add_fidelity_checks(suite)
-rc.add_speed_checks(suite)
+resnet_fidelity.add_fidelity_checks(suite)
+resnet_fidelity.add_speed_checks(suite)

@@ -12,7 +12,7 @@ of every activation), and held-out accuracy, 4-bit activations saturated, agains
 grader's own W4A4 PTQ of the same network, measured in this run, and against FP32.
 
 How the model was made is the learner's run's own report: it watches every convert() call
-(`lowbit.watch_convert`) and claims what the call that returned the submitted model was
+(`convert_watch.watch_convert`) and claims what the call that returned the submitted model was
 handed (fake quantizers, observers, BN). Two soft checks show that report, said to be
 unverified: they score nothing and never fail the exercise.
 """
@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import copy
 
+from quizapp.grading import convert_watch, lowbit_layers, resnet_job
 from quizapp.grading import lowbit as lb
 from quizapp.grading import resnet_checks as rc
 from quizapp.grading.baseline import ensure_baseline
-from quizapp.grading.checks import Context, Outcome, Run, Suite, failed, passed, verdict, warned
+from quizapp.grading.checker_context import Context
+from quizapp.grading.checks import Outcome, Suite, failed, passed, verdict, warned
+from quizapp.grading.learner_run import Run
 
 MIN_GAIN_OVER_PTQ = 3.0  # points
 MAX_DROP_FROM_FP32 = 2.5  # points
@@ -43,14 +46,14 @@ suite = Suite()
 
 @suite.setup
 def setup(ctx: Context) -> None:
-    rc.setup(ctx)  # the weights and the calibration batches for the learner's run
+    resnet_job.setup(ctx)  # the weights and the calibration batches for the learner's run
     digits = ensure_baseline().digits  # cached: the train split's labels for the learner
     ctx.job.save("train_batches", lb.train_batches(digits.train_x, digits.train_y))
     ctx.note("Measuring the grader's own W4A4 PTQ of the network (the figure to beat)")
     ptq = lb.reference_ptq(copy.deepcopy(ctx.store["reference"]), ctx.store["batches"])
     x, y = ctx.store["held_out_x"], ctx.store["held_out_y"]
     ctx.store.update(
-        ptq_accuracy=lb.accuracy(lb.measure(ctx, ptq, x).logits, y),
+        ptq_accuracy=lowbit_layers.accuracy_percent(lowbit_layers.measure(ctx, ptq, x).logits, y),
         fp32_percent=100 * ctx.store["fp32_accuracy"],
         weighted_layers=ctx.store["convs"] + 1,  # the convolutions and fc
     )
@@ -60,11 +63,11 @@ def setup(ctx: Context) -> None:
 def produce(run: Run) -> None:
     """The learner's process: quantize(model, train_batches, qconfig) with every convert()
     call watched; the returned network saved, what its convert() call was handed claimed."""
-    model = rc.learner_model(run, plain=False)
+    model = resnet_job.learner_model(run, plain=False)
     batches = run.input("train_batches")
-    with lb.watch_convert() as calls:
+    with convert_watch.watch_convert() as calls:
         result = run.call(run.entry, model, batches, lb.qat_qconfig(), what="quantize()")
-    run.claim(lb.CONVERT_CLAIM, lb.convert_claim(calls, result))
+    run.claim(convert_watch.CONVERT_CLAIM, convert_watch.convert_claim(calls, result))
     run.save_module("model", result, example=(run.input("batches")[0][:2],))
 
 
@@ -78,8 +81,8 @@ rc.add_structure_checks(
 )
 
 
-def _claimed(ctx: Context) -> lb.ClaimedConvert | str:
-    return lb.claimed_convert(ctx.claims)
+def _claimed(ctx: Context) -> convert_watch.ClaimedConvert | str:
+    return convert_watch.claimed_convert(ctx.claims)
 
 
 def _soft(ok: bool, message: str, measured: str, threshold: str) -> Outcome:
@@ -181,16 +184,18 @@ def frozen(ctx: Context) -> Outcome:
 suite.check(rc.KERNELS, needs=(rc.CONVS,))(rc.int8_kernels)
 
 
-def _measured(ctx: Context) -> lb.Measurement:
+def _measured(ctx: Context) -> lowbit_layers.Measurement:
     """The held-out images through the model: its layers, its saturated logits."""
-    return ctx.memo("lowbit", lambda: lb.measure(ctx, rc.submission(ctx), ctx.store["held_out_x"]))
+    return ctx.memo(
+        "lowbit", lambda: lowbit_layers.measure(ctx, rc.submission(ctx), ctx.store["held_out_x"])
+    )
 
 
-def _layers(ctx: Context) -> list[lb.Layer]:
+def _layers(ctx: Context) -> list[lowbit_layers.Layer]:
     return _measured(ctx).layers
 
 
-def _listed(layers: list[lb.Layer], limit: int = 4, **parts: bool) -> str:
+def _listed(layers: list[lowbit_layers.Layer], limit: int = 4, **parts: bool) -> str:
     shown = ", ".join(layer.describe(**parts) for layer in layers[:limit])
     return shown + (f" and {len(layers) - limit} more" if len(layers) > limit else "")
 
@@ -247,17 +252,17 @@ def four_bit_activations(ctx: Context) -> Outcome:
 
 def _accuracy(ctx: Context) -> float:
     """Held-out accuracy in percent, every 4-bit activation saturated at 0..15."""
-    return lb.accuracy(_measured(ctx).logits, ctx.store["held_out_y"])
+    return lowbit_layers.accuracy_percent(_measured(ctx).logits, ctx.store["held_out_y"])
 
 
 ACCURACY_NEEDS = (WEIGHTS, ACTIVATIONS)
 
 
-@suite.check(BEATS_PTQ, needs=ACCURACY_NEEDS)
+@suite.check(BEATS_PTQ, needs=ACCURACY_NEEDS, direction="higher")
 def beats_ptq(ctx: Context) -> Outcome:
     mine, ptq = _accuracy(ctx), ctx.store["ptq_accuracy"]
     gain = mine - ptq
-    images = rc.CALIBRATION_BATCHES * rc.CALIBRATION_BATCH_SIZE
+    images = resnet_job.CALIBRATION_BATCHES * resnet_job.CALIBRATION_BATCH_SIZE
     return verdict(
         gain >= MIN_GAIN_OVER_PTQ,
         f"W4A4 held-out accuracy {mine:.2f}% vs {ptq:.2f}% for the grader's W4A4 PTQ of the "
@@ -268,7 +273,7 @@ def beats_ptq(ctx: Context) -> Outcome:
     )
 
 
-@suite.check(NEAR_FP32, needs=ACCURACY_NEEDS)
+@suite.check(NEAR_FP32, needs=ACCURACY_NEEDS, direction="lower")
 def near_fp32(ctx: Context) -> Outcome:
     mine, fp32 = _accuracy(ctx), ctx.store["fp32_percent"]
     drop = fp32 - mine

@@ -23,22 +23,16 @@ import torch
 from torch import nn
 
 from quizapp.grading.artifacts import ArtifactError
-from quizapp.grading.checks import (
-    Context,
-    LearnerError,
-    Run,
-    Suite,
+from quizapp.grading.checker_context import Context
+from quizapp.grading.checks import LearnerError, Suite, errored, failed, passed, verdict
+from quizapp.grading.learner_run import Run, class_path
+from quizapp.grading.measure import (
     agreement,
-    class_path,
     compare_latency,
-    errored,
-    failed,
     is_a,
-    passed,
     predict,
     single_thread,
     state_dict_bytes,
-    verdict,
 )
 
 # torchao registers an Enum with torch's pytree at import and torch logs a deprecation
@@ -328,7 +322,7 @@ def _saved_bytes(state: dict[str, Any]) -> int:
     return buffer.getbuffer().nbytes
 
 
-@suite.check(f"size <= {MAX_SIZE_RATIO:.2f} of FP32", needs=(RETURNS_MODULE,))
+@suite.check(f"size <= {MAX_SIZE_RATIO:.2f} of FP32", needs=(RETURNS_MODULE,), direction="lower")
 def size_ratio(ctx: Context):
     fp32 = ctx.store["fp32_bytes"]
     state = _loaded(ctx)
@@ -352,7 +346,7 @@ def _logits(ctx: Context) -> torch.Tensor:
     return ctx.memo("logits", lambda: predict(ctx, candidate(ctx), ctx.store["x"]))
 
 
-@suite.check(f"output SQNR >= {MIN_SQNR_DB:g} dB", needs=(WEIGHTS,))
+@suite.check(f"output SQNR >= {MIN_SQNR_DB:g} dB", needs=(WEIGHTS,), direction="higher")
 def output_sqnr(ctx: Context):
     reference = ctx.store["fp32_logits"]
     difference = _logits(ctx) - reference
@@ -368,7 +362,7 @@ def output_sqnr(ctx: Context):
     )
 
 
-@suite.check(f"top-1 agreement >= {100 * MIN_AGREEMENT:g}%", needs=(WEIGHTS,))
+@suite.check(f"top-1 agreement >= {100 * MIN_AGREEMENT:g}%", needs=(WEIGHTS,), direction="higher")
 def top1_agreement(ctx: Context):
     share = agreement(_logits(ctx), ctx.store["fp32_logits"])
     n = len(ctx.store["fp32_logits"])
@@ -381,7 +375,7 @@ def top1_agreement(ctx: Context):
     )
 
 
-@suite.check("speedup at batch 1", soft=True, needs=(WEIGHTS,))
+@suite.check("speedup at batch 1", soft=True, needs=(WEIGHTS,), direction="higher")
 def speedup(ctx: Context):
     x = ctx.store["x"][:1]
     with single_thread():  # small matmuls: steadier on a shared machine

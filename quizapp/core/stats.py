@@ -448,26 +448,20 @@ class ExerciseSummary:
         }
 
 
-def _direction(threshold: object) -> int:
-    """-1 when a smaller figure is better (`<= 0.30`), 1 when larger is (`>= 99%`), else 0."""
-    text = str(threshold or "").strip()
-    if text.startswith(("<=", "≤", "<")):
-        return -1
-    if text.startswith((">=", "≥", ">")):
-        return 1
-    return 0
+# A check's `direction` (see quizapp.grading.results.CheckResult) as the sign of "better".
+BETTER_SIGN = {"higher": 1, "lower": -1}
 
 
 def best_figures(attempts: Iterable[ExerciseAttempt]) -> tuple[BestFigure, ...]:
-    """Per check of the passing attempts, the best numeric figure it measured (the threshold
-    says which way is better), in the order the checks ran."""
+    """Per check of the passing attempts, the best numeric figure it measured (the check's
+    direction says which way is better), in the order the checks ran."""
     best: dict[str, BestFigure] = {}
     for attempt in attempts:
         if attempt.status != "pass":
             continue
         for check in attempt.checks:
             measured = check.get("measured")
-            direction = _direction(check.get("threshold"))
+            direction = BETTER_SIGN.get(str(check.get("direction")), 0)
             if isinstance(measured, bool) or not isinstance(measured, (int, float)):
                 continue
             if not direction or not math.isfinite(measured):

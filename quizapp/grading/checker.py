@@ -4,7 +4,7 @@ Started by the runner only, as `checker.main([EVENTS_FD])`, with its job as the 
 on stdin (`{"exercise", "checks_path", "job_dir", "threads"}`). It
 
 1. imports torch, fixes threads and the quantized engine, loads the exercise's checks module
-   and announces the checks (names and points) on EVENTS_FD;
+   and announces the checks (names, points, directions) on EVENTS_FD;
 2. runs the suite's `setup` (the baseline, data, expected answers; the learner's inputs
    written to `<job_dir>/in/`), with progress, then says "ready";
 3. waits for the second line on stdin, `{"kind": "grade", "claims": {...}}`, sent once the
@@ -37,7 +37,13 @@ def _run_check(ctx: Any, check: Any) -> CheckResult:
     try:
         outcome = check.func(ctx)
     except LearnerError as exc:
-        return CheckResult(check.name, "error", exc.message, max_score=check.max_score)
+        return CheckResult(
+            check.name,
+            "error",
+            exc.message,
+            max_score=check.max_score,
+            direction=check.direction,
+        )
     except Exception as exc:  # noqa: BLE001 - the grader's bug, said so
         return CheckResult(
             check.name,
@@ -45,6 +51,7 @@ def _run_check(ctx: Any, check: Any) -> CheckResult:
             f"The grader failed in this check (a bug in quizapp, not in your code): "
             f"{type(exc).__name__}: {exc}",
             max_score=check.max_score,
+            direction=check.direction,
         )
     status = outcome.status
     if check.soft and status == "fail":
@@ -57,6 +64,7 @@ def _run_check(ctx: Any, check: Any) -> CheckResult:
         outcome.threshold,
         score=check.max_score if status == "pass" else 0.0,
         max_score=check.max_score,
+        direction=check.direction,
     )
 
 
@@ -81,7 +89,7 @@ class Checker:
         import torch
 
         from quizapp.grading.artifacts import Folder
-        from quizapp.grading.checks import Context
+        from quizapp.grading.checker_context import Context
 
         threads = int(self.job["threads"])
         torch.set_num_threads(threads)
@@ -90,7 +98,12 @@ class Checker:
         engine = pick_engine(torch)
         self.send("env", torch=torch.__version__, engine=engine, threads=threads)
         suite = load_checks(str(self.job["checks_path"]), str(self.job["exercise"])).suite
-        self.send("checks", names=suite.names, max_scores=[c.max_score for c in suite.checks])
+        self.send(
+            "checks",
+            names=suite.names,
+            max_scores=[c.max_score for c in suite.checks],
+            directions=[c.direction for c in suite.checks],
+        )
         job_dir = Path(self.job["job_dir"])
         ctx = Context(
             exercise=str(self.job["exercise"]),
@@ -126,6 +139,7 @@ class Checker:
                     "skip",
                     f"not run: needs {', '.join(repr(b) for b in blocked)} to pass",
                     max_score=check.max_score,
+                    direction=check.direction,
                 )
             else:
                 result = _run_check(ctx, check)

@@ -84,7 +84,8 @@ class Learner:
         import torch
 
         from quizapp.grading.artifacts import Folder
-        from quizapp.grading.checks import LearnerError, Run
+        from quizapp.grading.checks import LearnerError
+        from quizapp.grading.learner_run import Run
 
         threads = int(self.job["threads"])
         torch.set_num_threads(threads)

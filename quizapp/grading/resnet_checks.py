@@ -1,77 +1,52 @@
-"""The checks every digits-ResNet-18 exercise shares (torch, both sides of the judge).
+"""The structure checks every digits-ResNet-18 exercise shares (torch, the checker): what the
+learner's network is and what one forward pass of it really runs.
 
 An exercise's checks.py builds its suite from these pieces, in the order its learner should
 meet them:
 
     from quizapp.grading import resnet_checks as rc
+    from quizapp.grading import resnet_fidelity, resnet_job
     from quizapp.grading.checks import Suite
 
     suite = Suite()
-    rc.add_setup(suite, plain=True)      # checker: baseline, calibration batches, FP32 figures;
-                                         # learner's process: quantize(model, batches), saved
+    resnet_job.add_setup(suite, plain=True)  # checker: baseline, calibration batches, FP32
+                                             # figures; learner's process: quantize(), saved
     rc.add_returns_module(suite)
     rc.add_structure_checks(suite, fuse_hint="...", convert_call="convert()")
     rc.add_size_check(suite)
     rc.add_input_range_check(suite)
-    rc.add_kernel_checks(suite)          # INT8 kernels, ReLU after adds
-    rc.add_fidelity_checks(suite, needs=rc.KERNELS)
-    rc.add_speed_checks(suite, needs=rc.NEW_BATCHES)
+    rc.add_kernel_checks(suite)              # INT8 kernels, ReLU after adds
+    resnet_fidelity.add_fidelity_checks(suite, needs=rc.KERNELS)
+    resnet_fidelity.add_speed_checks(suite, needs=resnet_fidelity.NEW_BATCHES)
 
-The learner's process gets the FP32 baseline's weights (`quizapp.grading.baseline`:
-torchvision's quantizable ResNet-18, or with `plain=True` the same weights in plain
-`torchvision.models.resnet18`), builds the network in eval mode, and gets 8 batches of 32
-real training images. It calls `quantize(model, calibration_batches)` and saves the returned
-network as TorchScript. The held-out split never leaves the checker.
+The job (the baseline's weights, the calibration batches, `quantize(model,
+calibration_batches)` in the learner's process) is `quizapp.grading.resnet_job`; the
+predictions against FP32 and the speed are `quizapp.grading.resnet_fidelity`.
 
-Every figure is measured by the checker on that archive: what a forward pass really runs
-(`quizapp.grading.ops`: the INT8 kernels, the float ops, the input quantizer's range, the
-negative inputs after a missing ReLU), the archive's size against the FP32 network's
-archive, and predictions on held-out images. Every forward pass the checker makes runs
-under the op recorder, so a model that runs INT8 kernels on one batch and float on another
-is caught. Class names inside the archive are the learner's to choose; they only decide
-which route an exercise allows (eager or FX) and the hints.
+Every figure is measured by the checker on the learner's TorchScript archive: what a
+forward pass really runs (`quizapp.grading.ops`: the INT8 kernels, the float ops, the input
+quantizer's range, the negative inputs after a missing ReLU) and the archive's size against
+the FP32 network's archive. Class names inside the archive are the learner's to choose;
+they only decide which route an exercise allows (eager or FX) and the hints.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-from quizapp.grading.baseline import ensure_baseline
-from quizapp.grading.checks import (
-    Context,
-    LearnerError,
-    Outcome,
-    Run,
-    Suite,
-    agreement,
-    compare_latency,
-    failed,
-    logits_of,
-    mb,
-    modules_of,
-    passed,
-    returned_module,
-    script_bytes,
-    verdict,
-)
+from quizapp.grading.checker_context import Context, returned_module
+from quizapp.grading.checks import LearnerError, Outcome, Suite, failed, passed, verdict
+from quizapp.grading.measure import logits_of, mb
 from quizapp.grading.ops import FLOAT_CONVS, OpTrace, trace_ops
 
-CALIBRATION_BATCHES = 8
-CALIBRATION_BATCH_SIZE = 32
-CALIBRATION_SEED = 6
 MAX_SIZE_RATIO = 0.30
-MAX_ACCURACY_DROP = 1.0  # percentage points
-MIN_AGREEMENT = 0.97
 MAX_RANGE_MISFIT = 0.05  # of the data's range, at the input quantizer's lower end
 MAX_CLIPPED = 0.001  # fraction of the real input values outside the input quantizer's range
-NEW_BATCH_SIZES = (1, 7, 50)  # calibration used 32
-MIN_SPEEDUP = 1.0  # soft: reported, never fails the exercise
 TRACE_IMAGES = 8  # held-out images for the recorded forward pass
-EVAL_BATCH = 256
 
 # Check names other exercises' `needs` refer to.
 RETURNS_MODULE = "returns a module"
@@ -82,9 +57,6 @@ SIZE = f"size <= {MAX_SIZE_RATIO:.2f} of FP32"
 INPUT_RANGE = "input range fits the data"
 KERNELS = "runs on INT8 kernels"
 RELU_AFTER_ADD = "ReLU after every residual add"
-NEW_BATCHES = "runs on new batch sizes"
-ACCURACY = f"accuracy drop <= {MAX_ACCURACY_DROP:g} point"
-AGREEMENT = f"top-1 agreement >= {100 * MIN_AGREEMENT:g}%"
 GRAPH = "quantized ops in the graph"
 
 QUANTIZABLE_RESNET = (
@@ -92,107 +64,6 @@ QUANTIZABLE_RESNET = (
     "torchvision.models.quantization.resnet.QuantizableBasicBlock",
     "torchvision.models.quantization.resnet.QuantizableBottleneck",
 )
-
-
-# --- setup (the checker) and the learner's run ---------------------------------------------
-
-
-def calibration_batches(train_x: torch.Tensor) -> list[torch.Tensor]:
-    """A fixed draw of real training images, the same for every learner and every run."""
-    generator = torch.Generator().manual_seed(CALIBRATION_SEED)
-    take = torch.randperm(len(train_x), generator=generator)
-    take = take[: CALIBRATION_BATCHES * CALIBRATION_BATCH_SIZE]
-    return [
-        train_x[take[i : i + CALIBRATION_BATCH_SIZE]].clone()
-        for i in range(0, len(take), CALIBRATION_BATCH_SIZE)
-    ]
-
-
-def build(plain: bool) -> torch.nn.Module:
-    from quizapp.grading.baseline import build_model, build_plain_model
-
-    return (build_plain_model() if plain else build_model()).eval()
-
-
-def call_order(
-    model: torch.nn.Module,
-    x: torch.Tensor,
-    hooked: Callable[[str, torch.nn.Module], torch.nn.Module | None],
-) -> list[str]:
-    """The names of the checker's own modules in the order one forward pass calls them:
-    `hooked(name, module)` gives the module whose call counts for `name` (or None)."""
-    order: list[str] = []
-    handles = []
-    for name, module in model.named_modules():
-        target = hooked(name, module)
-        if target is not None:
-            hook = target.register_forward_pre_hook(lambda m, a, name=name: order.append(name))
-            handles.append(hook)
-    try:
-        with torch.no_grad():
-            model(x[:1])
-    finally:
-        for handle in handles:
-            handle.remove()
-    return order
-
-
-def conv_names(model: torch.nn.Module, x: torch.Tensor) -> list[str]:
-    """The convolutions and the classifier of the checker's own FP32 model, in call order:
-    the names the i-th layer op of any ResNet-18 gets."""
-    layers = (torch.nn.Conv2d, torch.nn.Linear)
-    return call_order(model, x, lambda name, m: m if isinstance(m, layers) else None)
-
-
-def setup(ctx: Context, *, plain: bool = False) -> None:
-    """Fill `ctx.store` (reference: the FP32 model; batches; held_out_x/y; fp32_logits,
-    fp32_accuracy, fp32_bytes (its TorchScript archive); convs (20); conv_bn_relu (9: the
-    stem and the first conv of every block); blocks (8); layer_names (convs and fc, in call
-    order)) and write the learner's inputs: the FP32 weights and the calibration batches."""
-    baseline = ensure_baseline(progress=ctx.progress)
-    digits = baseline.digits
-    reference = baseline.plain_model() if plain else baseline.model()
-    with torch.no_grad():
-        fp32_logits = reference(digits.held_out_x)
-    from torchvision.models.resnet import BasicBlock
-
-    blocks = len(modules_of(reference, BasicBlock))
-    batches = calibration_batches(digits.train_x)
-    ctx.store.update(
-        reference=reference,
-        batches=batches,
-        held_out_x=digits.held_out_x,
-        held_out_y=digits.held_out_y,
-        fp32_logits=fp32_logits,
-        fp32_accuracy=(fp32_logits.argmax(1) == digits.held_out_y).double().mean().item(),
-        fp32_bytes=script_bytes(reference),
-        convs=len(modules_of(reference, torch.nn.Conv2d)),
-        conv_bn_relu=1 + blocks,
-        blocks=blocks,
-        layer_names=conv_names(reference, batches[0]),
-    )
-    ctx.job.save("weights", baseline.state_dict)
-    ctx.job.save("batches", batches)
-
-
-def learner_model(run: Run, plain: bool) -> torch.nn.Module:
-    """The learner's copy of the FP32 network, built from the checker's weights."""
-    model = build(plain)
-    model.load_state_dict(run.input("weights"))
-    return model.eval()
-
-
-def produce(run: Run, *, plain: bool = False) -> None:
-    """quantize(model, calibration_batches); the returned network saved as TorchScript."""
-    model = learner_model(run, plain)
-    result = run.call(run.entry, model, run.input("batches"), what="quantize()")
-    # A fresh copy of a batch to trace on (the learner's code may have changed its own).
-    run.save_module("model", result, example=(run.input("batches")[0][:2],))
-
-
-def add_setup(suite: Suite, *, plain: bool = False) -> None:
-    suite.setup(lambda ctx: setup(ctx, plain=plain))
-    suite.produce(lambda run: produce(run, plain=plain))
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -238,33 +109,6 @@ def first_trace(ctx: Context) -> OpTrace:
         return trace
 
     return ctx.memo("op_trace", compute)
-
-
-def predict(ctx: Context, x: torch.Tensor, batch: int = EVAL_BATCH) -> torch.Tensor:
-    """The learner's logits for x, every forward pass recorded and held to the same layer
-    ops as the first traced one (a model may not switch kernels with its input)."""
-    expected = first_trace(ctx).profile()
-    outputs = []
-    for start in range(0, len(x), batch):
-        chunk = x[start : start + batch]
-        trace, out = forward(ctx, chunk)
-        if trace.profile() != expected:
-            raise LearnerError(
-                f"your model ran different layer ops on a batch of {len(chunk)} images than on "
-                f"a batch of {TRACE_IMAGES}: {_difference(expected, trace.profile())}."
-            )
-        outputs.append(logits_of(out, len(chunk)))
-    return torch.cat(outputs)
-
-
-def _difference(expected: Any, got: Any) -> str:
-    changed = sorted(set(expected) | set(got))
-    parts = [
-        f"{n} {expected.get(n, 0)} -> {got.get(n, 0)}"
-        for n in changed
-        if expected.get(n, 0) != got.get(n, 0)
-    ]
-    return ", ".join(parts[:4])
 
 
 # --- returns a module -------------------------------------------------------------------
@@ -443,7 +287,7 @@ def size_ratio(ctx: Context) -> Outcome:
 
 
 def add_size_check(suite: Suite) -> None:
-    suite.check(SIZE, needs=(RETURNS_MODULE,))(size_ratio)
+    suite.check(SIZE, needs=(RETURNS_MODULE,), direction="lower")(size_ratio)
 
 
 # --- calibration: the input quantizer's range -------------------------------------------
@@ -509,7 +353,7 @@ def input_range(ctx: Context) -> Outcome:
 
 
 def add_input_range_check(suite: Suite) -> None:
-    suite.check(INPUT_RANGE, needs=(RETURNS_MODULE,))(input_range)
+    suite.check(INPUT_RANGE, needs=(RETURNS_MODULE,), direction="lower")(input_range)
 
 
 # --- what a forward pass really runs ----------------------------------------------------
@@ -621,108 +465,6 @@ def add_kernel_checks(suite: Suite, *, needs: Sequence[str] = (CONVS,)) -> None:
     """runs on INT8 kernels; ReLU after every residual add."""
     suite.check(KERNELS, needs=needs)(int8_kernels)
     suite.check(RELU_AFTER_ADD, needs=(KERNELS,))(relu_after_adds)
-
-
-# --- fidelity: predictions against FP32 -------------------------------------------------
-
-
-def new_batch_sizes(ctx: Context) -> Outcome:
-    x = ctx.store["held_out_x"][: max(NEW_BATCH_SIZES)]
-    try:
-        whole = predict(ctx, x, batch=len(x))
-        pieces_by_size = {size: predict(ctx, x, batch=size) for size in NEW_BATCH_SIZES}
-    except LearnerError as exc:
-        return crashed(ctx, exc, "same predictions", NEW_BATCHES)
-    worst = 0.0
-    for size, pieces in pieces_by_size.items():
-        if not torch.equal(pieces.argmax(1), whole.argmax(1)):
-            return failed(
-                f"Predictions change with the batch size ({size} vs {len(x)}).",
-                measured=round((pieces - whole).abs().max().item(), 4),
-                threshold="same predictions",
-            )
-        worst = max(worst, (pieces - whole).abs().max().item())
-    sizes = ", ".join(str(s) for s in NEW_BATCH_SIZES)
-    return passed(
-        f"Same predictions at batch sizes {sizes} (calibrated with {CALIBRATION_BATCH_SIZE}); "
-        f"largest logit difference {worst:.4f}.",
-        measured=round(worst, 4),
-        threshold="same predictions",
-    )
-
-
-def held_out_logits(ctx: Context) -> torch.Tensor:
-    return ctx.memo("logits", lambda: predict(ctx, ctx.store["held_out_x"]))
-
-
-def accuracy_drop(ctx: Context) -> Outcome:
-    logits = held_out_logits(ctx)
-    labels = ctx.store["held_out_y"]
-    fp32 = 100 * ctx.store["fp32_accuracy"]
-    mine = 100 * (logits.argmax(1) == labels).double().mean().item()
-    drop = fp32 - mine
-    return verdict(
-        drop <= MAX_ACCURACY_DROP,
-        f"Held-out accuracy {mine:.2f}% vs {fp32:.2f}% in FP32 ({len(labels)} images): "
-        f"{'a drop of ' if drop >= 0 else 'a gain of '}{abs(drop):.2f} points.",
-        measured=round(drop, 2),
-        threshold=f"<= {MAX_ACCURACY_DROP:g} point",
-    )
-
-
-def top1_agreement(ctx: Context) -> Outcome:
-    share = agreement(held_out_logits(ctx), ctx.store["fp32_logits"])
-    n = len(ctx.store["fp32_logits"])
-    return verdict(
-        share >= MIN_AGREEMENT,
-        f"Same top-1 class as FP32 on {round(share * n)} of {n} held-out images "
-        f"({100 * share:.2f}%).",
-        measured=round(100 * share, 2),
-        threshold=f">= {100 * MIN_AGREEMENT:g}%",
-    )
-
-
-def add_fidelity_checks(suite: Suite, *, needs: Sequence[str] = (KERNELS,)) -> None:
-    """runs on new batch sizes, accuracy drop, top-1 agreement: figures of the INT8 model,
-    so they run once `needs` passed (a float model is not measured)."""
-    suite.check(NEW_BATCHES, needs=needs)(new_batch_sizes)
-    suite.check(ACCURACY, needs=(NEW_BATCHES,))(accuracy_drop)
-    suite.check(AGREEMENT, needs=(NEW_BATCHES,))(top1_agreement)
-
-
-# --- speed (soft) -----------------------------------------------------------------------
-
-
-def speedup(ctx: Context, batch: int, repeats: int) -> Outcome:
-    x = ctx.store["held_out_x"][:batch]
-    timing = compare_latency(ctx, ctx.store["reference"], submission(ctx), x, repeats=repeats)
-    return verdict(
-        timing.speedup >= MIN_SPEEDUP,
-        f"{1000 * timing.candidate_s:.1f} ms vs {1000 * timing.reference_s:.1f} ms in FP32 "
-        f"per batch of {batch} (median of {repeats}, {ctx.threads} threads): "
-        f"{timing.speedup:.2f}x. Informational: timings vary with the machine and its load.",
-        measured=round(timing.speedup, 2),
-        threshold=f">= {MIN_SPEEDUP:g}x (soft)",
-        soft=True,
-    )
-
-
-SPEED_RUNS = {1: 21, 64: 7}  # batch size: timed repeats (a median of each)
-
-
-def _speed_check(batch: int) -> Callable[[Context], Outcome]:
-    def check(ctx: Context) -> Outcome:
-        return speedup(ctx, batch, SPEED_RUNS.get(batch, 7))
-
-    return check
-
-
-def add_speed_checks(
-    suite: Suite, *, needs: Sequence[str] = (NEW_BATCHES,), batches: Sequence[int] = (1, 64)
-) -> None:
-    """speedup at batch 1 / 64: soft, informational."""
-    for batch in batches:
-        suite.check(f"speedup at batch {batch}", soft=True, needs=needs)(_speed_check(batch))
 
 
 # --- FX graphs ----------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """What grading produces, shared by the runner (parent), the checker (child) and storage.
 
-Plain Python: the TUI imports this. The JSON form is the one DESIGN.md fixes, nothing more:
-`{"exercise", "status", "score", "max_score", "duration_s", "message", "checks": [{"name",
-"status", "message", "measured", "threshold"}], "env": {"torch", "engine", "threads"}}`.
+Plain Python: the TUI imports this. The JSON form is the one DESIGN.md fixes, plus each
+check's `direction`: `{"exercise", "status", "score", "max_score", "duration_s", "message",
+"checks": [{"name", "status", "message", "measured", "threshold", "direction"}], "env":
+{"torch", "engine", "threads"}}`.
 """
 
 from __future__ import annotations
@@ -15,13 +16,25 @@ Status = Literal["pass", "fail", "error", "timeout"]
 # a soft check below its target is "warn" and never fails the exercise.
 CheckStatus = Literal["pass", "fail", "error", "skip", "warn"]
 Measured = float | int | str | None
+Direction = Literal["higher", "lower"]
 
 STATUSES: tuple[Status, ...] = ("pass", "fail", "error", "timeout")
 CHECK_STATUSES: tuple[CheckStatus, ...] = ("pass", "fail", "error", "skip", "warn")
+DIRECTIONS: tuple[Direction, ...] = ("higher", "lower")
 
 
 @dataclass(frozen=True)
 class CheckResult:
+    """One check's result. `measured` is the figure the check measured on the artifacts,
+    `threshold` what it needed, as text for people (`"<= 0.30"`, `">= 99%"`, `"8/8"`).
+
+    `direction` says which way a numeric `measured` is better, for checks with a numeric
+    threshold: `"higher"` (accuracy, agreement, speedup, SQNR: more is better) or `"lower"`
+    (size ratio, accuracy drop, error: less is better); `None` when the figure has no better
+    side (a count that must match, a layer type). Readers compare figures with it, never by
+    reading the threshold text.
+    """
+
     name: str
     status: CheckStatus
     message: str = ""
@@ -29,6 +42,7 @@ class CheckResult:
     threshold: str | None = None
     score: float = 0.0
     max_score: float = 0.0
+    direction: Direction | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -37,6 +51,7 @@ class CheckResult:
             "message": self.message,
             "measured": self.measured,
             "threshold": self.threshold,
+            "direction": self.direction,
         }
 
     def to_wire(self) -> dict[str, Any]:
@@ -50,6 +65,7 @@ class CheckResult:
         if not isinstance(measured, (int, float, str)) or isinstance(measured, bool):
             measured = None
         threshold = data.get("threshold")
+        direction = data.get("direction")
         return cls(
             name=str(data["name"]),
             status=status if status in CHECK_STATUSES else "error",  # type: ignore[arg-type]
@@ -58,6 +74,7 @@ class CheckResult:
             threshold=None if threshold is None else str(threshold),
             score=float(data.get("score") or 0.0),
             max_score=float(data.get("max_score") or 0.0),
+            direction=direction if direction in DIRECTIONS else None,  # type: ignore[arg-type]
         )
 
 

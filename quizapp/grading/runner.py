@@ -17,6 +17,11 @@ runs the learner's file and saves what it returns; when it has ended (and everyt
 started has been killed), the checker grades the artifacts. Limits on the learner's
 process tree (resident memory, number of processes) are polled here.
 
+This module is the grade's course: its phases, their clocks, the cancel, and what each way
+of ending means to the learner. How the children are started and their limits read is in
+`quizapp.grading.children`; what they said, and what of it the parent believes, in
+`quizapp.grading.child_reports`.
+
 The parent believes only the checker, and only a well-formed result: the checks it
 announced, with their points, each line bounded. The learner's process can only say that it
 finished, or why it failed (a message shown as such); its stdout and stderr are captured
@@ -35,7 +40,6 @@ import shutil
 import signal
 import stat
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -45,30 +49,23 @@ from pathlib import Path
 from typing import Any
 
 from quizapp.grading import sandbox
-from quizapp.grading.catalogue import Exercise, exercises_root, load_catalogue
-from quizapp.grading.protocol import LineReader, messages
-from quizapp.grading.results import CheckResult, Env, GradeResult, summarize
-from quizapp.storage.locations import locations
+from quizapp.grading.catalogue import Exercise, load_catalogue
+from quizapp.grading.child_reports import ChildReports
+from quizapp.grading.children import (
+    BoundedOutput,
+    limit_breach,
+    reader_thread,
+    start_checker,
+    start_learner,
+)
+from quizapp.grading.results import CheckResult, GradeResult, summarize
 
 SETUP_TIMEOUT_S = 1800.0  # a first-run baseline training on a slow laptop fits in this
 VERDICT_TIMEOUT_S = 600.0  # the checker measuring the learner's model
-OUTPUT_HEAD = 16_000  # characters of the learner's output kept from the start ...
-OUTPUT_TAIL = 8_000  # ... and from the end
 MAX_SOURCE_BYTES = 1 << 20
 DEFAULT_THREADS = 2
 POLL_S = 0.05
 MEMORY_POLL_TICKS = 3  # memory is read every third poll
-THREAD_ENV = (
-    "OMP_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-)
-_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
-_BOOT = (
-    "import sys; sys.path.insert(0, {root!r}); from quizapp.grading.{module} import main; main()"
-)
 
 
 @dataclass(frozen=True)
@@ -78,7 +75,8 @@ class Event:
     kinds: "started" (pid: the learner's process tree); "env" (torch, engine, threads);
     "phase" (phase: "setup" | "grading"); "progress" (step, total, message: baseline
     training; a message of "" is a bare tick); "checks" (names: every check, in order;
-    max_scores: their points); "check_started" (name, index); "check_finished" (index,
+    max_scores: their points; directions: which way each one's figure is better);
+    "check_started" (name, index); "check_finished" (index,
     check: a CheckResult).
     """
 
@@ -135,39 +133,6 @@ def configured_limits() -> sandbox.Limits:
     return sandbox.Limits(memory_bytes=int(stored_grade_memory_gib() * sandbox.GIB))
 
 
-class _BoundedOutput:
-    """Keeps the head and the tail of a stream, drops the middle, counts what it dropped."""
-
-    def __init__(self, head: int = OUTPUT_HEAD, tail: int = OUTPUT_TAIL) -> None:
-        self.head_limit, self.tail_limit = head, tail
-        self.head = bytearray()
-        self.tail = bytearray()
-        self.dropped = 0
-
-    def feed(self, chunk: bytes) -> None:
-        room = self.head_limit - len(self.head)
-        if room > 0:
-            self.head += chunk[:room]
-            chunk = chunk[room:]
-        if chunk:
-            self.tail += chunk
-            excess = len(self.tail) - self.tail_limit
-            if excess > 0:
-                self.dropped += excess
-                del self.tail[:excess]
-
-    @property
-    def truncated(self) -> bool:
-        return self.dropped > 0
-
-    def text(self) -> str:
-        head = self.head.decode("utf-8", "replace")
-        tail = self.tail.decode("utf-8", "replace")
-        if self.dropped:
-            return f"{head}\n... ({self.dropped:,} bytes of output left out) ...\n{tail}"
-        return head + tail
-
-
 class _Stop(Exception):
     """The grade ends here with this result."""
 
@@ -221,22 +186,9 @@ class _Grade:
         self.timeout, self.setup_timeout = timeout, setup_timeout
         self.on_event, self.cancel, self.threads = on_event, cancel, threads
         self.limits = limits
-        self.output = _BoundedOutput()
-        self.env = Env(torch=_installed_torch(), threads=threads)
-        self.lock = threading.Lock()
-        self.wakeup = threading.Event()
+        self.reports = ChildReports(threads, _installed_torch(), self._emit)
+        self.lock, self.wakeup = self.reports.lock, self.reports.wakeup
         self.started = time.monotonic()
-        # what the children said (under the lock)
-        self.check_names: list[str] = []
-        self.check_points: list[float] = []
-        self.finished: dict[int, CheckResult] = {}
-        self.running_check: str | None = None
-        self.checker_ready = False
-        self.checker_result: dict[str, Any] | None = None
-        self.grader_error: str | None = None
-        self.learner_ready = False
-        self.learner_end: dict[str, Any] | None = None  # "done" or "learner_error"
-        self.grading_started: float | None = None
         self.bwrap = sandbox.bwrap_path()
         self.children_started = False
         self.ticks = 0
@@ -287,25 +239,28 @@ class _Grade:
 
     def _grade(self, job_dir: Path, processes: list[subprocess.Popen[bytes]]) -> GradeResult:
         self.children_started = True
-        checker, checker_events = self._start_checker(job_dir)
+        reports = self.reports
+        checker, checker_events = start_checker(job_dir, self.exercise, self.file, self.threads)
         processes.append(checker)
-        learner, learner_events, go = self._start_learner(job_dir)
+        learner, learner_events, go = start_learner(
+            job_dir, self.exercise, self.threads, self.limits, self.bwrap
+        )
         processes.append(learner)
-        self._emit(Event("started", {"pid": learner.pid, "sandboxed": self.bwrap is not None}))
+        self._emit("started", {"pid": learner.pid, "sandboxed": self.bwrap is not None})
         assert learner.stdout is not None and checker.stderr is not None
-        checker_errors = _BoundedOutput(4000, 4000)
+        checker_errors = BoundedOutput(4000, 4000)
         readers = [
-            _reader(learner.stdout.fileno(), self._feed_output, close=False),
-            _reader(learner_events, self._learner_reader()),
-            _reader(checker_events, self._checker_reader()),
-            _reader(checker.stderr.fileno(), checker_errors.feed, close=False),
+            reader_thread(learner.stdout.fileno(), reports.feed_output, close=False),
+            reader_thread(learner_events, reports.learner_feed()),
+            reader_thread(checker_events, reports.checker_feed()),
+            reader_thread(checker.stderr.fileno(), checker_errors.feed, close=False),
         ]
 
         # 1. both children get ready: torch imported, the checker's inputs written
         while True:
             self._tick(learner)
             with self.lock:
-                ready = self.learner_ready and self.checker_ready
+                ready = reports.learner_ready and reports.checker_ready
             if ready:
                 break
             self._stop_if_learner_failed(learner, readers[1])
@@ -315,21 +270,21 @@ class _Grade:
 
         # 2. the learner's run, against its clock
         with self.lock:
-            self.grading_started = time.monotonic()
-        self._emit(Event("phase", {"phase": "grading"}))
+            reports.grading_started = grading_started = time.monotonic()
+        self._emit("phase", {"phase": "grading"})
         with contextlib.suppress(OSError):
             os.write(go, b"go\n")
         os.close(go)
         while learner.poll() is None:
             self._tick(learner)
             self._stop_if_checker_failed(checker, readers[2], checker_errors)
-            if time.monotonic() - self.grading_started > self.timeout:
+            if time.monotonic() - grading_started > self.timeout:
                 raise _Stop(self._timeout())
         sandbox.kill_tree(learner.pid)  # nothing it started outlives it
         readers[0].join(timeout=5)
         readers[1].join(timeout=5)
         with self.lock:
-            end = self.learner_end
+            end = reports.learner_end
         if end is None or end.get("kind") != "done":
             raise _Stop(self._learner_failed(learner.returncode, end))
 
@@ -344,7 +299,7 @@ class _Grade:
         verdict_started = time.monotonic()
         while True:
             with self.lock:
-                result = self.checker_result
+                result = reports.checker_result
             if result is not None:
                 return self._verdict(result)
             self._stop_if_checker_failed(checker, readers[2], checker_errors)
@@ -365,29 +320,12 @@ class _Grade:
             raise _Stop(self._result("error", "Grading was cancelled.", cancelled=True))
         if learner.poll() is not None:
             return
-        if sandbox.tree_processes(learner.pid) > self.limits.processes:
-            sandbox.kill_tree(learner.pid)
-            raise _Stop(
-                self._result(
-                    "error",
-                    f"Your code started more than {self.limits.processes} processes and was "
-                    "stopped.",
-                )
-            )
         self.ticks += 1
-        # Reading every process's memory costs more than counting them: every third poll.
-        if (
-            self.ticks % MEMORY_POLL_TICKS == 0
-            and sandbox.tree_memory(learner.pid) > self.limits.memory_bytes
-        ):
-            sandbox.kill_tree(learner.pid)
-            raise _Stop(
-                self._result(
-                    "error",
-                    f"Your code used more than {self.limits.memory_bytes / sandbox.GIB:g} GiB "
-                    "of memory and was stopped.",
-                )
-            )
+        breach = limit_breach(
+            learner.pid, self.limits, read_memory=self.ticks % MEMORY_POLL_TICKS == 0
+        )
+        if breach is not None:
+            raise _Stop(self._result("error", breach))
 
     def _wait(self) -> None:
         self.wakeup.wait(POLL_S)
@@ -395,25 +333,25 @@ class _Grade:
 
     def _stop_if_learner_failed(self, learner: subprocess.Popen[bytes], reader: Any) -> None:
         with self.lock:
-            end = self.learner_end
+            end = self.reports.learner_end
         if end is not None and end.get("kind") == "learner_error":
             raise _Stop(self._learner_failed(None, end))
         if learner.poll() is not None:
             reader.join(timeout=5)
             with self.lock:
-                end = self.learner_end
+                end = self.reports.learner_end
             raise _Stop(self._learner_failed(learner.returncode, end))
 
     def _stop_if_checker_failed(
-        self, checker: subprocess.Popen[bytes], reader: Any, errors: _BoundedOutput
+        self, checker: subprocess.Popen[bytes], reader: Any, errors: BoundedOutput
     ) -> None:
         with self.lock:
-            problem = self.grader_error
+            problem = self.reports.grader_error
         if problem is None and checker.poll() is not None:
             reader.join(timeout=5)
             with self.lock:
-                problem = self.grader_error
-                done = self.checker_result is not None
+                problem = self.reports.grader_error
+                done = self.reports.checker_result is not None
             if done:
                 return
             if problem is None:
@@ -429,207 +367,16 @@ class _Grade:
                 )
             )
 
-    # --- the children -------------------------------------------------------------------
-
-    def _start_checker(self, job_dir: Path) -> tuple[subprocess.Popen[bytes], int]:
-        events_read, events_write = os.pipe()
-        env = dict(os.environ)
-        for name in THREAD_ENV:
-            env[name] = str(self.threads)
-        env["CUDA_VISIBLE_DEVICES"] = ""
-        try:
-            process = subprocess.Popen(
-                [sys.executable, "-I", "-B", "-c", _boot("checker"), str(events_write)],
-                cwd=job_dir,
-                env=env,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                pass_fds=(events_write,),
-                start_new_session=True,
-            )
-        finally:
-            os.close(events_write)
-        job = {
-            "exercise": self.exercise.id,
-            "checks_path": str(self.exercise.checks.resolve()),
-            "job_dir": str(job_dir),
-            "threads": self.threads,
-            "display_path": str(self.file.resolve()),
-        }
-        assert process.stdin is not None
-        process.stdin.write(json.dumps(job).encode() + b"\n")
-        process.stdin.flush()
-        return process, events_read
-
-    def _start_learner(self, job_dir: Path) -> tuple[subprocess.Popen[bytes], int, int]:
-        events_read, events_write = os.pipe()
-        go_read, go_write = os.pipe()
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "LANG": "C.UTF-8",
-            "TMPDIR": "/tmp",
-            "CUDA_VISIBLE_DEVICES": "",
-            **{name: str(self.threads) for name in THREAD_ENV},
-        }
-        if self.bwrap is not None:
-            root = sandbox.JOB_ROOT
-            env["HOME"] = f"{root}/work"
-            places = locations()
-            command = sandbox.bwrap_command(
-                self.bwrap,
-                [*_python(), _boot("learner"), root, str(events_write), str(go_read)],
-                job_dir=job_dir,
-                hidden=sandbox.with_link_targets(
-                    [places.data_dir, places.cache_dir, places.workspace_dir]
-                ),
-                needed=[
-                    *sandbox.interpreter_paths(),
-                    Path(_PACKAGE_ROOT),
-                    exercises_root(),
-                    self.exercise.folder,
-                ],
-                env=env,
-                limits=self.limits,
-            )
-            cwd = job_dir
-        else:
-            work = job_dir / "work"
-            work.mkdir()
-            env["HOME"] = str(work)
-            command = [
-                sys.executable,
-                "-I",
-                "-B",
-                "-c",
-                _boot("supervisor"),
-                *_python(),
-                _boot("learner"),
-                str(job_dir),
-                str(events_write),
-                str(go_read),
-            ]
-            cwd = work
-        try:
-            process = subprocess.Popen(
-                command,
-                cwd=cwd,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                pass_fds=(events_write, go_read),
-                start_new_session=True,
-            )
-        finally:
-            os.close(events_write)
-            os.close(go_read)
-        return process, events_read, go_write
-
-    # --- reading ------------------------------------------------------------------------
-
-    def _feed_output(self, chunk: bytes) -> None:
-        with self.lock:
-            self.output.feed(chunk)
-
-    def _learner_reader(self) -> Callable[[bytes], None]:
-        """The learner's process may say only: ready, done (with claims), or why it failed."""
-        reader = LineReader()
-
-        def feed(chunk: bytes) -> None:
-            for message in messages(reader, chunk):
-                kind = message["kind"]
-                with self.lock:
-                    if kind == "ready" and self.grading_started is None:
-                        self.learner_ready = True
-                    elif kind in ("done", "learner_error"):
-                        self.learner_end = message
-                self.wakeup.set()
-
-        return feed
-
-    def _checker_reader(self) -> Callable[[bytes], None]:
-        reader = LineReader()
-
-        def feed(chunk: bytes) -> None:
-            for message in messages(reader, chunk):
-                self._handle_checker(message)
-                self.wakeup.set()
-
-        return feed
-
-    def _handle_checker(self, message: dict[str, Any]) -> None:
-        kind = message.pop("kind")
-        event: Event | None = Event(kind, message)
-        with self.lock:
-            if kind == "env":
-                self.env = Env(
-                    torch=str(message.get("torch")),
-                    engine=str(message.get("engine")),
-                    threads=int(message.get("threads") or self.threads),
-                )
-            elif kind == "checks":
-                self.check_names = [str(n) for n in message.get("names", [])]
-                self.check_points = [float(p) for p in message.get("max_scores", [])]
-            elif kind == "ready":
-                self.checker_ready = True
-                event = None
-            elif kind == "check_started":
-                self.running_check = str(message.get("name"))
-            elif kind == "check_finished":
-                check = self._accepted(message)
-                if check is None:
-                    return
-                self.finished[int(message["index"])] = check
-                self.running_check = None
-                event = Event(kind, {"index": message["index"], "check": check.to_wire()})
-            elif kind == "result":
-                self.checker_result = message
-                event = None
-            elif kind == "grader_error":
-                self.grader_error = str(message.get("message"))
-                event = None
-            elif kind not in ("phase", "progress"):
-                return
-        if event is not None:
-            self._emit(event)
-
-    def _accepted(self, message: dict[str, Any]) -> CheckResult | None:
-        """A finished check, if it is one the checker announced, with its points (under the
-        lock)."""
-        index, raw = message.get("index"), message.get("check")
-        if not isinstance(index, int) or not isinstance(raw, dict):
-            return None
-        if not 0 <= index < len(self.check_names) or index in self.finished:
-            return None
-        try:
-            check = CheckResult.from_wire(raw)
-        except (KeyError, TypeError, ValueError):
-            return None
-        points = self.check_points[index] if index < len(self.check_points) else 0.0
-        if check.name != self.check_names[index]:
-            return None
-        score = points if check.status == "pass" else 0.0
-        return CheckResult(
-            check.name,
-            check.status,
-            check.message,
-            check.measured,
-            check.threshold,
-            score=score,
-            max_score=points,
-        )
-
-    def _emit(self, event: Event) -> None:
+    def _emit(self, kind: str, data: dict[str, Any]) -> None:
         if self.on_event is not None:
             with contextlib.suppress(Exception):  # a UI callback's bug must not lose the grade
-                self.on_event(event)
+                self.on_event(Event(kind, data))
 
     # --- results ------------------------------------------------------------------------
 
     def _verdict(self, result: dict[str, Any]) -> GradeResult:
         with self.lock:
-            checks = [self.finished.get(i) for i in range(len(self.check_names))]
+            checks = [self.reports.finished.get(i) for i in range(len(self.reports.check_names))]
         if any(c is None for c in checks):
             return self._result("error", "The grader's result is missing checks (a bug).")
         status, _, _ = summarize([c for c in checks if c is not None])
@@ -662,7 +409,7 @@ class _Grade:
         # faulthandler's dump (on a crash) is not the learner's to read: keep their frames for
         # the message and leave the rest out of the output shown.
         with self.lock:
-            output = self.output.text()
+            output = self.reports.output.text()
         output, _, dump = output.partition("Fatal Python error:")
         return self._result("error", self._death_message(returncode, dump), output=output)
 
@@ -687,7 +434,7 @@ class _Grade:
                 "SIGFPE": "a floating-point exception",
             }.get(name, name)
             message = f"The Python process running your code crashed with {what}."
-        elif self.grading_started is None:
+        elif self.reports.grading_started is None:
             message = (
                 f"The grader stopped before it ran your code (exit code {returncode}); "
                 "see the output below."
@@ -719,22 +466,11 @@ class _Grade:
         the rest skipped (with `skipped` as their reason when the learner's run failed)."""
         with self.lock:
             if checks is None:
-                checks = []
-                for index, name in enumerate(self.check_names):
-                    done = self.finished.get(index)
-                    if done is not None:
-                        checks.append(done)
-                        continue
-                    if skipped:
-                        reason = skipped
-                    else:
-                        reason = "stopped here" if name == self.running_check else "not run"
-                    points = self.check_points[index] if index < len(self.check_points) else 0.0
-                    checks.append(CheckResult(name, "skip", reason, max_score=points))
-            env = self.env
-            truncated = self.output.truncated
+                checks = self.reports.checks_so_far(skipped)
+            env = self.reports.env
+            truncated = self.reports.output.truncated
             if output is None:
-                output = self.output.text()
+                output = self.reports.output.text()
         if self.children_started and self.bwrap is None and not cancelled:
             message = (
                 f"{message}\n({sandbox.NOT_SANDBOXED}; {sandbox.sandbox_unavailable_reason()})"
@@ -754,36 +490,6 @@ class _Grade:
             output_truncated=truncated,
             cancelled=cancelled,
         )
-
-
-def _python() -> list[str]:
-    """The learner's interpreter: isolated (no PYTHON* variables, no user site-packages, no
-    current folder on sys.path), unbuffered, no .pyc writes."""
-    return [sys.executable, "-I", "-B", "-u", "-c"]
-
-
-def _boot(module: str) -> str:
-    return _BOOT.format(root=_PACKAGE_ROOT, module=module)
-
-
-def _reader(fd: int, feed: Callable[[bytes], None], *, close: bool = True) -> threading.Thread:
-    """A thread feeding what `fd` delivers to `feed` until its end (`close`: the fd is ours
-    to close; a Popen's own stream is closed by its owner)."""
-
-    def read() -> None:
-        try:
-            while chunk := os.read(fd, 1 << 16):
-                feed(chunk)
-        except OSError:
-            pass
-        finally:
-            if close:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-
-    thread = threading.Thread(target=read, daemon=True)
-    thread.start()
-    return thread
 
 
 def _installed_torch() -> str | None:

@@ -112,6 +112,29 @@ MIGRATIONS: list[str] = [
     CREATE INDEX reviews_time_mode ON reviews (reviewed_at, mode);
     DROP INDEX reviews_time;
     """,
+    # 2 -> 3: a check result says which way its figure is better in `direction` ("higher" |
+    # "lower" | null); results stored before it read it from the threshold's "<=" / ">=", once,
+    # here, so that nothing reads the threshold text again.
+    """
+    UPDATE exercise_results
+    SET result = json_set(result, '$.checks', (
+        SELECT json_group_array(
+            CASE
+                WHEN c.type != 'object' THEN json_quote(c.value)
+                WHEN json_type(c.value, '$.direction') IS NOT NULL THEN json(c.value)
+                ELSE json_set(c.value, '$.direction', (
+                    SELECT CASE
+                        WHEN t LIKE '<%' OR t LIKE '≤%' THEN 'lower'
+                        WHEN t LIKE '>%' OR t LIKE '≥%' THEN 'higher'
+                    END
+                    FROM (SELECT ltrim(json_extract(c.value, '$.threshold')) AS t)
+                ))
+            END
+        )
+        FROM json_each(result, '$.checks') AS c
+    ))
+    WHERE json_valid(result) AND json_type(result, '$.checks') = 'array';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

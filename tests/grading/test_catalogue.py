@@ -17,7 +17,7 @@ from quizapp.grading.catalogue import (
     load_catalogue,
     load_exercise,
 )
-from quizapp.grading.runner import _BoundedOutput
+from quizapp.grading.children import BoundedOutput
 from quizapp.library import load_library
 from quizapp.storage.db import Database
 from quizapp.storage.exercises import (
@@ -118,7 +118,7 @@ def test_results_and_progress_are_stored() -> None:
 
 
 def test_bounded_output_keeps_head_and_tail() -> None:
-    output = _BoundedOutput(head=10, tail=5)
+    output = BoundedOutput(head=10, tail=5)
     for chunk in (b"0123456", b"789abcdefgh", b"ijklmnop"):
         output.feed(chunk)
     assert output.truncated and output.dropped == 26 - 15

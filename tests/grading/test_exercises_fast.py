@@ -224,6 +224,40 @@ def test_the_solution_passes_and_the_starter_fails(graded, exercise_id: str) -> 
     assert [c.name for c in starter.checks] == [c.name for c in solution.checks]
 
 
+# Which way each figure is better, for the checks with a numeric threshold (the rest: None).
+DIRECTIONS = {
+    "int8-affine-math": {},
+    "observers": {
+        "MSEObserver: >= 4x lower error at 4 bits": "higher",
+        "MSEObserver: no worse than MinMax at 8 bits": "lower",
+        "MSEObserver: every batch counts": "lower",
+    },
+    "dynamic-quant": {
+        "size <= 0.35 of FP32": "lower",
+        "logit SQNR >= 25 dB": "higher",
+        "top-1 agreement >= 95%": "higher",
+        "speedup at batch 16": "higher",
+    },
+    "torchao-weight-only": {
+        "size <= 0.30 of FP32": "lower",
+        "output SQNR >= 35 dB": "higher",
+        "top-1 agreement >= 95%": "higher",
+        "speedup at batch 1": "higher",
+    },
+}
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_the_json_says_which_way_each_thresholded_figure_is_better(
+    graded, exercise_id: str
+) -> None:
+    for kind in ("solution", "starter"):  # passed, failed or skipped: the check says it
+        checks = graded[exercise_id, kind].to_json()["checks"]
+        assert all("direction" in c for c in checks)
+        directions = {c["name"]: c["direction"] for c in checks if c["direction"] is not None}
+        assert directions == DIRECTIONS[exercise_id], kind
+
+
 def test_int8_math_starter_says_not_implemented(graded) -> None:
     checks = _checks(graded["int8-affine-math", "starter"])
     assert checks["quantize: ties round half to even"].message == (

@@ -74,7 +74,7 @@ import torch
 from torch.ao.quantization import MinMaxObserver, QConfig, convert, prepare
 
 from quizapp.grading.lowbit import TRAIN_SEED
-from quizapp.grading.resnet_checks import calibration_batches
+from quizapp.grading.resnet_job import calibration_batches
 
 
 def quantize(model, train_batches, qconfig):

@@ -59,9 +59,20 @@ def test_the_solution_passes_with_the_promised_figures(
     assert result["status"] == "pass" and result["score"] == result["max_score"] == 11
     assert [c["name"] for c in result["checks"]] == CHECKS
     assert all(
-        set(c) == {"name", "status", "message", "measured", "threshold"} for c in result["checks"]
+        set(c) == {"name", "status", "message", "measured", "threshold", "direction"}
+        for c in result["checks"]
     )
     by_name = {c["name"]: c for c in result["checks"]}
+    # Every check with a numeric threshold says which way its figure is better; the others
+    # (counts that must match, layer types) have none.
+    assert {c["name"]: c["direction"] for c in result["checks"] if c["direction"]} == {
+        "size <= 0.30 of FP32": "lower",
+        "input range fits the data": "lower",
+        "accuracy drop <= 1 point": "lower",
+        "top-1 agreement >= 97%": "higher",
+        "speedup at batch 1": "higher",
+        "speedup at batch 64": "higher",
+    }
     assert all(by_name[n]["status"] == "pass" for n in CHECKS[:11])
     # Structure: what ResNet-18 is, whatever the baseline's weights.
     assert by_name["all convolutions quantized"]["measured"] == 20
@@ -111,6 +122,7 @@ def test_the_starter_fails_saying_what_is_missing(
     assert by_name["size <= 0.30 of FP32"]["status"] == "fail"
     assert by_name["size <= 0.30 of FP32"]["measured"] > 0.95  # the FP32 network, as given
     assert by_name["accuracy drop <= 1 point"]["status"] == "skip"  # no INT8 model to measure
+    assert by_name["accuracy drop <= 1 point"]["direction"] == "lower"  # skipped, still said
     assert main(["exercises", "--json"]) == 0
     listing = json.loads(capsys.readouterr().out)["exercises"]
     row = next(e for e in listing if e["id"] == EXERCISE)

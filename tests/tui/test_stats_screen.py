@@ -106,6 +106,7 @@ def seed_history(db: Database, library: LoadResult) -> None:
             "message": "",
             "measured": 0.2581,
             "threshold": "<= 0.30",
+            "direction": "lower",
         },
         {
             "name": "accuracy drop <= 1 point",
@@ -113,6 +114,7 @@ def seed_history(db: Database, library: LoadResult) -> None:
             "message": "",
             "measured": 0.3,
             "threshold": "<= 1 point",
+            "direction": "lower",
         },
     ]
     for status, score, when in (("fail", 6, 3), ("pass", 10, 5)):

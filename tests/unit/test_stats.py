@@ -365,6 +365,7 @@ def grade(
                 "message": "",
                 "measured": size,
                 "threshold": "<= 0.30",
+                "direction": "lower",
             },
             {
                 "name": "accuracy drop <= 1 point",
@@ -372,6 +373,7 @@ def grade(
                 "message": "",
                 "measured": drop,
                 "threshold": "<= 1 point",
+                "direction": "lower",
             },
             {
                 "name": "speedup >= 1.2x",
@@ -379,6 +381,7 @@ def grade(
                 "message": "",
                 "measured": speedup,
                 "threshold": ">= 1.2x (soft)",
+                "direction": "higher",
             },
         ],
         "env": {"torch": "2.14.1", "engine": "x86", "threads": 1},
