@@ -14,8 +14,8 @@ from quizapp.core.mock import MockSetup
 from quizapp.storage.db import Database
 from quizapp.storage.reviews import reviews_of
 from quizapp.tui.app import QuizApp, StartRequest
-from quizapp.tui.screens.mock_report import MockReportScreen
-from quizapp.tui.screens.mock_run import MockConfirmScreen, MockRunScreen
+from quizapp.tui.screens.mock.report import MockReportScreen
+from quizapp.tui.screens.mock.run import MockConfirmScreen, MockRunScreen
 from quizapp.tui.widgets.cards import NumberFields
 
 __all__ = ["utc_days"]

@@ -20,10 +20,10 @@ from quizapp.storage.db import Database
 from quizapp.storage.mocks import load_mock, mock_history, unfinished_mocks
 from quizapp.storage.reviews import reviews_total
 from quizapp.tui.app import QuizApp, StartRequest
-from quizapp.tui.screens.mock import MockSetupScreen
-from quizapp.tui.screens.mock_grade import MockGradeScreen
-from quizapp.tui.screens.mock_report import MockReportScreen
-from quizapp.tui.screens.mock_run import MockConfirmScreen, MockRunScreen
+from quizapp.tui.screens.mock.grade import MockGradeScreen
+from quizapp.tui.screens.mock.report import MockReportScreen
+from quizapp.tui.screens.mock.run import MockConfirmScreen, MockRunScreen
+from quizapp.tui.screens.mock.setup import MockSetupScreen
 from quizapp.tui.widgets.cards import NumberFields
 
 FROZEN = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)

@@ -67,7 +67,7 @@ def kind_label(question: Question) -> str:
 class MockConfirmScreen(ModalScreen[str]):
     """A question with a few answers; dismisses with the key of the one chosen."""
 
-    CSS_PATH = "mock_confirm.tcss"
+    CSS_PATH = "confirm.tcss"
     BINDINGS = [Binding("escape", "choose('cancel')", "Cancel", id="confirm-cancel")]
 
     def __init__(
@@ -122,7 +122,7 @@ class MockConfirmScreen(ModalScreen[str]):
 
 
 class MockRunScreen(Screen[None]):
-    CSS_PATH = "mock_run.tcss"
+    CSS_PATH = "run.tcss"
     BINDINGS = [
         Binding("pagedown,ctrl+n", "next", "Next", priority=True, id="mock-next"),
         Binding("pageup,ctrl+b", "previous", "Previous", priority=True, id="mock-previous"),
@@ -459,13 +459,13 @@ class MockRunScreen(Screen[None]):
         if self.run.ended_by == "time":
             self.notify("Time is up. Your answers are in.", title="Mock over", timeout=6)
         if self.run.status == "grading":
-            from quizapp.tui.screens.mock_grade import MockGradeScreen
+            from quizapp.tui.screens.mock.grade import MockGradeScreen
 
             self.app.switch_screen(
                 MockGradeScreen(self.mock_id, self.setup, self.run, self.now, self.deck_titles)
             )
         else:
-            from quizapp.tui.screens.mock_report import MockReportScreen
+            from quizapp.tui.screens.mock.report import MockReportScreen
 
             finish_mock(self.app.db, self.mock_id, self.setup, self.run, self.now())  # type: ignore[attr-defined]
             self.app.switch_screen(MockReportScreen(self.mock_id, self.deck_titles))

@@ -60,7 +60,7 @@ HISTORY_COLUMNS = ("#", "Date", "Score", "Time")
 
 
 class MockSetupScreen(Screen[None]):
-    CSS_PATH = "mock.tcss"
+    CSS_PATH = "setup.tcss"
     BINDINGS = [
         Binding("ctrl+s", "start", "Start mock", priority=True, id="mock-start"),
         Binding("ctrl+r", "resume", "Resume", priority=True, id="mock-resume"),
@@ -274,7 +274,7 @@ class MockSetupScreen(Screen[None]):
         if self.unfinished is None:
             self.start(setup)
             return
-        from quizapp.tui.screens.mock_run import MockConfirmScreen
+        from quizapp.tui.screens.mock.run import MockConfirmScreen
 
         waiting = str(self.unfinished.id)
 
@@ -304,7 +304,7 @@ class MockSetupScreen(Screen[None]):
 
     def start(self, setup: MockSetup) -> None:
         """Draw the questions, store the mock, and hand over to the run screen."""
-        from quizapp.tui.screens.mock_run import MockRunScreen
+        from quizapp.tui.screens.mock.run import MockRunScreen
 
         if setup.seed is None:
             setup = replace(setup, seed=random.SystemRandom().randrange(2**31))
@@ -330,8 +330,8 @@ class MockSetupScreen(Screen[None]):
     def action_resume(self) -> None:
         if self.unfinished is None:
             return
-        from quizapp.tui.screens.mock_grade import MockGradeScreen
-        from quizapp.tui.screens.mock_run import MockRunScreen
+        from quizapp.tui.screens.mock.grade import MockGradeScreen
+        from quizapp.tui.screens.mock.run import MockRunScreen
 
         stored = self.unfinished
         run = stored.run
@@ -355,7 +355,7 @@ class MockSetupScreen(Screen[None]):
 
     @on(Button.Pressed, "#discard")
     def _discard_pressed(self) -> None:
-        from quizapp.tui.screens.mock_run import MockConfirmScreen
+        from quizapp.tui.screens.mock.run import MockConfirmScreen
 
         if self.unfinished is None:
             return
@@ -384,7 +384,7 @@ class MockSetupScreen(Screen[None]):
             self._show_report(str(event.row_key.value))
 
     def _show_report(self, mock_id: str) -> None:
-        from quizapp.tui.screens.mock_report import MockReportScreen
+        from quizapp.tui.screens.mock.report import MockReportScreen
 
         self.app.push_screen(MockReportScreen(mock_id, self.deck_titles))
 

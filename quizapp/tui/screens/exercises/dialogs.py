@@ -17,7 +17,7 @@ from quizapp.tui.widgets.footer import QuickFooter
 class ConfirmDialog(ModalScreen[bool]):
     """A yes/no question; dismisses True for yes (y, or the focused Yes button)."""
 
-    CSS_PATH = "exercises_dialogs.tcss"
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm-yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm-no"),
@@ -50,7 +50,7 @@ class ConfirmDialog(ModalScreen[bool]):
 class SolutionScreen(ModalScreen[None]):
     """The reference solution as a unified diff against the learner's code."""
 
-    CSS_PATH = "exercises_dialogs.tcss"
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape,q", "close", "Close", id="solution-close")]
 
     def __init__(self, title: str, diff: str) -> None:

@@ -1,6 +1,6 @@
 """The coding exercises: the list with the learner's status and best score (open one, or
 continue at the next unsolved), like rustlings' list. The exercise itself is
-`exercises_view.ExerciseScreen`."""
+`exercise.ExerciseScreen`."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def _summary(readme: Path) -> str:
 
 
 class ExerciseListScreen(Screen[None]):
-    CSS_PATH = "exercises.tcss"
+    CSS_PATH = "listing.tcss"
     BINDINGS = [
         # Priority: the table's own enter (hidden) would otherwise keep Open off the footer.
         Binding("enter", "open_selected", "Open", priority=True, id="exercises-open"),
@@ -203,7 +203,7 @@ class ExerciseListScreen(Screen[None]):
         self.open_exercise(exercise.id)
 
     def open_exercise(self, exercise_id: str) -> None:
-        from quizapp.tui.screens.exercises_view import ExerciseScreen
+        from quizapp.tui.screens.exercises.exercise import ExerciseScreen
 
         try:
             exercise = self.catalogue.get(exercise_id)

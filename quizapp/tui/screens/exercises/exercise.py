@@ -49,8 +49,8 @@ from quizapp.storage.exercises import (
     status,
     statuses,
 )
-from quizapp.tui.screens.exercises import best_score, next_unsolved
-from quizapp.tui.screens.exercises_dialogs import ConfirmDialog, SolutionScreen
+from quizapp.tui.screens.exercises.dialogs import ConfirmDialog, SolutionScreen
+from quizapp.tui.screens.exercises.listing import best_score, next_unsolved
 from quizapp.tui.widgets.cards import MarkdownText
 from quizapp.tui.widgets.code_editor import CodeEditor
 from quizapp.tui.widgets.footer import QuickFooter
@@ -138,7 +138,7 @@ class ExerciseCommands(Provider):
 
 
 class ExerciseScreen(Screen[None]):
-    CSS_PATH = "exercises_view.tcss"
+    CSS_PATH = "exercise.tcss"
     COMMANDS = {ExerciseCommands}
     # In the order the footer keeps them when the terminal is narrow (escape always stays);
     # the palette has them all.

@@ -104,7 +104,7 @@ class DrillCommands(Provider):
 class DrillScreen(Screen[None]):
     """A drill (or cram) session over the cards of `session`."""
 
-    CSS_PATH = "drill_session.tcss"
+    CSS_PATH = "session.tcss"
     COMMANDS = {DrillCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-wide")]
     BINDINGS = [
@@ -698,7 +698,7 @@ class DrillScreen(Screen[None]):
         """Escape: end the session. A card already answered is saved with the suggested
         rating first (the learner saw the answer: dropping it would show it again as new)."""
         if self.phase == "question" and self._typed_answer():
-            from quizapp.tui.screens.exercises_dialogs import ConfirmDialog
+            from quizapp.tui.screens.exercises.dialogs import ConfirmDialog
 
             dialog = ConfirmDialog(
                 "End the session?",
@@ -726,8 +726,8 @@ class DrillScreen(Screen[None]):
         return False
 
     def finish(self, saved_on_leaving: SessionReview | None = None) -> None:
-        from quizapp.tui.screens.drill import interview_note
-        from quizapp.tui.screens.drill_summary import DrillSummaryScreen
+        from quizapp.tui.screens.drill.setup import interview_note
+        from quizapp.tui.screens.drill.summary import DrillSummaryScreen
 
         note = self.interview_note
         if note is not None:  # counted again: the cards seen in this session are seen
