@@ -456,7 +456,7 @@ async def test_escape_after_revealing_a_flashcard_saves_it_as_good() -> None:
 
 
 async def test_escape_with_an_unchecked_answer_asks_before_leaving() -> None:
-    from quizapp.tui.screens.exercises.dialogs import ConfirmDialog
+    from quizapp.tui.screens.confirm import ConfirmDialog
 
     app = drill_app(FakeClock(), tag="only-free")
     async with app.run_test(size=(120, 40)) as pilot:

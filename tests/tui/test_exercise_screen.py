@@ -24,9 +24,10 @@ from quizapp.grading.results import CheckResult, Env, GradeResult
 from quizapp.storage.db import Database
 from quizapp.storage.exercises import record_result, results, status
 from quizapp.tui.app import QuizApp, StartRequest
-from quizapp.tui.screens.exercises.dialogs import ConfirmDialog, SolutionScreen
+from quizapp.tui.screens.confirm import ConfirmDialog
 from quizapp.tui.screens.exercises.exercise import ExerciseScreen, GradeProgress
 from quizapp.tui.screens.exercises.listing import ExerciseListScreen
+from quizapp.tui.screens.exercises.solution import SolutionScreen
 from quizapp.tui.widgets.grade_report import CheckTable
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "exercises"
@@ -591,7 +592,7 @@ def test_exercise_screen_never_imports_torch() -> None:
     code = (
         "import sys\n"
         "import quizapp.tui.screens.exercises.listing, quizapp.tui.screens.exercises.exercise\n"
-        "import quizapp.tui.screens.exercises.dialogs, quizapp.tui.widgets.grade_report\n"
+        "import quizapp.tui.screens.exercises.solution, quizapp.tui.widgets.grade_report\n"
         "import quizapp.grading.watch, quizapp.commands.check\n"
         "print(sorted(m for m in ('torch', 'torchvision', 'numpy') if m in sys.modules))"
     )

@@ -698,16 +698,16 @@ class DrillScreen(Screen[None]):
         """Escape: end the session. A card already answered is saved with the suggested
         rating first (the learner saw the answer: dropping it would show it again as new)."""
         if self.phase == "question" and self._typed_answer():
-            from quizapp.tui.screens.exercises.dialogs import ConfirmDialog
+            from quizapp.tui.screens.confirm import ConfirmDialog
 
-            dialog = ConfirmDialog(
+            dialog = ConfirmDialog.yes_or_no(
                 "End the session?",
                 "What you typed on this card has not been checked and will not be kept.",
                 yes="End session",
                 no="Keep answering",
             )
             # Nothing is stored on the question side: yes ends the session as it is.
-            self.app.push_screen(dialog, lambda yes: self.finish() if yes else None)
+            self.app.push_screen(dialog, lambda choice: self.finish() if choice == "yes" else None)
             return
         saved = None
         if self.phase == "answered" and self.suggested is not None:

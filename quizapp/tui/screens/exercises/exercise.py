@@ -49,8 +49,9 @@ from quizapp.storage.exercises import (
     status,
     statuses,
 )
-from quizapp.tui.screens.exercises.dialogs import ConfirmDialog, SolutionScreen
+from quizapp.tui.screens.confirm import ConfirmDialog
 from quizapp.tui.screens.exercises.listing import best_score, next_unsolved
+from quizapp.tui.screens.exercises.solution import SolutionScreen
 from quizapp.tui.widgets.cards import MarkdownText
 from quizapp.tui.widgets.code_editor import CodeEditor
 from quizapp.tui.widgets.footer import QuickFooter
@@ -648,7 +649,7 @@ class ExerciseScreen(Screen[None]):
     def action_reset(self) -> None:
         self.save()
         self.app.push_screen(
-            ConfirmDialog(
+            ConfirmDialog.yes_or_no(
                 "Reset to the starter?",
                 f"{self.path} gets the starter code back. Your current code is kept in "
                 f"{self.exercise.backups_dir}.",
@@ -658,8 +659,8 @@ class ExerciseScreen(Screen[None]):
             self._reset_confirmed,
         )
 
-    def _reset_confirmed(self, yes: bool | None) -> None:
-        if not yes:
+    def _reset_confirmed(self, choice: str | None) -> None:
+        if choice != "yes":
             return
         self.save()
         try:
@@ -678,7 +679,7 @@ class ExerciseScreen(Screen[None]):
             self._show_solution()
             return
         self.app.push_screen(
-            ConfirmDialog(
+            ConfirmDialog.yes_or_no(
                 "See the solution before passing?",
                 "You have not passed this exercise yet. The reference solution is shown as a "
                 "diff against your code, and the exercise is marked as solution viewed. A "
@@ -689,8 +690,8 @@ class ExerciseScreen(Screen[None]):
             self._solution_confirmed,
         )
 
-    def _solution_confirmed(self, yes: bool | None) -> None:
-        if yes:
+    def _solution_confirmed(self, choice: str | None) -> None:
+        if choice == "yes":
             self._show_solution()
 
     def _show_solution(self) -> None:

@@ -52,6 +52,7 @@ from quizapp.storage.mocks import (
     mock_history,
     unfinished_mocks,
 )
+from quizapp.tui.screens.confirm import Choice, ConfirmDialog
 from quizapp.tui.widgets.footer import QuickFooter
 from quizapp.tui.widgets.score_trend import ScoreTrend
 
@@ -274,8 +275,6 @@ class MockSetupScreen(Screen[None]):
         if self.unfinished is None:
             self.start(setup)
             return
-        from quizapp.tui.screens.mock.run import MockConfirmScreen
-
         waiting = str(self.unfinished.id)
 
         def chosen(choice: str | None) -> None:
@@ -286,13 +285,13 @@ class MockSetupScreen(Screen[None]):
 
         # Starting beside an unfinished mock is allowed, never silent.
         self.app.push_screen(
-            MockConfirmScreen(
+            ConfirmDialog(
                 f"Mock {waiting} is unfinished",
                 f"{unfinished_summary(waiting, self.unfinished.run)} Resume it, or start a new "
                 f"one anyway (mock {waiting} stays here, to resume or discard later).",
                 [
-                    ("resume", f"Resume mock {waiting}", "primary"),
-                    ("new", "Start a new one", "default"),
+                    Choice("resume", f"Resume mock {waiting}", "primary"),
+                    Choice("new", "Start a new one", "default"),
                 ],
             ),
             chosen,
@@ -355,8 +354,6 @@ class MockSetupScreen(Screen[None]):
 
     @on(Button.Pressed, "#discard")
     def _discard_pressed(self) -> None:
-        from quizapp.tui.screens.mock.run import MockConfirmScreen
-
         if self.unfinished is None:
             return
         mock_id = self.unfinished.id
@@ -368,10 +365,10 @@ class MockSetupScreen(Screen[None]):
                 self.notify(f"Mock {mock_id} discarded")
 
         self.app.push_screen(
-            MockConfirmScreen(
+            ConfirmDialog(
                 f"Discard mock {mock_id}?",
                 "It will not appear in your history and its misses will not be reviewed.",
-                [("keep", "Keep it", "default"), ("discard", "Discard", "error")],
+                [Choice("keep", "Keep it", "default"), Choice("discard", "Discard", "error")],
             ),
             discard,
         )
