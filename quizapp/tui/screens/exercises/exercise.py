@@ -1,12 +1,11 @@
 """One coding exercise: the task beside the learner's code, grading with live per-check
 results, watch mode, tiered hints, reset and the solution.
 
-Grading runs in a child process (`quizapp.grading.runner.run_check`, started from a thread
-worker); its events arrive on the runner's reader thread and come here as messages. Watch
-mode polls the learner's file (`quizapp.grading.watch`): a settled save re-grades it, and a
-save during a grade cancels that grade first. Edits are never lost: the editor is saved
-before grading, before the external editor, before a reset and when the screen closes
-(ctrl+q too).
+The checks pane (`grade_panel.GradePanel`) grades; the learner's file on disk is a
+`storage.workspace_file.WorkspaceFile`. Watch mode polls the file (`quizapp.grading.watch`):
+a settled save re-grades it, and a save during a grade cancels that grade first. Edits are
+never lost: the editor is saved before grading, before the external editor, before a reset
+and when the screen closes (ctrl+q too).
 """
 
 from __future__ import annotations
@@ -15,21 +14,15 @@ import difflib
 import os
 import shlex
 import subprocess
-import threading
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import partial
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Header, ProgressBar, Static, TextArea
+from textual.widgets import Header, Static, TextArea
 
 from quizapp.grading.catalogue import (
     Catalogue,
@@ -38,8 +31,7 @@ from quizapp.grading.catalogue import (
     reset_workspace,
 )
 from quizapp.grading.results import CheckResult, GradeResult
-from quizapp.grading.runner import Event, run_check
-from quizapp.grading.watch import FileWatcher, Regrader
+from quizapp.grading.watch import FileWatcher
 from quizapp.storage.exercises import (
     ExerciseStatus,
     mark_solution_viewed,
@@ -49,93 +41,15 @@ from quizapp.storage.exercises import (
     status,
     statuses,
 )
+from quizapp.storage.workspace_file import WorkspaceFile
 from quizapp.tui.screens.confirm import ConfirmDialog
+from quizapp.tui.screens.exercises.commands import ExerciseCommands
+from quizapp.tui.screens.exercises.grade_panel import GradePanel
 from quizapp.tui.screens.exercises.listing import best_score, next_unsolved
 from quizapp.tui.screens.exercises.solution import SolutionScreen
 from quizapp.tui.widgets.cards import MarkdownText
 from quizapp.tui.widgets.code_editor import CodeEditor
 from quizapp.tui.widgets.footer import QuickFooter
-from quizapp.tui.widgets.grade_report import CheckRow, CheckTable
-
-OUTPUT_LINES = 200  # of the learner's (already bounded) output, the last lines shown here
-STATUS_WORDS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "timeout": "TIMEOUT"}
-STATUS_STYLES = {"pass": "bold green", "fail": "bold red", "error": "bold red"}
-
-
-# --- messages from the grading thread ---------------------------------------------------
-
-
-@dataclass
-class GradeEvent(Message):
-    """A runner event (phase, checks, check_started, check_finished, env)."""
-
-    run_id: int
-    event: Event
-
-
-@dataclass
-class GradeProgress(Message):
-    """Setup progress (baseline training): step/total ticks come by the hundred, so a
-    pending tick is dropped for the next one; a tick with a note never is."""
-
-    run_id: int
-    step: int | None
-    total: int | None
-    note: str
-
-    def can_replace(self, message: Message) -> bool:
-        return (
-            isinstance(message, GradeProgress) and message.run_id == self.run_id and not self.note
-        )
-
-
-@dataclass
-class GradeFinished(Message):
-    run_id: int
-    result: GradeResult
-
-
-# --- the command palette ----------------------------------------------------------------
-
-
-class ExerciseCommands(Provider):
-    """The exercise screen's actions in the command palette (ctrl+p)."""
-
-    COMMANDS = (
-        ("Run the checks", "run", "Grade your code now (ctrl+r)"),
-        ("Toggle watch mode", "toggle_watch", "Re-grade every time the file is saved (ctrl+l)"),
-        ("Show the next hint", "hint", "Hints go from a nudge to nearly the answer (ctrl+t)"),
-        ("Edit in $EDITOR", "external_editor", "Open your file in your own editor (ctrl+o)"),
-        ("Reset to the starter", "reset", "Your code is kept in a backup (f2)"),
-        ("Show the solution", "solution", "As a diff against your code (f3)"),
-        ("Save", "save", "Write the editor to your file (ctrl+s)"),
-        ("Show or hide the task", "toggle_task", "A full-width editor for long lines (f4)"),
-    )
-
-    def _commands(self) -> list[tuple[str, str, str]]:
-        screen = self.screen
-        if not isinstance(screen, ExerciseScreen):
-            return []
-        return [c for c in self.COMMANDS if screen.check_action(c[1], ()) is not False]
-
-    async def discover(self) -> Hits:
-        for title, action, help_text in self._commands():
-            yield DiscoveryHit(title, partial(self.screen.run_action, action), help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, action, help_text in self._commands():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(title),
-                    partial(self.screen.run_action, action),
-                    help=help_text,
-                )
-
-
-# --- the screen -------------------------------------------------------------------------
 
 
 class ExerciseScreen(Screen[None]):
@@ -161,26 +75,21 @@ class ExerciseScreen(Screen[None]):
     DEBOUNCE_S = 0.3
     TICK_S = 0.1
 
-    grading: reactive[bool] = reactive(False, bindings=True)
     watching: reactive[bool] = reactive(False)
 
     def __init__(self, exercise: Exercise, catalogue: Catalogue) -> None:
         super().__init__()
         self.exercise, self.catalogue = exercise, catalogue
         self.path = ensure_workspace(exercise)
-        self.saved_text = self.path.read_text(encoding="utf-8")
+        self.file = WorkspaceFile(self.path, exercise.backups_dir)
         self.watcher = FileWatcher(
             self.path, interval=self.POLL_INTERVAL_S, debounce=self.DEBOUNCE_S
         )
-        self.regrader = Regrader(self._start_grade)
-        self.run_id = 0
-        self.result: GradeResult | None = None  # the last finished grade of this visit
-        self.rows: list[CheckRow] = []
-        self.setup_note = ""
         self.status = ExerciseStatus(exercise.id, 0, False, None, None, None, None)
         self.closed = False
         # Held here, not queried: the edit is saved on unmount, when the DOM is gone.
-        self.editor = CodeEditor.code_editor(self.saved_text, language="python", id="editor")
+        self.editor = CodeEditor.code_editor(self.file.saved_text, language="python", id="editor")
+        self.grade_panel = GradePanel(exercise, self.path, self._record, id="results-pane")
 
     # --- layout -------------------------------------------------------------------------
 
@@ -194,14 +103,7 @@ class ExerciseScreen(Screen[None]):
                 # ~0.6 s longer to open the ptq-resnet18 task.
                 yield MarkdownText(self._readme(), id="readme")
             yield self.editor
-        with Vertical(id="results-pane"):
-            with Horizontal(id="grade-line"):
-                yield Static(id="grade-status")
-                yield ProgressBar(total=None, show_eta=False, id="grade-progress")
-            with VerticalScroll(id="results-scroll"):
-                yield Static(id="grade-message")
-                yield CheckTable(id="checks")
-                yield Static(id="grade-output")
+        yield self.grade_panel.data_bind(ExerciseScreen.watching)
         yield QuickFooter()
 
     def _readme(self) -> str:
@@ -212,9 +114,6 @@ class ExerciseScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#task-pane").border_title = "Task"
-        self.query_one("#results-pane").border_title = "Checks"
-        for hidden in ("#grade-progress", "#grade-message", "#grade-output"):
-            self.query_one(hidden).display = False
         self._load_status()
         for tier in range(1, self.status.hints_shown + 1):
             self._show_hint(tier)
@@ -223,15 +122,17 @@ class ExerciseScreen(Screen[None]):
         last = self._stored_result()
         if last is not None:
             result, when = last
-            self.show_result(result, when=when)
+            self.grade_panel.show_result(result, when=when)
         else:
-            self._set_status_line(Text("Not graded yet: ctrl+r runs the checks.", style="dim"))
+            self.grade_panel.set_status_line(
+                Text("Not graded yet: ctrl+r runs the checks.", style="dim")
+            )
         self.set_interval(self.TICK_S, self._poll_file)
         self.editor.focus()
 
     @property
     def dirty(self) -> bool:
-        return self.editor.text != self.saved_text
+        return self.file.is_unsaved(self.editor.text)
 
     def _load_status(self) -> None:
         self.status = status(self.app.db, self.exercise.id)  # type: ignore[attr-defined]
@@ -278,9 +179,6 @@ class ExerciseScreen(Screen[None]):
         text.append("ON" if self.watching else "off", style="bold green" if self.watching else "")
         self.query_one("#exercise-bar", Static).update(text)
 
-    def _set_status_line(self, text: Text | str) -> None:
-        self.query_one("#grade-status", Static).update(text)
-
     # --- the editor and the file --------------------------------------------------------
 
     @on(TextArea.Changed, "#editor")
@@ -292,15 +190,11 @@ class ExerciseScreen(Screen[None]):
         watch mode re-grades it (a grade started here passes False)."""
         if not self.dirty:
             return False
-        text = self.editor.text
-        tmp = self.path.with_name(self.path.name + ".saving")
         try:
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, self.path)
+            self.file.save(self.editor.text)
         except OSError as exc:
             self.notify(f"{self.path}: could not save: {exc}", severity="error", timeout=10)
             return False
-        self.saved_text = text
         self.watcher.sync(save=counts_as_save and self.watching)
         self._update_editor_title()
         return True
@@ -308,10 +202,10 @@ class ExerciseScreen(Screen[None]):
     def _load_file(self) -> None:
         """Show the file as it is on disk (after a reset, the external editor, a change)."""
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = self.file.read()
         except (OSError, UnicodeDecodeError) as exc:
             # Keep the editor's text, marked unsaved: leaving (or ctrl+s) writes it back.
-            self.saved_text = "" if self.editor.text else "\n"
+            self.file.forget_saved(self.editor.text)
             self.notify(
                 f"{self.path}: could not read it ({exc}); the editor keeps its text: "
                 "ctrl+s writes it back.",
@@ -320,7 +214,6 @@ class ExerciseScreen(Screen[None]):
             )
             self._update_editor_title()
             return
-        self.saved_text = text
         if text != self.editor.text:
             row, column = self.editor.cursor_location
             self.editor.load_text(text)
@@ -330,168 +223,33 @@ class ExerciseScreen(Screen[None]):
             self.editor.cursor_location = (row, column)
         self._update_editor_title()
 
-    def _keep_unsaved(self) -> str:
-        """The editor's unsaved text, written to the backups folder; returns where."""
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        folder = self.exercise.backups_dir
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{self.path.stem}-unsaved-{stamp}{self.path.suffix}"
-        n = 1
-        while target.exists():
-            target = folder / f"{self.path.stem}-unsaved-{stamp}-{n}{self.path.suffix}"
-            n += 1
-        target.write_text(self.editor.text, encoding="utf-8")
-        return str(target)
-
     def _poll_file(self) -> None:
         if not self.watcher.poll():
             return
         # The file settled after a change: ours (a save in watch mode) or another editor's.
         try:
-            on_disk = self.path.read_text(encoding="utf-8")
+            change = self.file.settle(self.editor.text)
         except (OSError, UnicodeDecodeError) as exc:
             self.notify(f"{self.path}: could not read: {exc}", severity="error")
             return
-        if on_disk != self.editor.text:
-            if self.dirty:
-                kept = self._keep_unsaved()
+        if change.differs:
+            if change.kept is not None:
                 self.notify(
                     f"{self.path.name} changed on disk while the editor had unsaved changes: "
-                    f"the editor now shows the file; your unsaved text is in {kept}",
+                    f"the editor now shows the file; your unsaved text is in {change.kept}",
                     severity="warning",
                     timeout=15,
                 )
             self._load_file()
         else:
-            self.saved_text = on_disk
             self._update_editor_title()
         if self.watching:
-            self._request_grade()
+            self.grade_panel.request()
 
-    # --- grading ------------------------------------------------------------------------
-
-    def _request_grade(self) -> None:
-        if self.regrader.running:
-            self._set_status_line(Text("Saved again: stopping the running grade …", style="bold"))
-        self.regrader.request()
-
-    def _start_grade(self, cancel: threading.Event) -> None:
-        self.run_id += 1
-        run_id = self.run_id
-        self.grading = True
-        self.rows = []
-        self.setup_note = ""
-        self.query_one("#checks", CheckTable).set_rows([])
-        self.query_one("#grade-message", Static).display = False
-        self.query_one("#grade-output", Static).display = False
-        bar = self.query_one("#grade-progress", ProgressBar)
-        bar.update(total=None, progress=0)
-        bar.display = True
-        self._set_status_line(Text("Checking … starting the grader", style="bold cyan"))
-        self.run_worker(
-            partial(self._grade_in_thread, run_id, cancel),
-            name=f"grade-{run_id}",
-            group="grade",
-            thread=True,
-            exit_on_error=False,
-        )
-
-    def _grade_in_thread(self, run_id: int, cancel: threading.Event) -> None:
-        def on_event(event: Event) -> None:
-            if event.kind == "progress":
-                data = event.data
-                self.post_message(
-                    GradeProgress(
-                        run_id, data.get("step"), data.get("total"), str(data.get("message") or "")
-                    )
-                )
-            elif event.kind != "started":
-                self.post_message(GradeEvent(run_id, event))
-
-        try:
-            result = run_check(
-                self.exercise.id,
-                self.path,
-                exercise=self.exercise,
-                on_event=on_event,
-                cancel=cancel,
-            )
-        except Exception as exc:  # noqa: BLE001 - a grader bug must not leave the screen stuck
-            result = GradeResult(
-                exercise=self.exercise.id,
-                status="error",
-                score=0.0,
-                max_score=0.0,
-                duration_s=0.0,
-                message=f"The grader failed to start (a bug in quizapp): {exc}",
-            )
-        self.post_message(GradeFinished(run_id, result))
-
-    def on_grade_progress(self, message: GradeProgress) -> None:
-        if message.run_id != self.run_id:
-            return
-        if message.note:
-            if message.note.startswith("Training") and not self.setup_note:
-                self.notify(
-                    "Training the baseline model once (it is cached): about a minute.",
-                    title="First run",
-                    timeout=10,
-                )
-            self.setup_note = message.note
-        bar = self.query_one("#grade-progress", ProgressBar)
-        if message.step is not None and message.total:
-            bar.update(total=message.total, progress=message.step)
-        note = self.setup_note or "Preparing the grader"
-        self._set_status_line(Text(f"Setup: {note}", style="bold cyan"))
-
-    def on_grade_event(self, message: GradeEvent) -> None:
-        if message.run_id != self.run_id:
-            return
-        event = message.event
-        bar = self.query_one("#grade-progress", ProgressBar)
-        if event.kind == "phase" and event.data.get("phase") == "setup":
-            self._set_status_line(
-                Text("Setup: loading torch and the exercise's data …", style="bold cyan")
-            )
-        elif event.kind == "checks":
-            names = [str(n) for n in event.data.get("names", [])]
-            self.rows = [CheckRow(name, "pending") for name in names]
-            bar.update(total=max(len(names), 1), progress=0)
-            self._set_status_line(
-                Text(f"Checking … running your code and {len(names)} checks", style="bold cyan")
-            )
-        elif event.kind == "check_started":
-            index = int(event.data.get("index", -1))
-            if 0 <= index < len(self.rows):
-                row = self.rows[index]
-                self.rows[index] = CheckRow(row.name, "running")
-                self._set_status_line(
-                    Text(f"Checking … {row.name} ({index + 1}/{len(self.rows)})", style="bold cyan")
-                )
-        elif event.kind == "check_finished" and event.check is not None:
-            index = int(event.data.get("index", -1))
-            if 0 <= index < len(self.rows):
-                self.rows[index] = _row(event.check, brief=True)
-            bar.update(progress=sum(r.status not in ("pending", "running") for r in self.rows))
-        self.query_one("#checks", CheckTable).set_rows(self.rows)
-
-    def on_grade_finished(self, message: GradeFinished) -> None:
-        if message.run_id == self.run_id:
-            self.grading = False
-            self.query_one("#grade-progress", ProgressBar).display = False
-            result = message.result
-            if result.cancelled:
-                self._set_status_line(Text("Grading cancelled.", style="bold yellow"))
-                self.query_one("#checks", CheckTable).set_rows(
-                    [r if r.status != "running" else CheckRow(r.name, "skip") for r in self.rows]
-                )
-            else:
-                self._record(result)
-                self.show_result(result)
-        if not self.closed:
-            self.regrader.finished()
+    # --- grades -----------------------------------------------------------------------------
 
     def _record(self, result: GradeResult) -> None:
+        """A finished grade (the checks pane shows it next): stored, and a first pass told."""
         was_passed = self.status.passed
         try:
             record_result(self.app.db, result.to_json())  # type: ignore[attr-defined]
@@ -508,50 +266,13 @@ class ExerciseScreen(Screen[None]):
                 timeout=10,
             )
 
-    def show_result(self, result: GradeResult, when: str | None = None) -> None:
-        """Render a finished grade: this visit's, the last stored one (`when` it was
-        graded, UTC), or one a test injects."""
-        self.result = result
-        self.rows = [_row(c) for c in result.checks]
-        self.query_one("#checks", CheckTable).set_rows(self.rows, empty="No check ran.")
-        line = Text()
-        line.append(
-            STATUS_WORDS.get(result.status, result.status.upper()),
-            style=STATUS_STYLES.get(result.status, "bold red"),
-        )
-        if result.max_score:
-            line.append(f"  {result.score:g}/{result.max_score:g} points")
-        line.append(f"  in {result.duration_s:.1f} s", style="dim")
-        if when:
-            line.append(f"  · last grade, {when} UTC: ctrl+r grades again", style="dim")
-        elif self.watching:
-            line.append("  · watching: save to re-grade", style="dim")
-        self._set_status_line(line)
-        message = self.query_one("#grade-message", Static)
-        problem = _first_problem(result)
-        message.update(problem or "")
-        message.display = problem is not None
-        output = self.query_one("#grade-output", Static)
-        printed = result.output.rstrip("\n")
-        if printed.strip():
-            lines = printed.splitlines()
-            shortened = result.output_truncated or len(lines) > OUTPUT_LINES
-            text = Text("Your code printed" + (" (the end of it):" if shortened else ":") + "\n")
-            text.append("\n".join(lines[-OUTPUT_LINES:]), style="dim")
-            output.update(text)
-            output.display = True
-        else:
-            output.update("")
-            output.display = False
-        self._update_bar()
-
     # --- actions ------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_grade":
-            return self.grading
+            return self.grade_panel.grading
         if action == "back":
-            return not self.grading
+            return not self.grade_panel.grading
         if action == "next":
             return self.status.passed and self._next_exercise() is not None
         return True
@@ -565,11 +286,10 @@ class ExerciseScreen(Screen[None]):
     def action_run(self) -> None:
         self.save()
         self.watcher.sync()  # this grade covers the file as it is now
-        self._request_grade()
+        self.grade_panel.request()
 
     def action_cancel_grade(self) -> None:
-        if self.regrader.cancel():
-            self._set_status_line(Text("Cancelling …", style="bold yellow"))
+        self.grade_panel.cancel()
 
     def action_toggle_watch(self) -> None:
         self.watching = not self.watching
@@ -580,7 +300,7 @@ class ExerciseScreen(Screen[None]):
                 "re-grades it.",
                 title="Watch",
             )
-            if not self.regrader.running:
+            if not self.grade_panel.regrader.running:
                 self.action_run()
         else:
             self.notify("Watch mode off", title="Watch", timeout=3)
@@ -637,9 +357,9 @@ class ExerciseScreen(Screen[None]):
             self.notify(f"Cannot leave the app for an editor here: {exc}", severity="error")
             return
         self.refresh()
-        before = self.saved_text
+        before = self.file.saved_text
         self._load_file()
-        changed = self.saved_text != before
+        changed = self.file.saved_text != before
         self.watcher.sync(save=changed and self.watching)
         if finished.returncode != 0:
             self.notify(f"{argv[0]} exited with code {finished.returncode}", severity="warning")
@@ -740,35 +460,7 @@ class ExerciseScreen(Screen[None]):
         try:
             self.save()
         finally:
-            self.regrader.cancel()
+            self.grade_panel.close()
 
     def on_unmount(self) -> None:
         self._close()
-
-
-def _row(check: CheckResult, brief: bool = False) -> CheckRow:
-    """`brief` (while grading): a passed check's explanation waits for the end, so the
-    live list stays short enough to see whole."""
-    measured = "" if check.measured is None else str(check.measured)
-    message = "" if brief and check.status in ("pass", "skip") else check.message
-    return CheckRow(check.name, check.status, measured, check.threshold or "", message)
-
-
-def _first_problem(result: GradeResult) -> Text | None:
-    """What to fix first, above the list: the first failing check with its figures, or
-    the grader's message when no check could run (a syntax error, a timeout)."""
-    if result.status == "pass":
-        return None
-    for check in result.checks:
-        if check.status in ("fail", "error"):
-            text = Text.assemble(("First to fix: ", "bold"), (check.name, "bold red"))
-            if check.measured is not None or check.threshold:
-                text.append(f"  measured {check.measured}, needs {check.threshold or '-'}", "dim")
-            if check.message:
-                text.append("\n" + check.message)
-            if result.status in ("error", "timeout") and not result.message.startswith(
-                f"{check.name}: "
-            ):
-                text.append("\n" + result.message, "bold")
-            return text
-    return Text(result.message, style="bold") if result.message else None
