@@ -35,6 +35,7 @@ from quizapp.grading.watch import FileWatcher
 from quizapp.storage.exercises import (
     ExerciseStatus,
     mark_solution_viewed,
+    next_unsolved,
     record_result,
     results,
     set_hints_shown,
@@ -42,10 +43,10 @@ from quizapp.storage.exercises import (
     statuses,
 )
 from quizapp.storage.workspace_file import WorkspaceFile
+from quizapp.tui.formatting import best_score_text
 from quizapp.tui.screens.confirm import ConfirmDialog
 from quizapp.tui.screens.exercises.commands import ExerciseCommands
 from quizapp.tui.screens.exercises.grade_panel import GradePanel
-from quizapp.tui.screens.exercises.listing import best_score, next_unsolved
 from quizapp.tui.screens.exercises.solution import SolutionScreen
 from quizapp.tui.widgets.cards import MarkdownText
 from quizapp.tui.widgets.code_editor import CodeEditor
@@ -172,7 +173,7 @@ class ExerciseScreen(Screen[None]):
             text.append("  not passed yet", style="bold red")
         if s.attempts:
             text.append(
-                f" · best {best_score(s)} · {s.attempts} grade{'s' * (s.attempts != 1)}",
+                f" · best {best_score_text(s)} · {s.attempts} grade{'s' * (s.attempts != 1)}",
                 style="dim",
             )
         text.append("  watch ", style="dim")
@@ -433,7 +434,8 @@ class ExerciseScreen(Screen[None]):
 
     def _next_exercise(self) -> Exercise | None:
         known = statuses(self.app.db)  # type: ignore[attr-defined]
-        return next_unsolved(self.catalogue, known, after=self.exercise.id)
+        following = next_unsolved(self.catalogue.ids, known, after=self.exercise.id)
+        return None if following is None else self.catalogue.get(following)
 
     def action_next(self) -> None:
         following = self._next_exercise()
