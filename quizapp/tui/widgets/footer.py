@@ -10,6 +10,11 @@ beside the app's `ctrl+q`).
 Only Textual's public API: the keys are the ones `Footer` composes, in its order (one per
 action of the screen's active bindings shown, then the palette key), and fitting only sets
 their `display`.
+
+The trade, measured with `bench/run.py` on the 2-core dev machine: the home screen is
+interactive after ~250 ms instead of ~190 ms (the footer this replaced updated its keys in
+place through private Footer/FooterKey attributes, and showed them in the first frame);
+drill key presses measured the same within noise (answer 135 vs 154 ms, rating 116 vs 107).
 """
 
 from __future__ import annotations
