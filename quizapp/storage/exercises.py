@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -114,6 +115,21 @@ def statuses(db: Database) -> dict[str, ExerciseStatus]:
 
 def status(db: Database, exercise: str) -> ExerciseStatus:
     return statuses(db).get(exercise) or ExerciseStatus(exercise, 0, False, None, None, None, None)
+
+
+def next_unsolved(
+    exercise_ids: Sequence[str], known: dict[str, ExerciseStatus], after: str | None = None
+) -> str | None:
+    """The first of `exercise_ids` (the catalogue's order) not passed, after `after` and
+    wrapping round; `known` is `statuses()`. None when every other one is passed."""
+    start = 0
+    if after is not None and after in exercise_ids:
+        start = list(exercise_ids).index(after) + 1
+    for exercise_id in [*exercise_ids[start:], *exercise_ids[:start]]:
+        found = known.get(exercise_id)
+        if exercise_id != after and not (found and found.passed):
+            return exercise_id
+    return None
 
 
 def set_hints_shown(db: Database, exercise: str, count: int) -> None:

@@ -110,7 +110,7 @@ class QuizApp(App[None]):
             self.pop_screen()
 
     def action_set_interview_date(self) -> None:
-        from quizapp.tui.screens.drill_interview import InterviewDateScreen
+        from quizapp.tui.screens.drill.interview_date import InterviewDateScreen
 
         self.push_screen(InterviewDateScreen())
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from textual.app import App
 from textual.widget import Widget
-from textual.widgets._footer import FooterKey
 
 
 def screen_lines(app: App) -> list[str]:
@@ -18,10 +17,10 @@ def footer_keys(app: App) -> list[str]:
     footer = app.screen.query_one("Footer")
     line = screen_lines(app)[footer.region.y]
     keys = []
-    for key in footer.query(FooterKey):
+    for key in footer.children:
         if not key.display or not key.region:
             continue
-        label = f"{key.key_display} {key.description}".strip()
+        label = " ".join(str(key.render()).split())  # the key and its description
         assert label in line, f"{label!r} is not whole in the footer: {line!r}"
         keys.append(label)
     return keys

@@ -14,8 +14,9 @@ from quizapp.core.mock.draw import MockSetup
 from quizapp.storage.db import Database
 from quizapp.storage.reviews import reviews_of
 from quizapp.tui.app import QuizApp, StartRequest
-from quizapp.tui.screens.mock_report import MockReportScreen
-from quizapp.tui.screens.mock_run import MockConfirmScreen, MockRunScreen
+from quizapp.tui.screens.confirm import ConfirmDialog
+from quizapp.tui.screens.mock.report import MockReportScreen
+from quizapp.tui.screens.mock.run import MockRunScreen
 from quizapp.tui.widgets.cards import NumberFields
 
 __all__ = ["utc_days"]
@@ -217,7 +218,7 @@ async def test_the_mock_reads_units_as_the_drill_and_the_report_do(quizapp_home:
         assert not shown.has_class("-problem") and str(shown.render()) == "MB"
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert isinstance(app.screen, MockConfirmScreen)
+        assert isinstance(app.screen, ConfirmDialog)
         await pilot.click("#choice-submit")
         await pilot.pause()
         report = app.screen

@@ -26,9 +26,9 @@ from quizapp.storage.reviews import (
     reviews_total,
 )
 from quizapp.tui.app import QuizApp
-from quizapp.tui.screens.drill import DrillSetupScreen
-from quizapp.tui.screens.drill_session import DrillScreen
-from quizapp.tui.screens.drill_summary import DrillSummaryScreen
+from quizapp.tui.screens.drill.session import DrillScreen
+from quizapp.tui.screens.drill.setup import DrillSetupScreen
+from quizapp.tui.screens.drill.summary import DrillSummaryScreen
 
 __all__ = ["utc_days"]
 pytestmark = pytest.mark.usefixtures("utc_days")
@@ -456,7 +456,7 @@ async def test_escape_after_revealing_a_flashcard_saves_it_as_good() -> None:
 
 
 async def test_escape_with_an_unchecked_answer_asks_before_leaving() -> None:
-    from quizapp.tui.screens.exercises_dialogs import ConfirmDialog
+    from quizapp.tui.screens.confirm import ConfirmDialog
 
     app = drill_app(FakeClock(), tag="only-free")
     async with app.run_test(size=(120, 40)) as pilot:

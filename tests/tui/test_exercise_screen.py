@@ -23,9 +23,11 @@ from quizapp.storage.db import Database
 from quizapp.storage.exercises import record_result, results, status
 from quizapp.storage.workspace import backups_dir, workspace_file
 from quizapp.tui.app import QuizApp, StartRequest
-from quizapp.tui.screens.exercises import ExerciseListScreen
-from quizapp.tui.screens.exercises_dialogs import ConfirmDialog, SolutionScreen
-from quizapp.tui.screens.exercises_view import ExerciseScreen, GradeProgress
+from quizapp.tui.screens.confirm import ConfirmDialog
+from quizapp.tui.screens.exercises.exercise import ExerciseScreen
+from quizapp.tui.screens.exercises.grade_panel import GradeProgress
+from quizapp.tui.screens.exercises.listing import ExerciseListScreen
+from quizapp.tui.screens.exercises.solution import SolutionScreen
 from quizapp.tui.widgets.grade_report import CheckTable
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "exercises"
@@ -72,7 +74,7 @@ async def wait_until(pilot: Pilot, condition, timeout: float = 90.0) -> None:
 
 
 async def wait_for_grading(pilot: Pilot, screen: ExerciseScreen) -> None:
-    await wait_until(pilot, lambda: not screen.regrader.running)
+    await wait_until(pilot, lambda: not screen.grade_panel.regrader.running)
     await pilot.pause()
 
 
@@ -145,10 +147,12 @@ async def test_edit_in_the_editor_run_and_pass() -> None:
         await pilot.pause()
         assert not screen.dirty
         assert "round(x / scale)" in workspace_file(exercise).read_text()
-        assert screen.grading
+        assert screen.grade_panel.grading
         await wait_for_grading(pilot, screen)
-        assert screen.result is not None and screen.result.status == "pass", screen.result
-        assert [(r.name, r.status) for r in screen.rows] == [
+        assert (
+            screen.grade_panel.result is not None and screen.grade_panel.result.status == "pass"
+        ), screen.grade_panel.result
+        assert [(r.name, r.status) for r in screen.grade_panel.rows] == [
             ("returns an int", "pass"),
             ("rounds half to even", "pass"),
             ("clamps to [0, 255]", "pass"),
@@ -173,7 +177,7 @@ async def test_cancel_a_running_grade() -> None:
         assert isinstance(screen, ExerciseScreen)
         await pilot.press("ctrl+r")
         await pilot.pause()
-        assert screen.grading and screen.check_action("back", ()) is False
+        assert screen.grade_panel.grading and screen.check_action("back", ()) is False
         await pilot.press("escape")  # cancel (not back: a grade is running)
         await wait_for_grading(pilot, screen)
         assert isinstance(app.screen, ExerciseScreen)
@@ -192,22 +196,22 @@ async def test_watch_regrades_on_save_and_a_new_save_cancels_the_running_grade()
         path = workspace_file(exercise)
         path.write_text(SLOW)  # an outside editor saves; watch mode is off: only reloaded
         await wait_until(pilot, lambda: screen.editor.text == SLOW, timeout=10)
-        assert screen.regrader.started == 0 and not screen.dirty
+        assert screen.grade_panel.regrader.started == 0 and not screen.dirty
         await pilot.press("ctrl+l")  # watch on: grades at once
         await pilot.pause()
-        assert screen.watching and screen.regrader.started == 1
+        assert screen.watching and screen.grade_panel.regrader.started == 1
         path.write_text(SLOW + "# saved again\n")  # a save while grading: cancel, re-grade
-        await wait_until(pilot, lambda: screen.regrader.started == 2, timeout=10)
+        await wait_until(pilot, lambda: screen.grade_panel.regrader.started == 2, timeout=10)
         path.write_text(SOLVED)  # and again, with the fix
-        await wait_until(pilot, lambda: screen.regrader.started == 3, timeout=10)
+        await wait_until(pilot, lambda: screen.grade_panel.regrader.started == 3, timeout=10)
         await wait_for_grading(pilot, screen)
         assert screen.editor.text == SOLVED
-        assert screen.result is not None and screen.result.status == "pass"
+        assert screen.grade_panel.result is not None and screen.grade_panel.result.status == "pass"
         assert [r["status"] for r in stored()] == ["pass"]  # the cancelled two are not kept
         # A save from the built-in editor re-grades too.
         screen.editor.cursor_location = (0, 0)
         await pilot.press(*"# mine", "enter", "ctrl+s")
-        await wait_until(pilot, lambda: screen.regrader.started == 4, timeout=10)
+        await wait_until(pilot, lambda: screen.grade_panel.regrader.started == 4, timeout=10)
         assert path.read_text().startswith("# mine\n")
         await pilot.press("ctrl+l", "escape")  # watch off; cancel that grade
         await wait_for_grading(pilot, screen)
@@ -379,14 +383,18 @@ async def test_first_run_training_shows_progress() -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         assert isinstance(screen, ExerciseScreen)
-        screen.grading = True
+        screen.grade_panel.grading = True
         screen.query_one("#grade-progress").display = True
         note = "Training the baseline ResNet-18 on digits (first run only)"
-        screen.post_message(GradeProgress(screen.run_id, None, None, note))
+        screen.grade_panel.post_message(GradeProgress(screen.grade_panel.run_id, None, None, note))
         for step in range(1, 31):
-            screen.post_message(GradeProgress(screen.run_id, step, 90, ""))
-        screen.post_message(GradeProgress(screen.run_id, 30, 90, "epoch 1/3: loss 0.912"))
-        screen.post_message(GradeProgress(screen.run_id + 1, 1, 5, "another run's"))  # stale
+            screen.grade_panel.post_message(GradeProgress(screen.grade_panel.run_id, step, 90, ""))
+        screen.grade_panel.post_message(
+            GradeProgress(screen.grade_panel.run_id, 30, 90, "epoch 1/3: loss 0.912")
+        )
+        screen.grade_panel.post_message(
+            GradeProgress(screen.grade_panel.run_id + 1, 1, 5, "another run's")
+        )  # stale
         await pilot.pause()
         bar = screen.query_one("#grade-progress", ProgressBar)
         assert (bar.total, bar.progress) == (90, 30)
@@ -450,7 +458,7 @@ def test_exercise_screen_with_results(snap_compare) -> None:
         screen = app.screen
         assert isinstance(screen, ExerciseScreen)
         screen.editor.cursor_blink = False
-        screen.show_result(_result())
+        screen.grade_panel.show_result(_result())
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=show)
@@ -580,7 +588,7 @@ def test_exercise_screen_at_80x24(snap_compare) -> None:
         screen = app.screen
         assert isinstance(screen, ExerciseScreen)
         screen.editor.cursor_blink = False
-        screen.show_result(_result())
+        screen.grade_panel.show_result(_result())
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=show)

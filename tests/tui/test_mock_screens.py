@@ -21,10 +21,11 @@ from quizapp.storage.db import Database
 from quizapp.storage.mocks import load_mock, mock_history, unfinished_mocks
 from quizapp.storage.reviews import reviews_total
 from quizapp.tui.app import QuizApp, StartRequest
-from quizapp.tui.screens.mock import MockSetupScreen
-from quizapp.tui.screens.mock_grade import MockGradeScreen
-from quizapp.tui.screens.mock_report import MockReportScreen
-from quizapp.tui.screens.mock_run import MockConfirmScreen, MockRunScreen
+from quizapp.tui.screens.confirm import ConfirmDialog
+from quizapp.tui.screens.mock.grade import MockGradeScreen
+from quizapp.tui.screens.mock.report import MockReportScreen
+from quizapp.tui.screens.mock.run import MockRunScreen
+from quizapp.tui.screens.mock.setup import MockSetupScreen
 from quizapp.tui.widgets.cards import NumberFields
 
 FROZEN = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
@@ -147,7 +148,7 @@ async def test_a_mock_submitted_early_is_self_graded_then_reported(
         await pilot.pause()
         assert screen.run.blank_count == 0
         await pilot.press("ctrl+s")
-        assert isinstance(app.screen, MockConfirmScreen)
+        assert isinstance(app.screen, ConfirmDialog)
         await pilot.click("#choice-submit")
         await pilot.pause()
         grade = app.screen
@@ -185,7 +186,7 @@ async def test_leaving_stops_the_clock_and_resume_offers_the_remaining_time(
         assert isinstance(run_screen, MockRunScreen)
         clock.advance(45)
         await pilot.press("escape")
-        assert isinstance(app.screen, MockConfirmScreen)
+        assert isinstance(app.screen, ConfirmDialog)
         clock.advance(5)  # the clock keeps running while the dialog is open
         await pilot.click("#choice-leave")
         await pilot.pause()
@@ -220,7 +221,7 @@ async def test_the_leave_and_submit_dialogs_show_the_clock_still_running(
         for key in ("escape", "ctrl+s"):
             await pilot.press(key)
             dialog = app.screen
-            assert isinstance(dialog, MockConfirmScreen)
+            assert isinstance(dialog, ConfirmDialog)
             before = str(dialog.query_one("#confirm-live", Static).render())
             clock.advance(5)  # the run keeps ticking behind the dialog
             run_screen.refresh_clock()
@@ -253,7 +254,7 @@ async def test_starting_beside_an_unfinished_mock_offers_to_resume_it(
         await pilot.press("ctrl+s")
         await pilot.pause()
         dialog = app.screen
-        assert isinstance(dialog, MockConfirmScreen)
+        assert isinstance(dialog, ConfirmDialog)
         assert str(dialog.query_one("#confirm-title", Static).render()) == (
             f"Mock {first.mock_id} is unfinished"
         )

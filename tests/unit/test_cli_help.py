@@ -110,8 +110,8 @@ def test_a_wrong_card_lists_the_decks_cards(
 
 def test_exercise_status_is_the_apps_word(capsys: pytest.CaptureFixture[str]) -> None:
     from quizapp.grading.catalogue import load_catalogue
+    from quizapp.grading.progress import progress_label
     from quizapp.storage.exercises import record_result, statuses
-    from quizapp.tui.screens.exercises import progress_label
 
     failed = {
         "exercise": "ptq-resnet18",

@@ -10,9 +10,9 @@ from textual.screen import Screen
 # name -> (module, class): each main screen lives in its own module with its own .tcss.
 MAIN_SCREENS: dict[str, tuple[str, str]] = {
     "home": ("quizapp.tui.screens.home", "HomeScreen"),
-    "drill": ("quizapp.tui.screens.drill", "DrillSetupScreen"),
-    "mock": ("quizapp.tui.screens.mock", "MockSetupScreen"),
-    "exercises": ("quizapp.tui.screens.exercises", "ExerciseListScreen"),
+    "drill": ("quizapp.tui.screens.drill.setup", "DrillSetupScreen"),
+    "mock": ("quizapp.tui.screens.mock.setup", "MockSetupScreen"),
+    "exercises": ("quizapp.tui.screens.exercises.listing", "ExerciseListScreen"),
     "stats": ("quizapp.tui.screens.stats.screen", "StatsScreen"),
 }
 

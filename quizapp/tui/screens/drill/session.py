@@ -99,7 +99,7 @@ class DrillCommands(Provider):
 class DrillScreen(Screen[None]):
     """A drill (or cram) session over the cards of `session`."""
 
-    CSS_PATH = "drill_session.tcss"
+    CSS_PATH = "session.tcss"
     COMMANDS = {DrillCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-wide")]
     BINDINGS = [
@@ -693,16 +693,16 @@ class DrillScreen(Screen[None]):
         """Escape: end the session. A card already answered is saved with the suggested
         rating first (the learner saw the answer: dropping it would show it again as new)."""
         if self.phase == "question" and self._typed_answer():
-            from quizapp.tui.screens.exercises_dialogs import ConfirmDialog
+            from quizapp.tui.screens.confirm import ConfirmDialog
 
-            dialog = ConfirmDialog(
+            dialog = ConfirmDialog.yes_or_no(
                 "End the session?",
                 "What you typed on this card has not been checked and will not be kept.",
                 yes="End session",
                 no="Keep answering",
             )
             # Nothing is stored on the question side: yes ends the session as it is.
-            self.app.push_screen(dialog, lambda yes: self.finish() if yes else None)
+            self.app.push_screen(dialog, lambda choice: self.finish() if choice == "yes" else None)
             return
         saved = None
         if self.phase == "answered" and self.suggested is not None:
@@ -721,8 +721,8 @@ class DrillScreen(Screen[None]):
         return False
 
     def finish(self, saved_on_leaving: SessionReview | None = None) -> None:
-        from quizapp.tui.screens.drill import interview_note
-        from quizapp.tui.screens.drill_summary import DrillSummaryScreen
+        from quizapp.tui.screens.drill.setup import interview_note
+        from quizapp.tui.screens.drill.summary import DrillSummaryScreen
 
         note = self.interview_note
         if note is not None:  # counted again: the cards seen in this session are seen

@@ -24,7 +24,7 @@ from quizapp.tui.widgets.footer import QuickFooter
 
 
 class DrillSummaryScreen(Screen[None]):
-    CSS_PATH = "drill_summary.tcss"
+    CSS_PATH = "summary.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="summary-back"),
         Binding("enter", "app.pop_screen", "Done", id="summary-done"),

@@ -15,13 +15,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import (
-    Button,
     ContentSwitcher,
     Header,
     Input,
@@ -39,6 +38,7 @@ from quizapp.core.questions import Question, field_problem
 from quizapp.core.time_format import format_countdown, format_duration_seconds
 from quizapp.storage.db import utc_now
 from quizapp.storage.mocks import finish_mock, save_run
+from quizapp.tui.screens.confirm import Choice, ConfirmDialog
 from quizapp.tui.widgets.cards import ChoiceList, MarkdownText, NumberFields, shown_prompt
 from quizapp.tui.widgets.footer import QuickFooter
 
@@ -60,65 +60,8 @@ def kind_label(question: Question) -> str:
     return KIND_LABELS.get(question.kind, question.kind)
 
 
-class MockConfirmScreen(ModalScreen[str]):
-    """A question with a few answers; dismisses with the key of the one chosen."""
-
-    CSS_PATH = "mock_confirm.tcss"
-    BINDINGS = [Binding("escape", "choose('cancel')", "Cancel", id="confirm-cancel")]
-
-    def __init__(
-        self,
-        title: str,
-        message: str,
-        choices: list[tuple[str, str, str]],
-        live: Callable[[], str] | None = None,
-    ) -> None:
-        """`choices`: (key, label, button variant); the first is focused. The first letter of
-        each key chooses it from the keyboard (shown on its button). `live` gives a line that
-        is redrawn while the dialog is open (the mock's clock does not stop for it)."""
-        super().__init__()
-        self.title_text = title
-        self.message = message
-        self.choices = choices
-        self.live = live
-        self.shortcuts = {key[0]: key for key, _, _ in choices}
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-dialog"):
-            yield Static(self.title_text, id="confirm-title")
-            yield Static(self.message, id="confirm-message")
-            if self.live is not None:
-                yield Static(self.live(), id="confirm-live")
-            with Horizontal(id="confirm-buttons"):
-                for key, label, variant in self.choices:
-                    yield Button(f"{label} ({key[0]})", id=f"choice-{key}", variant=variant)  # type: ignore[arg-type]
-        yield QuickFooter()
-
-    def on_mount(self) -> None:
-        self.query_one(f"#choice-{self.choices[0][0]}", Button).focus()
-        if self.live is not None:
-            self.set_interval(TICK_S, self.refresh_live)
-
-    def refresh_live(self) -> None:
-        if self.live is not None:
-            self.query_one("#confirm-live", Static).update(self.live())
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        assert event.button.id is not None
-        self.dismiss(event.button.id.removeprefix("choice-"))
-
-    def action_choose(self, key: str) -> None:
-        self.dismiss(key)
-
-    def on_key(self, event: events.Key) -> None:
-        if event.character in self.shortcuts:
-            event.stop()
-            self.dismiss(self.shortcuts[event.character])
-
-
 class MockRunScreen(Screen[None]):
-    CSS_PATH = "mock_run.tcss"
+    CSS_PATH = "run.tcss"
     BINDINGS = [
         Binding("pagedown,ctrl+n", "next", "Next", priority=True, id="mock-next"),
         Binding("pageup,ctrl+b", "previous", "Previous", priority=True, id="mock-previous"),
@@ -400,12 +343,12 @@ class MockRunScreen(Screen[None]):
             else "Every question has an answer. "
         )
         self.app.push_screen(
-            MockConfirmScreen(
+            ConfirmDialog(
                 "Submit the mock?",
                 f"{blank_note}Answers can't be changed after this.",
                 [
-                    ("keep", "Keep going", "default"),
-                    ("submit", "Submit", "primary"),
+                    Choice("keep", "Keep going", "default"),
+                    Choice("submit", "Submit", "primary"),
                 ],
                 live=self._time_left,
             ),
@@ -414,15 +357,15 @@ class MockRunScreen(Screen[None]):
 
     def action_leave(self) -> None:
         self.app.push_screen(
-            MockConfirmScreen(
+            ConfirmDialog(
                 "Leave the mock?",
                 "A real interview doesn't pause. If you leave, this mock is saved and its clock "
                 "stops until you resume it from the mock set-up (or `quizapp mock --resume`); "
                 "the report will say it was interrupted.",
                 [
-                    ("keep", "Keep going", "default"),
-                    ("leave", "Leave", "warning"),
-                    ("submit", "Submit now", "primary"),
+                    Choice("keep", "Keep going", "default"),
+                    Choice("leave", "Leave", "warning"),
+                    Choice("submit", "Submit now", "primary"),
                 ],
                 live=self._time_left,
             ),
@@ -455,13 +398,13 @@ class MockRunScreen(Screen[None]):
         if self.run.ended_by == "time":
             self.notify("Time is up. Your answers are in.", title="Mock over", timeout=6)
         if self.run.status == "grading":
-            from quizapp.tui.screens.mock_grade import MockGradeScreen
+            from quizapp.tui.screens.mock.grade import MockGradeScreen
 
             self.app.switch_screen(
                 MockGradeScreen(self.mock_id, self.setup, self.run, self.now, self.deck_titles)
             )
         else:
-            from quizapp.tui.screens.mock_report import MockReportScreen
+            from quizapp.tui.screens.mock.report import MockReportScreen
 
             finish_mock(self.app.db, self.mock_id, self.setup, self.run, self.now())  # type: ignore[attr-defined]
             self.app.switch_screen(MockReportScreen(self.mock_id, self.deck_titles))

@@ -18,7 +18,7 @@ from quizapp.storage.reviews import get_interview_date, set_interview_date
 class InterviewDateScreen(ModalScreen[bool]):
     """Dismisses True when the date was set or cleared, False when cancelled."""
 
-    CSS_PATH = "drill_interview.tcss"
+    CSS_PATH = "interview_date.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="interview-cancel")]
 
     def compose(self) -> ComposeResult:

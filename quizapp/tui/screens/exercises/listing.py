@@ -1,6 +1,6 @@
 """The coding exercises: the list with the learner's status and best score (open one, or
 continue at the next unsolved), like rustlings' list. The exercise itself is
-`exercises_view.ExerciseScreen`."""
+`exercise.ExerciseScreen`."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from textual.widgets import DataTable, Header, Static
 
 from quizapp.grading.catalogue import Catalogue, Exercise, load_catalogue
 from quizapp.grading.progress import progress_label
-from quizapp.storage.exercises import ExerciseStatus, statuses
+from quizapp.storage.exercises import ExerciseStatus, next_unsolved, statuses
 from quizapp.storage.workspace import workspace_file
+from quizapp.tui.formatting import best_score_text
 from quizapp.tui.widgets.fit_table import Column, FitTable
 from quizapp.tui.widgets.footer import QuickFooter
 
@@ -41,27 +42,6 @@ STATUS_STYLE = {
 }
 
 
-def best_score(status: ExerciseStatus | None) -> str:
-    if status is None or status.best_score is None or not status.max_score:
-        return "-"  # never graded, or only errors (no check ran)
-    return f"{status.best_score:g}/{status.max_score or 0:g}"
-
-
-def next_unsolved(
-    catalogue: Catalogue, known: dict[str, ExerciseStatus], after: str | None = None
-) -> Exercise | None:
-    """The first exercise not passed, in the catalogue's order (after `after`, wrapping)."""
-    exercises = catalogue.exercises
-    start = 0
-    if after is not None and after in catalogue.ids:
-        start = catalogue.ids.index(after) + 1
-    for exercise in exercises[start:] + exercises[:start]:
-        status = known.get(exercise.id)
-        if exercise.id != after and not (status and status.passed):
-            return exercise
-    return None
-
-
 def _summary(readme: Path) -> str:
     """The README's first paragraph (its task in a few lines)."""
     try:
@@ -76,7 +56,7 @@ def _summary(readme: Path) -> str:
 
 
 class ExerciseListScreen(Screen[None]):
-    CSS_PATH = "exercises.tcss"
+    CSS_PATH = "listing.tcss"
     BINDINGS = [
         # Priority: the table's own enter (hidden) would otherwise keep Open off the footer.
         Binding("enter", "open_selected", "Open", priority=True, id="exercises-open"),
@@ -142,7 +122,7 @@ class ExerciseListScreen(Screen[None]):
                 exercise.manifest.topic,
                 exercise.manifest.difficulty,
                 Text(label, style=STATUS_STYLE[label]),
-                best_score(status),
+                best_score_text(status),
                 hints if status and status.hints_shown else "-",
             )
             rows.append((exercise.id, cells))
@@ -197,14 +177,14 @@ class ExerciseListScreen(Screen[None]):
             self.open_exercise(exercise.id)
 
     def action_continue(self) -> None:
-        exercise = next_unsolved(self.catalogue, self.known)
-        if exercise is None:
+        exercise_id = next_unsolved(self.catalogue.ids, self.known)
+        if exercise_id is None:
             self.notify("Every exercise is passed.", title="Exercises")
             return
-        self.open_exercise(exercise.id)
+        self.open_exercise(exercise_id)
 
     def open_exercise(self, exercise_id: str) -> None:
-        from quizapp.tui.screens.exercises_view import ExerciseScreen
+        from quizapp.tui.screens.exercises.exercise import ExerciseScreen
 
         try:
             exercise = self.catalogue.get(exercise_id)

@@ -50,6 +50,7 @@ from quizapp.storage.mocks import (
     mock_history,
     unfinished_mocks,
 )
+from quizapp.tui.screens.confirm import Choice, ConfirmDialog
 from quizapp.tui.widgets.footer import QuickFooter
 from quizapp.tui.widgets.score_trend import ScoreTrend
 
@@ -58,7 +59,7 @@ HISTORY_COLUMNS = ("#", "Date", "Score", "Time")
 
 
 class MockSetupScreen(Screen[None]):
-    CSS_PATH = "mock.tcss"
+    CSS_PATH = "setup.tcss"
     BINDINGS = [
         Binding("ctrl+s", "start", "Start mock", priority=True, id="mock-start"),
         Binding("ctrl+r", "resume", "Resume", priority=True, id="mock-resume"),
@@ -272,8 +273,6 @@ class MockSetupScreen(Screen[None]):
         if self.unfinished is None:
             self.start(setup)
             return
-        from quizapp.tui.screens.mock_run import MockConfirmScreen
-
         waiting = str(self.unfinished.id)
 
         def chosen(choice: str | None) -> None:
@@ -284,13 +283,13 @@ class MockSetupScreen(Screen[None]):
 
         # Starting beside an unfinished mock is allowed, never silent.
         self.app.push_screen(
-            MockConfirmScreen(
+            ConfirmDialog(
                 f"Mock {waiting} is unfinished",
                 f"{unfinished_summary(waiting, self.unfinished.run)} Resume it, or start a new "
                 f"one anyway (mock {waiting} stays here, to resume or discard later).",
                 [
-                    ("resume", f"Resume mock {waiting}", "primary"),
-                    ("new", "Start a new one", "default"),
+                    Choice("resume", f"Resume mock {waiting}", "primary"),
+                    Choice("new", "Start a new one", "default"),
                 ],
             ),
             chosen,
@@ -302,7 +301,7 @@ class MockSetupScreen(Screen[None]):
 
     def start(self, setup: MockSetup) -> None:
         """Draw the questions, store the mock, and hand over to the run screen."""
-        from quizapp.tui.screens.mock_run import MockRunScreen
+        from quizapp.tui.screens.mock.run import MockRunScreen
 
         if setup.seed is None:
             setup = replace(setup, seed=random.SystemRandom().randrange(2**31))
@@ -328,8 +327,8 @@ class MockSetupScreen(Screen[None]):
     def action_resume(self) -> None:
         if self.unfinished is None:
             return
-        from quizapp.tui.screens.mock_grade import MockGradeScreen
-        from quizapp.tui.screens.mock_run import MockRunScreen
+        from quizapp.tui.screens.mock.grade import MockGradeScreen
+        from quizapp.tui.screens.mock.run import MockRunScreen
 
         stored = self.unfinished
         run = stored.run
@@ -353,8 +352,6 @@ class MockSetupScreen(Screen[None]):
 
     @on(Button.Pressed, "#discard")
     def _discard_pressed(self) -> None:
-        from quizapp.tui.screens.mock_run import MockConfirmScreen
-
         if self.unfinished is None:
             return
         mock_id = self.unfinished.id
@@ -366,10 +363,10 @@ class MockSetupScreen(Screen[None]):
                 self.notify(f"Mock {mock_id} discarded")
 
         self.app.push_screen(
-            MockConfirmScreen(
+            ConfirmDialog(
                 f"Discard mock {mock_id}?",
                 "It will not appear in your history and its misses will not be reviewed.",
-                [("keep", "Keep it", "default"), ("discard", "Discard", "error")],
+                [Choice("keep", "Keep it", "default"), Choice("discard", "Discard", "error")],
             ),
             discard,
         )
@@ -382,7 +379,7 @@ class MockSetupScreen(Screen[None]):
             self._show_report(str(event.row_key.value))
 
     def _show_report(self, mock_id: str) -> None:
-        from quizapp.tui.screens.mock_report import MockReportScreen
+        from quizapp.tui.screens.mock.report import MockReportScreen
 
         self.app.push_screen(MockReportScreen(mock_id, self.deck_titles))
 

@@ -27,7 +27,7 @@ MARK_KEYS = {"1": "wrong", "2": "partly", "3": "right"}
 
 
 class MockGradeScreen(Screen[None]):
-    CSS_PATH = "mock_grade.tcss"
+    CSS_PATH = "grade.tcss"
     BINDINGS = [
         Binding("1", "mark('wrong')", "Wrong", id="grade-wrong"),
         Binding("2", "mark('partly')", "Partly", id="grade-partly"),
@@ -172,7 +172,7 @@ class MockGradeScreen(Screen[None]):
         self.dismiss()
 
     def _finish(self) -> None:
-        from quizapp.tui.screens.mock_report import MockReportScreen
+        from quizapp.tui.screens.mock.report import MockReportScreen
 
         finish_mock(self.app.db, self.mock_id, self.setup, self.run, self.now())  # type: ignore[attr-defined]
         self.app.switch_screen(MockReportScreen(self.mock_id, self.deck_titles))

@@ -33,7 +33,7 @@ RESULT_COLUMNS = (
 
 
 class MockReportScreen(Screen[None]):
-    CSS_PATH = "mock_report.tcss"
+    CSS_PATH = "report.tcss"
     BINDINGS = [
         Binding("w", "write", "Write Markdown", id="report-write"),
         Binding("escape", "back", "Back", id="report-back"),

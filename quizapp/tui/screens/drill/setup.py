@@ -74,7 +74,7 @@ def parse_scope(option_id: str) -> tuple[str | None, str | None]:
 
 
 class DrillSetupScreen(Screen[None]):
-    CSS_PATH = "drill.tcss"
+    CSS_PATH = "setup.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="setup-back"),
         Binding("enter", "start", "Start", id="setup-start", priority=False),
@@ -305,7 +305,7 @@ class DrillSetupScreen(Screen[None]):
         self.start(highlighted.id if highlighted and highlighted.id else ALL)
 
     def start(self, sid: str) -> None:
-        from quizapp.tui.screens.drill_session import DrillScreen
+        from quizapp.tui.screens.drill.session import DrillScreen
 
         app = self.app
         library, db = app.library, app.db  # type: ignore[attr-defined]
