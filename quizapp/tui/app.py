@@ -16,6 +16,12 @@ from quizapp.core.loader import LoadResult
 from quizapp.library import load_library
 from quizapp.storage.db import Database
 
+# Browsers keep some ctrl keys for themselves (ctrl+t, ctrl+n and ctrl+w never reach a page;
+# the others may not, depending on the browser). In `quizapp serve` every one of them has a
+# second key: alt with the same letter does what ctrl does, on every screen.
+BROWSER_TAKEN_KEYS = tuple(f"ctrl+{letter}" for letter in "blnopqrstw")
+BROWSER_ALTERNATIVES = {f"alt+{key[-1]}": key for key in BROWSER_TAKEN_KEYS}
+
 
 @dataclass(frozen=True)
 class StartRequest:
@@ -33,6 +39,10 @@ class QuizApp(App[None]):
     CSS_PATH = ["app.tcss", "screens/home.tcss"]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+        *(
+            Binding(alternative, f"press_instead({key!r})", show=False, priority=True)
+            for alternative, key in BROWSER_ALTERNATIVES.items()
+        ),
     ]
 
     def __init__(
@@ -48,6 +58,10 @@ class QuizApp(App[None]):
         self._database = database
         self._library = library
         self._fixed_library = library is not None
+
+    def action_press_instead(self, key: str) -> None:
+        """alt+LETTER: the same as ctrl+LETTER, for browsers that keep ctrl+LETTER."""
+        self.simulate_key(key)
 
     @property
     def db(self) -> Database:
