@@ -1,7 +1,7 @@
 """`quizapp check ID [--file F] [--json] [--timeout S] [--watch]`: grade a coding exercise.
 
 Without --file it grades the learner's workspace copy (created from the starter on first
-use). With --json stdout carries exactly the result object of DESIGN.md; otherwise a report
+use). With --json stdout carries exactly the result object of `grading.results` (a contract); otherwise a report
 is printed as grading goes: baseline training on a first run, then each check with the
 figure it measured and its threshold. Exit code 0 only on a pass. Every result is stored.
 

@@ -1,4 +1,4 @@
-"""Deck and card models (the YAML deck format of DESIGN.md). Unknown keys are errors."""
+"""Deck and card models (the YAML deck format: README, "Writing a deck"). Unknown keys are errors."""
 
 from __future__ import annotations
 

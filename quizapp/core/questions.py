@@ -301,7 +301,7 @@ def check_fields(question: Question, given: dict[str, str]) -> Verdict:
 def auto_rating(
     question: Question, verdict: Verdict, seconds: float, hint_used: bool = False
 ) -> Rating:
-    """Wrong -> Again; right -> Good; right but slow or after a hint -> Hard (DESIGN.md)."""
+    """Wrong -> Again; right -> Good; right but slow or after a hint -> Hard."""
     if not verdict.correct:
         return Rating.Again
     if hint_used or seconds > SLOW_SECONDS.get(question.kind, math.inf):

@@ -1,7 +1,7 @@
 """The learner's progress on an exercise in one word, the same in the app and the CLI.
 
 Plain Python (the CLI and the TUI both import it): new | started | failed | passed. A grade's
-own status (pass | fail | error | timeout, DESIGN.md's JSON) is another thing: it says how one
+own status (pass | fail | error | timeout, the `check --json` contract) is another thing: it says how one
 run ended, this says where the learner stands.
 """
 

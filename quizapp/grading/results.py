@@ -1,6 +1,6 @@
 """What grading produces, shared by the runner (parent), the checker (child) and storage.
 
-Plain Python: the TUI imports this. The JSON form is the one DESIGN.md fixes, plus each
+Plain Python: the TUI imports this. The JSON form is a contract (other tools read it): these fields, plus each
 check's `direction`: `{"exercise", "status", "score", "max_score", "duration_s", "message",
 "checks": [{"name", "status", "message", "measured", "threshold", "direction"}], "env":
 {"torch", "engine", "threads"}}`.

@@ -34,7 +34,7 @@ class ExerciseStatus:
 
 
 def record_result(db: Database, result: dict[str, Any], finished_at: datetime | None = None) -> int:
-    """Store one grading result (the JSON object of DESIGN.md); returns its row id."""
+    """Store one grading result (`GradeResult`, the `check --json` object); returns its row id."""
     with db.transaction() as conn:
         cursor = conn.execute(
             "INSERT INTO exercise_results "

@@ -282,7 +282,7 @@ def mock_history(db: Database) -> list[dict[str, Any]]:
 
 
 def mocks_for_stats(db: Database) -> list[dict[str, Any]]:
-    """The `mocks` list of `quizapp stats --json` (DESIGN.md / issue 5 contract)."""
+    """The `mocks` list of `quizapp stats --json` (a contract: other tools read it)."""
     keys = ("id", "started_at", "finished_at", "score", "max_score", "questions")
     return [{k: row[k] for k in keys} for row in mock_history(db)]
 

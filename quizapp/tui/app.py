@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import partial
-from importlib.util import find_spec
 from typing import Any
 
 from textual.app import App, SystemCommand
@@ -100,7 +99,6 @@ class QuizApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette (ctrl+p): the main actions, then Textual's own."""
-        from quizapp.tui.screens import MAIN_SCREENS
 
         main = {
             "drill": ("Drill", "Review due cards with spaced repetition"),
@@ -110,8 +108,7 @@ class QuizApp(App[None]):
         }
         yield SystemCommand("Home", "Back to the deck list", self.action_home)
         for name, (title, help_text) in main.items():
-            if find_spec(MAIN_SCREENS[name][0]) is not None:  # screens still being built
-                yield SystemCommand(title, help_text, partial(self.open_screen, name))
+            yield SystemCommand(title, help_text, partial(self.open_screen, name))
         yield SystemCommand(
             "Set interview date",
             "Pace the drills for an interview day",

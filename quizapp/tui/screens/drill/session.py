@@ -573,7 +573,7 @@ class DrillScreen(Screen[None]):
 
     def action_hint(self) -> None:
         """Choice: strike out one wrong option. Generated: show the first step of the working.
-        A right answer after a hint is suggested Hard (DESIGN.md)."""
+        A right answer after a hint is suggested Hard (`core.questions.auto_rating`)."""
         assert self.question is not None
         if not self._hint_available():
             more = self.hint_used and self.question.kind == "choice"
