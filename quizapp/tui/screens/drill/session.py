@@ -11,7 +11,6 @@ import random
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from fsrs import Rating
@@ -19,7 +18,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
@@ -41,6 +39,7 @@ from quizapp.core.study_days import minutes_until
 from quizapp.core.time_format import format_interval
 from quizapp.storage.db import Database
 from quizapp.storage.reviews import load_state, record_review, undo_review
+from quizapp.tui.screen_actions import ScreenActions
 from quizapp.tui.widgets.cards import (
     KEY_POINT_KEYS,
     CardTimer,
@@ -59,7 +58,7 @@ AUTO_GRADED = ("choice", "numeric", "generated")
 KIND_LABELS = {"new": "NEW", "learning": "LEARNING", "relearning": "RELEARNING", "review": "REVIEW"}
 
 
-class DrillCommands(Provider):
+class DrillCommands(ScreenActions):
     """The drill's actions in the command palette (ctrl+p), those that apply right now."""
 
     COMMANDS = (
@@ -73,27 +72,8 @@ class DrillCommands(Provider):
         ),
     )
 
-    def _commands(self) -> list[tuple[str, str, str]]:
-        screen = self.screen
-        if not isinstance(screen, DrillScreen):
-            return []
-        return [c for c in self.COMMANDS if screen.check_action(c[1], ()) is not False]
-
-    async def discover(self) -> Hits:
-        for title, action, help_text in self._commands():
-            yield DiscoveryHit(title, partial(self.screen.run_action, action), help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, action, help_text in self._commands():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(title),
-                    partial(self.screen.run_action, action),
-                    help=help_text,
-                )
+    def screen_type(self) -> type[Screen]:
+        return DrillScreen
 
 
 class DrillScreen(Screen[None]):

@@ -3,12 +3,12 @@ footer of a narrow terminal leaves out."""
 
 from __future__ import annotations
 
-from functools import partial
+from textual.screen import Screen
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from quizapp.tui.screen_actions import ScreenActions
 
 
-class ExerciseCommands(Provider):
+class ExerciseCommands(ScreenActions):
     """The exercise screen's actions in the command palette (ctrl+p)."""
 
     COMMANDS = (
@@ -22,27 +22,8 @@ class ExerciseCommands(Provider):
         ("Show or hide the task", "toggle_task", "A full-width editor for long lines (f4)"),
     )
 
-    def _commands(self) -> list[tuple[str, str, str]]:
+    def screen_type(self) -> type[Screen]:
         # Imported here: the screen's module names this provider in its COMMANDS.
         from quizapp.tui.screens.exercises.exercise import ExerciseScreen
 
-        screen = self.screen
-        if not isinstance(screen, ExerciseScreen):
-            return []
-        return [c for c in self.COMMANDS if screen.check_action(c[1], ()) is not False]
-
-    async def discover(self) -> Hits:
-        for title, action, help_text in self._commands():
-            yield DiscoveryHit(title, partial(self.screen.run_action, action), help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, action, help_text in self._commands():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(title),
-                    partial(self.screen.run_action, action),
-                    help=help_text,
-                )
+        return ExerciseScreen
