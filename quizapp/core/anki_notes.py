@@ -22,8 +22,8 @@ from functools import cache
 
 from markdown_it import MarkdownIt
 
-from quizapp.core.models import Card, ChoiceCard, Deck, FreeCard, NumericCard, Tolerance
-from quizapp.core.questions import instantiate, without_select_all
+from quizapp.core.models import Card, Deck, Tolerance
+from quizapp.core.questions import Question, instantiate, without_select_all
 from quizapp.core.units import is_description, with_unit
 
 GENERATED_DEFAULT = 3
@@ -86,68 +86,63 @@ def tolerance_text(tolerance: Tolerance, unit: str | None) -> str:
     return f"within {parts[0]}" if parts else "exactly"
 
 
-def _choice_sides(card: ChoiceCard) -> tuple[str, str]:
-    if card.multiple:
-        front = markdown_html(without_select_all(card.prompt))
+def _choice_sides(question: Question) -> tuple[str, str]:
+    if question.multiple:
+        front = markdown_html(without_select_all(question.prompt))
         front += "\n<p><i>(select all that apply)</i></p>"
     else:
-        front = markdown_html(card.prompt)
-    options = "".join(f"<li>{_inline_html(option)}</li>" for option in card.options)
+        front = markdown_html(question.prompt)
+    options = "".join(f"<li>{_inline_html(option)}</li>" for option in question.options)
     front += f'\n<ol class="options">{options}</ol>'
     marked = "".join(
         f'<li class="right"><b>✓ {_inline_html(option)}</b></li>'
-        if index in card.correct
+        if index in question.correct_choices
         else f'<li class="wrong">{_inline_html(option)}</li>'
-        for index, option in enumerate(card.options)
+        for index, option in enumerate(question.options)
     )
     return front, f'<ol class="options">{marked}</ol>'
 
 
-def _numeric_back(card: NumericCard) -> str:
-    number = f"{card.answer:g}"
-    value = f"{number} {card.unit}" if is_description(card.unit) else with_unit(number, card.unit)
-    return (
-        f"<p><b>{html.escape(value)}</b></p>\n"
-        f"<p><i>accepted {html.escape(tolerance_text(card.tolerance, card.unit))}</i></p>"
-    )
-
-
-def _free_back(card: FreeCard) -> str:
-    points = "".join(f"<li>{_inline_html(point)}</li>" for point in card.key_points)
-    return f'{markdown_html(card.answer)}\n<p><b>Key points</b></p>\n<ol type="a">{points}</ol>'
+def _sides(question: Question) -> tuple[str, str]:
+    """Front and back HTML of a card made askable (the answer as the app shows it)."""
+    if question.kind == "choice":
+        return _choice_sides(question)
+    front, back = markdown_html(question.prompt), markdown_html(question.answer_text)
+    if question.kind == "numeric":
+        (answer,) = question.fields
+        accepted = tolerance_text(answer.tolerance, answer.unit)
+        back = (
+            f"<p><b>{html.escape(question.answer_text)}</b></p>\n"
+            f"<p><i>accepted {html.escape(accepted)}</i></p>"
+        )
+    elif question.kind == "free":
+        points = "".join(f"<li>{_inline_html(point)}</li>" for point in question.key_points)
+        back += f'\n<p><b>Key points</b></p>\n<ol type="a">{points}</ol>'
+    elif question.working:  # a generated card: its worked answer
+        back += "\n" + markdown_html(question.working)
+    return front, back
 
 
 def notes_for_card(deck_id: str, card: Card, generated: int = GENERATED_DEFAULT) -> list[AnkiNote]:
     """The notes of one card: one, or `generated` drawn instances of a generated card."""
-    common = dict(
-        deck=deck_id,
-        card=card.id,
-        explanation=markdown_html(card.explanation),
-        source=markdown_html(card.source),
-        tags=tuple(card.tags),
-    )
-    if card.type == "generated":
-        notes = []
-        for instance in range(generated):
-            question = instantiate(deck_id, card, instance_seed(deck_id, card.id, instance))
-            back = markdown_html(question.answer_text)
-            if question.working:
-                back += "\n" + markdown_html(question.working)
-            notes.append(
-                AnkiNote(
-                    instance=instance, front=markdown_html(question.prompt), back=back, **common
-                )
+    instances: list[int | None] = list(range(generated)) if card.type == "generated" else [None]
+    notes = []
+    for instance in instances:
+        seed = None if instance is None else instance_seed(deck_id, card.id, instance)
+        front, back = _sides(instantiate(deck_id, card, seed))
+        notes.append(
+            AnkiNote(
+                deck=deck_id,
+                card=card.id,
+                instance=instance,
+                front=front,
+                back=back,
+                explanation=markdown_html(card.explanation),
+                source=markdown_html(card.source),
+                tags=tuple(card.tags),
             )
-        return notes
-    if isinstance(card, ChoiceCard):
-        front, back = _choice_sides(card)
-    elif isinstance(card, NumericCard):
-        front, back = markdown_html(card.prompt), _numeric_back(card)
-    elif isinstance(card, FreeCard):
-        front, back = markdown_html(card.prompt), _free_back(card)
-    else:  # a flashcard
-        front, back = markdown_html(card.prompt), markdown_html(card.answer)
-    return [AnkiNote(instance=None, front=front, back=back, **common)]
+        )
+    return notes
 
 
 def _unknown(kind: str, name: str, known: Sequence[str]) -> str:

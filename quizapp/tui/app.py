@@ -99,7 +99,6 @@ class QuizApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette (ctrl+p): the main actions, then Textual's own."""
-
         main = {
             "drill": ("Drill", "Review due cards with spaced repetition"),
             "mock": ("Mock interview", "A timed mock interview"),

@@ -40,7 +40,7 @@ def bound_keys() -> dict[str, set[str]]:
 
 def test_every_key_a_browser_takes_has_a_second_key() -> None:
     keys = bound_keys()
-    taken = {key for key in keys if key in BROWSER_TAKEN_KEYS or key == "ctrl+w"}
+    taken = {key for key in keys if key in BROWSER_TAKEN_KEYS}
     assert taken, "the app binds ctrl keys; the scan found none"
     for key in taken:
         assert key in BROWSER_ALTERNATIVES.values(), f"{key} ({keys[key]}) has no second key"
