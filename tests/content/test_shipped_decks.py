@@ -2,12 +2,15 @@
 type mix holds, generated cards generate, and every numeric answer is recomputed here.
 
 These tests cover ALL decks in content/, whoever wrote them. A new numeric card needs an entry
-in COMPUTED below (its answer recomputed, with torch where torch can compute it).
+in COMPUTED below, or, for a deck of its own, in `tests/content/figures_<deck>.py` (a module
+with a `COMPUTED` dict of its own, merged here): its answer recomputed, with torch where torch
+can compute it.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.util
 import io
 import math
 import re
@@ -392,6 +395,25 @@ COMPUTED: dict[str, Callable[[], float]] = {
 }
 # Recomputed by a measurement rather than exact arithmetic: only the card's tolerance applies.
 MEASURED = {"debugging/sqnr-8bit-uniform"}
+
+
+def _per_deck_figures() -> dict[str, Callable[[], float]]:
+    """The COMPUTED tables of `figures_<deck>.py` beside this file: one module per deck, so
+    decks written side by side never edit the same table."""
+    merged: dict[str, Callable[[], float]] = {}
+    for path in sorted(Path(__file__).parent.glob("figures_*.py")):
+        spec = importlib.util.spec_from_file_location(f"quizapp_tests_{path.stem}", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        overlap = set(merged) & set(module.COMPUTED)
+        assert not overlap, f"{path.name} recomputes cards recomputed elsewhere: {overlap}"
+        merged.update(module.COMPUTED)
+        MEASURED.update(getattr(module, "MEASURED", set()))
+    return merged
+
+
+COMPUTED.update(_per_deck_figures())
 
 
 def numeric_cards() -> dict[str, NumericCard]:
