@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from quizapp.core.deck_yaml import Marks, parse_yaml
 from quizapp.core.generators import GENERATORS
 from quizapp.core.loader import load_deck_file, load_decks
 from quizapp.core.models import Deck, NumericCard
@@ -94,6 +95,35 @@ def test_deck_ids_and_card_ids_are_unique() -> None:
     for deck in shipped():
         ids = Counter(card.id for card in deck.cards)
         assert [i for i, n in ids.items() if n > 1] == [], deck.deck
+
+
+def card_id_places(path: Path) -> list[tuple[str, int, int]]:
+    """Each card id of a deck file with the 1-based line and column of its value."""
+    marks = Marks()
+    data = parse_yaml(path.read_text(encoding="utf-8"), marks)
+    places = []
+    for index, card in enumerate(data["cards"]):
+        mark = marks.value(("cards", index, "id"))
+        assert mark is not None
+        places.append((card["id"], mark.line + 1, mark.column + 1))
+    return places
+
+
+def test_card_ids_are_unique_across_shipped_decks() -> None:
+    """Progress is keyed by deck and card id, so a repeated id breaks nothing in storage; but
+    `deck/card` names a card everywhere else (sample, mocks, export, talk), and one id with
+    two meanings across the shipped decks is a trap. Each repeat is named where it occurs
+    a second time, like a compiler error, with the first place beside it."""
+    first: dict[str, str] = {}
+    repeats = []
+    for path in sorted(CONTENT.glob("*.yaml")):
+        for card_id, line, col in card_id_places(path):
+            place = f"{path.relative_to(CONTENT.parent)}:{line}:{col}"
+            if card_id in first:
+                repeats.append(f"{place}: card id {card_id!r} is already used at {first[card_id]}")
+            else:
+                first[card_id] = place
+    assert repeats == [], "\n".join(repeats)
 
 
 def test_every_card_has_an_explanation() -> None:
