@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import inspect
 import io
 import math
 import re
@@ -483,3 +484,112 @@ def test_numeric_answer_matches_its_recomputation(key: str) -> None:
             card.answer,
             computed,
         )
+
+
+# --- the claims behind the expert-read corrections ---------------------------------------------
+
+
+def card_text(deck_id: str, card_id: str) -> str:
+    card = next(d for d in shipped() if d.deck == deck_id).card(card_id)
+    fields = ("prompt", "answer", "explanation", "source")
+    parts = [value for name in fields if isinstance(value := getattr(card, name, None), str)]
+    parts += list(getattr(card, "options", None) or [])
+    parts += list(getattr(card, "key_points", None) or [])
+    return " ".join(" ".join(parts).split())
+
+
+def test_default_activation_observers_and_signed_pt2e_quantizers() -> None:
+    """Every eager/FX default PTQ qconfig searches a clipping range (HistogramObserver); the
+    PT2E XNNPACK and Arm quantizers put activations in int8 [-128, 127]; x86 PT2E does not."""
+    from torch.ao.quantization import HistogramObserver, get_default_qconfig
+
+    for backend in ("x86", "fbgemm", "qnnpack", "onednn"):
+        assert isinstance(get_default_qconfig(backend).activation(), HistogramObserver), backend
+    xnnpack = pytest.importorskip("torchao.testing.pt2e._xnnpack_quantizer")
+    arm = pytest.importorskip("torchao.quantization.pt2e.quantizer.arm_inductor_quantizer")
+    x86 = pytest.importorskip("torchao.quantization.pt2e.quantizer.x86_inductor_quantizer")
+    for config in (
+        xnnpack.get_symmetric_quantization_config(is_per_channel=True),
+        arm.get_default_arm_inductor_quantization_config(),
+    ):
+        act = config.input_activation
+        assert (act.dtype, act.quant_min, act.quant_max) == (torch.int8, -128, 127)
+        assert act.qscheme == torch.per_tensor_affine
+        assert "HistogramObserver" in repr(act.observer_or_fake_quant_ctr)
+    x86_act = x86.get_default_x86_inductor_quantization_config().input_activation
+    assert (x86_act.dtype, x86_act.quant_min, x86_act.quant_max) == (torch.uint8, 0, 255)
+    text = card_text("int8-math", "lesson-minmax-mapping")
+    assert "HistogramObserver" in text and "XNNPACK" in text and "[−128, 127]" in text
+
+
+def test_fp8_flavours_and_the_fn_name() -> None:
+    """torchao switches to the fnuz dtypes on MI300 (max 240); e4m3fn has no inf and only
+    S.1111.111 is NaN, so S.1111.110 is a number (448)."""
+    float8_config = pytest.importorskip("torchao.float8.config")
+    source = inspect.getsource(float8_config.Float8TypeConfig)
+    assert "float8_e4m3fnuz" in source and "is_MI300()" in source
+    assert torch.finfo(torch.float8_e4m3fnuz).max == 240
+    for deck_id, card_id in (
+        ("llm-quantization", "fp8-formats"),
+        ("number-formats", "fp8-e4m3-vs-e5m2"),
+        ("number-formats", "int8-vs-fp8"),
+    ):
+        assert "240" in card_text(deck_id, card_id), card_id
+    codes = torch.tensor([0x7E, 0x7F, 0xFE, 0xFF, 0x78], dtype=torch.uint8)
+    values = codes.view(torch.float8_e4m3fn).float()
+    assert values[0] == 448 and values[2] == -448 and values[4] == 256
+    assert bool(values[1].isnan()) and bool(values[3].isnan())
+    all_codes = torch.arange(256, dtype=torch.uint8).view(torch.float8_e4m3fn).float()
+    assert int(all_codes.isnan().sum()) == 2 and int(all_codes.isinf().sum()) == 0
+    assert "only S.1111.111 is NaN" in card_text("number-formats", "e4m3fn-name")
+
+
+def test_normalized_images_are_bounded_unlike_noise() -> None:
+    """random-batch-snippet: ImageNet normalization maps [0, 1] pixels into about [-2.1, 2.6],
+    while one N(0, 1) batch of 3 x 224 x 224 values reaches well past it."""
+    mean, std = torch.tensor([0.485, 0.456, 0.406]), torch.tensor([0.229, 0.224, 0.225])
+    low, high = float(((0 - mean) / std).min()), float(((1 - mean) / std).max())
+    assert round(low, 1) == -2.1 and round(high, 1) == 2.6
+    noise = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(0))
+    assert float(noise.abs().max()) > 4
+    text = card_text("calibration", "random-batch-snippet")
+    assert "−2.1 to 2.6" in text and "spatial structure" in text and "mean 0" in text
+
+
+def test_saved_size_depends_on_the_archive_name(tmp_path: Path) -> None:
+    """pytorch-workflow/fp32-state-dict-mb: torch.save names every zip entry after the file's
+    stem, so one state_dict's file size moves with the name; the card quotes two sizes."""
+    import torchvision.models
+
+    state = torchvision.models.resnet18(weights=None).state_dict()
+    short, long = tmp_path / "a.pth", tmp_path / f"{'x' * 50}.pth"
+    torch.save(state, short)
+    torch.save(state, long)
+    sizes = short.stat().st_size, long.stat().st_size
+    assert sizes[1] - sizes[0] > 5_000
+    text = card_text("pytorch-workflow", "fp32-state-dict-mb")
+    numbers = [int(n.replace(",", "")) for n in re.findall(r"\d{1,3}(?:,\d{3})+", text)]
+    quoted = [n for n in numbers if n > 40_000_000]  # the saved sizes, not the parameter count
+    assert quoted[0] == pytest.approx(sizes[0], rel=1e-4)
+    assert quoted[1] == pytest.approx(sizes[1], rel=1e-4)
+    assert f"{len(long.name)}-character" in text
+
+
+def test_round_to_nearest_caveats_are_stated() -> None:
+    """'No gradients' and 'weights need no data' are qualified wherever they are stated."""
+    for deck_id, card_id in (
+        ("ptq-vs-qat", "define-ptq"),
+        ("calibration", "weights-need-no-data"),
+        ("calibration", "explain-calibration"),
+        ("calibration", "no-calibration-modes"),
+    ):
+        text = card_text(deck_id, card_id)
+        assert "round-to-nearest" in text, card_id
+        assert any(m in text for m in ("AdaRound", "GPTQ", "AWQ")), card_id
+    for deck_id, card_id in (
+        ("ptq-vs-qat", "mobilenetv2-tutorial-ladder"),
+        ("ptq-vs-qat", "qconfig-switch-gain"),
+        ("calibration", "tutorial-observer-impact"),
+        ("calibration", "tutorial-calibration-images"),
+    ):
+        assert "same 960 calibration images" not in card_text(deck_id, card_id), card_id
