@@ -26,8 +26,10 @@ from quizapp.core.generators.common import EXACT, exact, float_within, prompt_nu
 
 
 def table_text() -> str:
-    cells = [f"{code}: {level:g}" for code, level in enumerate(lowbit.NF4_TABLE)]
-    return "\n".join(["```", "  ".join(cells[:8]), "  ".join(cells[8:]), "```"])
+    """Four rows of four, so the table fits an 80-column terminal."""
+    cells = [f"{code:>2}: {level:>7g}" for code, level in enumerate(lowbit.NF4_TABLE)]
+    rows = ["   ".join(cells[start : start + 4]) for start in range(0, 16, 4)]
+    return "\n".join(["```", *rows, "```"])
 
 
 @register
