@@ -73,7 +73,7 @@ def e2m1_midpoint_distance(value: Fraction) -> Fraction:
     """How far `value` (in element units) is from the nearest rounding boundary of E2M1."""
     magnitude = abs(value)
     if magnitude >= E2M1_MAX:
-        return magnitude - E2M1_MAX + 1  # saturated: no boundary to be near
+        return magnitude - Fraction(E2M1_MAX) + 1  # saturated: no boundary to be near
     bounds = [
         (Fraction(a) + Fraction(b)) / 2
         for a, b in zip(E2M1_MAGNITUDES, E2M1_MAGNITUDES[1:], strict=False)

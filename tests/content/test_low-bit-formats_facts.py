@@ -118,6 +118,30 @@ def test_torchao_float8_defaults_and_recipes() -> None:
     assert {s.value for s in ScalingType} == {"dynamic", "disabled"}  # no delayed scaling
 
 
+def test_int4_symmetric_scale_and_the_absmax_code() -> None:
+    """int4-symmetric-half-step: s = 0.3 / 7.5, and +0.3 is stored as 7 (float32: 7.4999995)."""
+    from torchao.quantization.quant_primitives import (
+        MappingType,
+        choose_qparams_affine,
+        quantize_affine,
+    )
+
+    group = torch.tensor([[0.3, -0.3, 0.1, 0.05]])
+    scale, zero_point = choose_qparams_affine(
+        group, MappingType.SYMMETRIC, (1, 4), torch.int8, quant_min=-8, quant_max=7
+    )
+    assert scale.item() == pytest.approx(0.04) and int(zero_point) == 0
+    q = quantize_affine(group, (1, 4), scale, zero_point, torch.int8, -8, 7).flatten().tolist()
+    assert q[:2] == [7, -7]
+    # an exact tie (0.9375 / 7.5 = 0.125 is dyadic) rounds half to even: -7.5 -> -8
+    exact = torch.tensor([[0.9375, -0.9375, 0.0, 0.0]])
+    scale, zero_point = choose_qparams_affine(
+        exact, MappingType.SYMMETRIC, (1, 4), torch.int8, quant_min=-8, quant_max=7
+    )
+    q = quantize_affine(exact, (1, 4), scale, zero_point, torch.int8, -8, 7).flatten().tolist()
+    assert q[:2] == [7, -8]
+
+
 def fp4_over_int4(x: torch.Tensor, block: int) -> float:
     x = x.reshape(-1, block)
     amax = x.abs().amax(-1, keepdim=True)

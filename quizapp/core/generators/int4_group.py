@@ -4,8 +4,8 @@ The qparams are torchao's `choose_qparams_affine` for one group: ASYMMETRIC targ
 (0..15) with an integer zero point, SYMMETRIC targets int4 (-8..7) with s = amax / 7.5
 (half the range's width, like INT8's 127.5). The values are `quantize_affine`'s. Two 4-bit
 values share a byte with the even-index value in the low nibble (torchao's `pack_uint4` and
-its plain int4 tensor): element i sits at bits 4 * (i % 2). Other packers (NF4Tensor,
-tinygemm) put the first value high, so the prompt states the order.
+its plain int4 tensor): element i sits at bits 4 * (i % 2). Other packers (torchao's own
+NF4Tensor among them) put the first value high, so the prompt states the order.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ class Int4Group(Generator):
             lines += [
                 "s = amax / ((7 - (-8)) / 2) = amax / 7.5; z = 0; q = clamp(round(x / s), -8, 7)",
                 f"- amax = {prompt_number(amax)}: s = {prompt_number(amax)} / 7.5 = **{show(scale)}**"
-                " (so +amax lands on 7.5 and is clamped to 7; -amax rounds to -8)",
+                " (+amax lands at 7.5 steps, above the top code 7, so it is stored as 7)",
             ]
         for i, q, r in zip((pair, pair + 1), qs, ratios, strict=True):
             raw = round(r) + zero_point
