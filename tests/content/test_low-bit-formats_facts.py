@@ -154,7 +154,7 @@ def test_int4_beats_fp4_on_small_gaussian_blocks_and_loses_on_heavy_tails() -> N
     """fp4-vs-int4-gaussian, fp4-int4-choice-reasoning (measured 1.2x and about 0.5x)."""
     generator = torch.Generator().manual_seed(0)
     gaussian = torch.randn(2**18, generator=generator)
-    assert fp4_over_int4(gaussian, 16) > 1.05
+    assert 1.1 < fp4_over_int4(gaussian, 16) < 1.35  # the card says "about 1.2x"
     normal = torch.randn(2**18, generator=generator)
     chi2 = torch.randn(2**18, 3, generator=generator).pow(2).sum(-1)
     student_t = normal / (chi2 / 3).sqrt()
