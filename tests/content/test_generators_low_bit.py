@@ -8,6 +8,7 @@ torch packing of two nibbles per byte.
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("torchao")
@@ -25,7 +26,7 @@ from torchao.quantization.quant_primitives import (  # noqa: E402
 )
 
 from quizapp.core import lowbit  # noqa: E402
-from quizapp.core.generators import generate  # noqa: E402
+from quizapp.core.generators import generate, get_generator  # noqa: E402
 
 SEEDS = range(300)
 
@@ -197,3 +198,18 @@ def test_int4_symmetric_scale_is_amax_over_7_5() -> None:
     )
     assert scale.item() == pytest.approx(0.75 / 7.5)
     assert lowbit.int4_qparams([-0.3, 0.75, 0.1, -0.2], "symmetric") == (scale.item(), 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("mx-fp4-block", {"block_size": 7}),
+        ("mx-fp4-block", {"block_size": [8, 7]}),  # a list is checked whole, not by the draw
+        ("int4-group", {"group_size": 32}),
+        ("int4-group", {"scheme": "sym"}),
+        ("nf4-code", {"block_size": 1}),
+    ],
+)
+def test_params_reject_sizes_the_formats_do_not_have(name: str, raw: dict) -> None:
+    with pytest.raises(ValidationError):
+        get_generator(name).parse_params(raw)

@@ -35,6 +35,7 @@ from quizapp.core.generators.common import (
 )
 
 SchemeKnob = Literal["asymmetric", "symmetric"]
+GroupSize = Literal[4, 8, 16]
 
 
 def draw_group(rng: random.Random, size: int, scheme: str) -> list[float]:
@@ -63,13 +64,11 @@ class Int4Group(Generator):
 
     class Params(GeneratorParams):
         scheme: SchemeKnob | list[SchemeKnob] = ["asymmetric", "symmetric"]
-        group_size: int | list[int] = 8  # real groups are 32-256; 8 keeps it hand-sized
+        group_size: GroupSize | list[GroupSize] = 8  # real groups are 32-256; 8 is hand-sized
 
     def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:  # type: ignore[override]
         scheme = pick(params.scheme, rng)
         size = pick(params.group_size, rng)
-        if size not in (4, 8, 16):
-            raise ValueError("group_size must be 4, 8 or 16 (hand-sized)")
         quant_min, quant_max = lowbit.INT4_RANGE[scheme]
         for _ in range(500):
             group = draw_group(rng, size, scheme)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 from fractions import Fraction
+from typing import Literal
 
 from quizapp.core import lowbit
 from quizapp.core.generators import (
@@ -24,6 +25,7 @@ from quizapp.core.generators import (
 from quizapp.core.generators.common import EXACT, exact, float_within, prompt_number, sig
 
 PER_ROW = 8
+BlockSize = Literal[8, 16, 32]
 E2M1_TABLE = "0, 0.5, 1, 1.5, 2, 3, 4, 6"
 
 
@@ -52,13 +54,11 @@ class MxFp4Block(Generator):
     summary = "MXFP4: the block's shared E8M0 exponent and one value's E2M1 element"
 
     class Params(GeneratorParams):
-        block_size: int | list[int] = 32  # the OCP MX block; smaller for a quick drill
+        block_size: BlockSize | list[BlockSize] = 32  # the OCP MX block; smaller for a drill
         ask_max: bool | list[bool] = [False, False, True]  # ask the largest element itself
 
     def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:  # type: ignore[override]
         size = pick(params.block_size, rng)
-        if size not in (8, 16, 32):
-            raise ValueError("block_size must be 8, 16 or 32 (the MX spec uses 32)")
         ask_max = pick(params.ask_max, rng)
         for _ in range(500):
             values = draw_block(rng, size)

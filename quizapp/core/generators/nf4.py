@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 from fractions import Fraction
+from typing import Literal
 
 from quizapp.core import lowbit
 from quizapp.core.generators import (
@@ -23,6 +24,9 @@ from quizapp.core.generators import (
     register,
 )
 from quizapp.core.generators.common import EXACT, exact, float_within, prompt_number, show, sig
+
+# bitsandbytes' valid 4-bit block sizes (torchao accepts any divisor of the tensor)
+BlockSize = Literal[64, 128, 256, 512, 1024, 2048, 4096]
 
 
 def table_text() -> str:
@@ -38,13 +42,11 @@ class Nf4Code(Generator):
     summary = "NF4: normalize by the block absmax, nearest of 16 normal quantiles, dequantize"
 
     class Params(GeneratorParams):
-        block_size: int | list[int] = 64  # QLoRA's and torchao's default block
+        block_size: BlockSize | list[BlockSize] = 64  # QLoRA's and torchao's default block
         show_table: bool | list[bool] = True  # print the 16 levels in the prompt
 
     def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:  # type: ignore[override]
         block_size = pick(params.block_size, rng)
-        if block_size <= 1:
-            raise ValueError("block_size must be at least 2")
         show_table = pick(params.show_table, rng)
         for _ in range(500):
             absmax = sig(math.exp(rng.uniform(math.log(0.005), math.log(0.5))), 3)
