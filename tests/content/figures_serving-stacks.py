@@ -61,6 +61,20 @@ def e2e_latency_s(ttft_s: float, tpot_s: float, output_tokens: int) -> float:
     return ttft_s + tpot_s * (output_tokens - 1)
 
 
+def int4_packed_bytes(shape: tuple[int, ...]) -> int:
+    """Pack INT4 codes two per byte, low nibble first, padding an odd count with a zero nibble."""
+    codes = torch.ones(shape, dtype=torch.uint8).flatten()
+    if codes.numel() % 2:
+        codes = torch.cat([codes, torch.zeros(1, dtype=torch.uint8)])
+    packed = codes[0::2] | (codes[1::2] << 4)
+    return packed.numel() * packed.element_size()
+
+
+def tail_latencies_ms() -> torch.Tensor:
+    """985 requests at 40 ms and 15 stalled at 400 ms."""
+    return torch.cat([torch.full((985,), 40.0), torch.full((15,), 400.0)])
+
+
 COMPUTED: dict[str, Callable[[], float]] = {
     f"{DECK}/modelopt-fp8-awq-batch32-ratio": lambda: 2368.69 / 2037.54,
     f"{DECK}/w4a16-ridge-batch": lambda: w4a16_ridge_tokens(400e12, 2e12),
@@ -70,4 +84,7 @@ COMPUTED: dict[str, Callable[[], float]] = {
     f"{DECK}/gguf-q8-0-7b-size": lambda: 7e9 / 32 * q8_0_block_bytes() / 1e9,
     f"{DECK}/unfused-qdq-bytes": unfused_qdq_bytes_per_element,
     f"{DECK}/llm-e2e-latency": lambda: e2e_latency_s(0.250, 0.020, 301),
+    f"{DECK}/trt-int4-packed-bytes": lambda: int4_packed_bytes((3, 5)),
+    f"{DECK}/p99-tail-latency": lambda: torch.quantile(tail_latencies_ms(), 0.99).item(),
+    f"{DECK}/decode-throughput-from-itl": lambda: 32 / 0.040,
 }

@@ -206,3 +206,30 @@ def test_the_latency_definition_matches_the_numeric_card() -> None:
     tpot = (latency - 0.250) / (301 - 1)
     assert tpot == pytest.approx(0.020)
     assert mentions("llm-e2e-latency", "(latency - TTFT) / (output tokens - 1)")
+
+
+def test_tail_example_mean_and_median_hide_what_p99_shows() -> None:
+    latencies = figures().tail_latencies_ms()
+    assert latencies.numel() == 1000
+    assert round(latencies.mean().item(), 1) == 45.4
+    assert latencies.median().item() == 40.0
+    assert torch.quantile(latencies, 0.99).item() == 400.0
+    assert mentions("p99-tail-latency", "the mean is 45.4 ms and the median 40 ms")
+
+
+def test_int4_packing_puts_the_first_element_in_the_low_nibble() -> None:
+    codes = torch.tensor([1, 2, 3], dtype=torch.uint8)
+    padded = torch.cat([codes, torch.zeros(1, dtype=torch.uint8)])
+    packed = padded[0::2] | (padded[1::2] << 4)
+    assert packed.tolist() == [0x21, 0x03]  # last byte: element in the low nibble, high nibble 0
+    assert figures().int4_packed_bytes((3, 5)) == 8
+    assert mentions("trt-int4-packed-bytes", "7 full bytes + 1 byte")
+
+
+def test_an_8b_model_needs_16_gb_in_fp16_and_under_5_gb_in_q4_0() -> None:
+    f = figures()
+    fp16_gb = f.nbytes(1, torch.float16) * 8e9 / 1e9
+    q4_0_gb = 8e9 / 32 * f.q4_0_block_bytes() / 1e9
+    assert fp16_gb == 16
+    assert q4_0_gb < 5
+    assert mentions("pick-a-serving-stack", "FP16 (16 GB of weights)")
