@@ -56,4 +56,9 @@ COMPUTED: dict[str, Callable[[], float]] = {
     f"{DECK}/w4a16-arithmetic-intensity": lambda: 2 / (4 / 8),
     f"{DECK}/nf4-double-quant-overhead": nf4_scale_bits_per_weight,
     f"{DECK}/ternary-bits": lambda: math.log2(3),
+    # Llama-2-7B: K and V x 32 layers x 4096 hidden x 4096 tokens, at 3 bits per element.
+    f"{DECK}/kivi-cache-llama2": lambda: (
+        torch.empty(2, 32, 4096, 4096, device="meta").numel() * 3 / 8 / 2**30
+    ),
+    f"{DECK}/qlora-65b-base-gb": lambda: 65e9 * (4 + nf4_scale_bits_per_weight()) / 8 / 1e9,
 }
