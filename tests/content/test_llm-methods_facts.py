@@ -181,7 +181,7 @@ def test_keys_with_outlier_channels_quantize_better_per_channel_values_per_token
 
 
 def test_nf4_table_and_torchao_defaults() -> None:
-    """nf4-levels, nf4-double-quant-overhead: 16 levels in [-1, 1] with an exact 0, 7 below
+    """nf4-codebook-shape, nf4-double-quant-overhead: 16 levels in [-1, 1] with an exact 0, 7 below
     and 8 above, denser near 0; blocks of 64 and scaler blocks of 256, int8 scales."""
     from torchao.quantization.quantize_.workflows.nf4.nf4_tensor import to_nf4
 
