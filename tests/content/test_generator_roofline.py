@@ -44,8 +44,10 @@ def torch_weight_bytes(params: int, fmt: str, group_size: int | None) -> int:
     assert group_size is not None
     assert params % 2 == 0 and params % group_size == 0  # round LLM sizes: no partial group
     packed = meta_bytes(params // 2, torch.uint8)  # two 4-bit values per byte
-    per_group = 1 if fmt == "int4-scale" else 2  # an fp16 scale, or a bf16 scale and zero
-    return packed + per_group * meta_bytes(params // group_size, torch.bfloat16)
+    groups = params // group_size
+    if fmt == "int4-scale":  # one fp16 scale per group (Marlin)
+        return packed + meta_bytes(groups, torch.float16)
+    return packed + 2 * meta_bytes(groups, torch.bfloat16)  # bf16 scale and zero (tinygemm)
 
 
 @functools.cache
