@@ -169,3 +169,11 @@ def test_the_learners_answer_is_graded_with_its_units() -> None:
     assert check_fields(question, typed).correct
     typed["step_ms"] = f"{values['step_ms'] * 2:.4g} ms"  # forgot that INT8 halves the bytes
     assert not check_fields(question, typed).correct
+
+
+def test_default_models_are_the_llm_sizes_model_size_knows() -> None:
+    from quizapp.core.generators import get_generator
+    from quizapp.core.generators.model_size import LLMS
+
+    params = get_generator("decode-roofline").Params()
+    assert sorted(params.model) == sorted(LLMS)  # type: ignore[attr-defined]

@@ -168,6 +168,39 @@ def test_a_quantized_conv_stores_round_m_times_the_int32_accumulator_plus_z_out(
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.filterwarnings("ignore::UserWarning")
 @pytest.mark.usefixtures("quantized_engine")
+def test_bias_joins_the_accumulator_in_int32_and_relu_is_the_clamp_at_z_out() -> None:
+    """conv-requant-why: the bias enters as round(b / (s_in·s_w)) added to acc; a fused
+    ConvReLU stores max(q_out, z_out)."""
+    import torch.ao.nn.intrinsic.quantized as nniq
+    import torch.ao.nn.quantized.functional as qF
+
+    gen = torch.Generator().manual_seed(3)
+    s_in, z_in, s_w, s_out, z_out = 0.02, 7, 0.004, 0.05, 60
+    q_x = torch.randint(0, 128, (1, 8, 10, 10), generator=gen, dtype=torch.uint8)
+    q_w = torch.randint(-127, 128, (16, 8, 3, 3), generator=gen, dtype=torch.int8)
+    bias = torch.randn(16, generator=gen)
+    acc = torch.nn.functional.conv2d(q_x.to(torch.float64) - z_in, q_w.to(torch.float64))
+    acc = acc.round() + torch.round(bias.to(torch.float64) / (s_in * s_w)).view(1, -1, 1, 1)
+    expected = (torch.round(acc * (s_in * s_w / s_out)) + z_out).clamp(0, 255)
+    for engine in ("x86", "qnnpack"):
+        if engine not in torch.backends.quantized.supported_engines:
+            continue
+        torch.backends.quantized.engine = engine
+        x = torch._make_per_tensor_quantized_tensor(q_x, s_in, z_in)
+        w = torch._make_per_tensor_quantized_tensor(q_w, s_w, 0)
+        out = qF.conv2d(x, w, bias=bias, scale=s_out, zero_point=z_out).int_repr()
+        assert float((out.to(torch.float64) - expected).abs().max()) <= 1, engine
+        fused = nniq.ConvReLU2d(8, 16, 3)
+        fused.set_weight_bias(w, bias)
+        fused.scale, fused.zero_point = s_out, z_out
+        relu = fused(x).int_repr().to(torch.float64)
+        assert float((relu - expected.clamp(min=z_out)).abs().max()) <= 1, engine
+        assert bool((relu == z_out).any())  # some outputs really were negative
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.usefixtures("quantized_engine")
 def test_full_range_activations_saturate_fbgemm_on_avx2_without_vnni() -> None:
     """fbgemm-full-range-saturation-measured: on an AVX2 CPU without VNNI the x86 engine's
     VPMADDUBSW path saturates with 0..255 activations; qnnpack stays exact."""

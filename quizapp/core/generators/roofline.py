@@ -102,7 +102,14 @@ class DecodeRoofline(Generator):
     )
 
     class Params(GeneratorParams):
-        model: ModelKnob | list[ModelKnob] = list(LLMS)  # type: ignore[assignment]
+        model: ModelKnob | list[ModelKnob] = [
+            "llm-1.1b",
+            "llm-3b",
+            "llm-7b",
+            "llm-8b",
+            "llm-13b",
+            "llm-70b",
+        ]
         format: FormatKnob | list[FormatKnob] = [
             "fp16",
             "int8",
