@@ -314,3 +314,14 @@ def test_batching_reuses_weights_but_not_the_kv_cache() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # nothing here should warn
         assert intensity(2.0, batch=8) == 8 * intensity(2.0)
+
+
+def test_the_generators_gpu_figures_are_the_ones_the_cards_quote() -> None:
+    """decode-roofline (the generator) and the cards that name the same GPUs agree."""
+    from quizapp.core.generators.roofline import GPUS
+
+    a100, h100 = GPUS["a100"], GPUS["h100"]
+    assert (a100.fp16_tflops, a100.bandwidth_gb_s) == (312, 2039)
+    assert "312" in card_text("a100-ridge-point") and "2,039" in card_text("a100-ridge-point")
+    assert h100.fp16_tflops * 2 == 1979  # the datasheet's sparse figure
+    assert h100.bandwidth_gb_s / 1000 == 3.35 and "3.35" in card_text("datasheet-sparsity-asterisk")

@@ -37,10 +37,11 @@ class Gpu:
     fp16_tflops: float  # dense FP16 tensor-core peak, no 2:4 sparsity
 
 
-# Datasheet figures (dense FP16 tensor peak; the datasheets print the sparse figure, twice
-# this, with an asterisk). A100: NVIDIA's "GPU Performance Background" guide (108 SMs at
-# 1.41 GHz: 312 FP16 TFLOPS; 80 GB at 2039 GB/s). H100 SXM: datasheet 1,979 TFLOPS sparse,
-# 3.35 TB/s. T4: datasheet 65 FP16 TFLOPS, 320 GB/s GDDR6.
+# Dense FP16 tensor peaks and memory bandwidths (datasheets print the 2:4-sparse peak, twice
+# the dense one, with an asterisk). A100 80GB: NVIDIA's "GPU Performance Background User's
+# Guide" (108 SMs at 1.41 GHz give 312 FP16 TFLOPS; 2039 GB/s). H100 SXM: its datasheet
+# table (1,979 FP16 TFLOPS with sparsity, "1/2 lower without"; 3,350 GB/s). T4: its
+# datasheet's 65 FP16 TFLOPS and 320 GB/s of GDDR6.
 GPUS = {
     "t4": Gpu("NVIDIA T4", 320.0, 65.0),
     "a100": Gpu("NVIDIA A100 80GB SXM", 2039.0, 312.0),
