@@ -73,7 +73,7 @@ def test_answers_match_torch_counted_bytes_and_flops() -> None:
         question = generate("decode-roofline", {}, seed)
         p, answer = question.params, question.answer()
         params, fmt = p["parameters"], p["format"]
-        nbytes = torch_weight_bytes(params, fmt, p["group_size"])
+        nbytes = torch_weight_bytes(params, fmt, p.get("group_size"))
         bandwidth = p["bandwidth_gb_s"] * 1e9
         peak = p["fp16_tflops"] * 1e12
         flops = decode_flops_per_weight(1) * params
@@ -86,6 +86,7 @@ def test_answers_match_torch_counted_bytes_and_flops() -> None:
         # below it memory is the roof, above it compute is
         assert math.floor(batch) * flops / peak <= nbytes / bandwidth
         assert math.ceil(batch + 1e-9) * flops / peak > nbytes / bandwidth
+        assert ("group_size" in p) == fmt.startswith("int4")
         seen.add((fmt, p["gpu"]))
     assert {fmt for fmt, _ in seen} == {"fp16", "int8", "int4-scale", "int4-scale-zero"}
     assert {gpu for _, gpu in seen} == set(GPUS)

@@ -199,7 +199,8 @@ class DecodeRoofline(Generator):
                 "model": model,
                 "parameters": count,
                 "format": fmt,
-                "group_size": group_size if fmt.startswith("int4") else None,
+                # a group size means nothing for FP16/INT8 weights: not shown as drawn
+                **({"group_size": group_size} if fmt.startswith("int4") else {}),
                 "gpu": gpu_key,
                 "bandwidth_gb_s": gpu.bandwidth_gb_s,
                 "fp16_tflops": gpu.fp16_tflops,
