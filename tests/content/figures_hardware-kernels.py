@@ -124,4 +124,7 @@ COMPUTED: dict[str, Callable[[], float]] = {
     "hardware-kernels/int4-decode-crossover-a100": lambda: (
         A100_RIDGE / decode_intensity(marlin_bytes_per_weight())
     ),
+    "hardware-kernels/w8a8-decode-crossover-a100": lambda: (
+        (624e12 / 2039e9) / decode_intensity(meta_bytes(1, torch.int8))
+    ),
 }

@@ -325,3 +325,29 @@ def test_the_generators_gpu_figures_are_the_ones_the_cards_quote() -> None:
     assert "312" in card_text("a100-ridge-point") and "2,039" in card_text("a100-ridge-point")
     assert h100.fp16_tflops * 2 == 1979  # the datasheet's sparse figure
     assert h100.bandwidth_gb_s / 1000 == 3.35 and "3.35" in card_text("datasheet-sparsity-asterisk")
+
+
+def test_past_every_crossover_only_activation_quantization_is_faster() -> None:
+    """large-batch-w8a8-vs-w4a16, w8a8-decode-crossover-a100: step times at batch 256 on an
+    A100 (weights only), max(bytes / bandwidth, operations / math rate)."""
+    params, bandwidth = 7e9, 2039e9
+    schemes = {  # bytes per weight, math rate
+        "fp16": (2.0, 312e12),
+        "w4a16": (0.5 + 2 / 128, 312e12),
+        "w8a8": (1.0, 624e12),
+    }
+    ops_per_weight = intensity(1.0, batch=256)  # operations per weight at batch 256 (1 byte)
+
+    def step(scheme: str, batch: int = 256) -> float:
+        per_weight, rate = schemes[scheme]
+        ops = ops_per_weight * batch / 256 * params
+        return max(per_weight * params / bandwidth, ops / rate)
+
+    assert step("w4a16") == step("fp16")  # compute-bound: same FP16 math
+    assert step("fp16") / step("w8a8") == pytest.approx(2)
+    assert step("fp16", batch=1) / step("w4a16", batch=1) == pytest.approx(2 / (0.5 + 2 / 128))
+    assert step("fp16", batch=1) / step("w8a8", batch=1) == pytest.approx(2)
+    for scheme, crossover in (("fp16", 153), ("w4a16", 39), ("w8a8", 153)):
+        per_weight, rate = schemes[scheme]
+        found = rate * per_weight / (2 * bandwidth)
+        assert round(found) == crossover, scheme
