@@ -113,5 +113,6 @@ from quizapp.core.generators import (  # noqa: E402,F401
     quantize,
     reduce_range,
     requant,
+    roofline,
     symmetric,
 )
