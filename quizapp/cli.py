@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from quizapp import __version__
+from quizapp.storage.settings import SettingsError, settings
 
 
 def _positive_float(text: str) -> float:
@@ -286,7 +287,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "tui"
     module = importlib.import_module(f"quizapp.commands.{command}")
     try:
+        settings()  # a bad environment variable is named before any work starts
         return int(module.run(args) or 0)
+    except SettingsError as exc:
+        print(f"quizapp: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
