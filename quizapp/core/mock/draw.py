@@ -12,6 +12,7 @@ from typing import Any
 
 from quizapp.core.models import Card, Deck
 from quizapp.core.questions import Question, instantiate
+from quizapp.core.scope import ScopeError, select_cards
 
 DEFAULT_MINUTES = 15.0
 DEFAULT_QUESTIONS = 10
@@ -93,28 +94,12 @@ def miss_weight(stat: MissStat | None) -> float:
 
 
 def candidate_cards(decks: Sequence[Deck], setup: MockSetup) -> list[tuple[str, Card]]:
-    """The cards a mock with this set-up draws from; errors name what was asked for."""
-    known = {deck.deck: deck for deck in decks}
-    if not known:
-        raise MockSetupError("no decks are loaded (run `quizapp validate` to see why)")
-    unknown = [d for d in setup.decks if d not in known]
-    if unknown:
-        raise MockSetupError(
-            f"unknown deck {', '.join(map(repr, unknown))} (decks: {', '.join(sorted(known))})"
-        )
-    chosen = [known[d] for d in dict.fromkeys(setup.decks)] if setup.decks else list(decks)
-    pool = [(deck.deck, card) for deck in chosen for card in deck.cards]
-    if setup.tags:
-        present = {tag for _, card in pool for tag in card.tags}
-        missing = [t for t in setup.tags if t not in present]
-        if missing:
-            where = "in the chosen decks" if setup.decks else "in any deck"
-            listed = ", ".join(sorted(present)) or "none"
-            raise MockSetupError(
-                f"no card has the tag {', '.join(map(repr, missing))} {where} (tags: {listed})"
-            )
-        wanted = set(setup.tags)
-        pool = [(d, card) for d, card in pool if wanted.intersection(card.tags)]
+    """The cards a mock with this set-up draws from (the `--deck`/`--tag` scope of
+    core.scope); errors name what was asked for."""
+    try:
+        pool = select_cards(decks, setup.decks, setup.tags)
+    except ScopeError as exc:
+        raise MockSetupError(str(exc)) from None
     if len(pool) < setup.questions:
         raise MockSetupError(
             f"only {len(pool)} question{'s' * (len(pool) != 1)} match this set-up, "
