@@ -288,16 +288,6 @@ class DeckCounts:
     due: int  # scheduled cards a session started now would show
     leeches: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "cards": self.cards,
-            "new": self.new,
-            "learning": self.learning,
-            "review": self.review,
-            "due": self.due,
-            "leeches": self.leeches,
-        }
-
 
 def deck_counts(
     db: Database,

@@ -8,8 +8,11 @@ import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import ValidationError
+
+from quizapp.core.json_contract import NoneAsEmpty, from_json_document, json_document
 from quizapp.core.models import Card, Deck
 from quizapp.core.questions import Question, instantiate
 from quizapp.core.scope import ScopeError, select_cards
@@ -33,8 +36,9 @@ class MockSetupError(ValueError):
 class MockSetup:
     minutes: float = DEFAULT_MINUTES
     questions: int = DEFAULT_QUESTIONS
-    decks: tuple[str, ...] = ()  # empty: every deck
-    tags: tuple[str, ...] = ()  # empty: any card; else cards with at least one of the tags
+    decks: Annotated[tuple[str, ...], NoneAsEmpty] = ()  # empty: every deck
+    # empty: any card; else cards with at least one of the tags
+    tags: Annotated[tuple[str, ...], NoneAsEmpty] = ()
     per_question_s: float | None = None
     seed: int | None = None  # None: drawn at random (the drawn seed is stored with the mock)
 
@@ -53,25 +57,15 @@ class MockSetup:
         return self.minutes * 60.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "minutes": self.minutes,
-            "questions": self.questions,
-            "decks": list(self.decks),
-            "tags": list(self.tags),
-            "per_question_s": self.per_question_s,
-            "seed": self.seed,
-        }
+        """The JSON form, stored with each mock and as the last set-up."""
+        return json_document(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MockSetup:
-        return cls(
-            minutes=float(data["minutes"]),
-            questions=int(data["questions"]),
-            decks=tuple(data.get("decks") or ()),
-            tags=tuple(data.get("tags") or ()),
-            per_question_s=data.get("per_question_s"),
-            seed=data.get("seed"),
-        )
+        try:
+            return from_json_document(cls, data)
+        except ValidationError as exc:
+            raise MockSetupError(f"a stored mock set-up is unreadable: {exc}") from None
 
 
 @dataclass(frozen=True)

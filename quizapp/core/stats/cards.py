@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from fsrs import State
+from pydantic.dataclasses import dataclass
 
 from quizapp.core.due_cards import LEARN_AHEAD, is_due
 from quizapp.core.fsrs_scheduler import LEECH_LAPSES, CardState, card_key
+from quizapp.core.json_contract import CONTRACT, json_document
 from quizapp.core.models import Deck
 from quizapp.core.stats.recall import TARGET_RETENTION, recall_probability
 from quizapp.core.study_days import day_start
@@ -21,7 +22,7 @@ FORECAST_DAYS = 14
 COUNT_FIELDS = ("cards", "new", "learning", "review", "mastered", "due", "leeches")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=CONTRACT)
 class DeckProgress:
     deck: str
     title: str
@@ -37,7 +38,7 @@ class DeckProgress:
         return {name: getattr(self, name) for name in COUNT_FIELDS}
 
     def to_json(self) -> dict[str, Any]:
-        return {"deck": self.deck, "title": self.title, **self.counts()}
+        return json_document(self)
 
 
 def deck_progress(
@@ -86,7 +87,7 @@ def forecast(
     return counts
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=CONTRACT)
 class Leech:
     deck: str
     card: str
@@ -95,13 +96,7 @@ class Leech:
     prompt: str
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "deck": self.deck,
-            "card": self.card,
-            "lapses": self.lapses,
-            "reps": self.reps,
-            "prompt": self.prompt,
-        }
+        return json_document(self)
 
 
 def first_line(text: str | None, limit: int = 100) -> str:

@@ -5,32 +5,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
+from pydantic.dataclasses import dataclass
+
+from quizapp.core.json_contract import CONTRACT, IsoDatetime, Round1, json_document
 from quizapp.core.stats.inputs import ExerciseAttempt
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=CONTRACT)
 class MockTrend:
     count: int
-    percents: tuple[float, ...]  # oldest first
-    last: float | None
-    best: float | None
-    change: float | None  # points: the last k mocks' mean minus the k before (k <= 3)
+    percents: tuple[Round1, ...]  # oldest first
+    last: Round1 | None
+    best: Round1 | None
+    change: Round1 | None  # points: the last k mocks' mean minus the k before (k <= 3)
 
     def to_json(self) -> dict[str, Any]:
-        def rounded(value: float | None) -> float | None:
-            return None if value is None else round(value, 1)
-
-        return {
-            "count": self.count,
-            "percents": [round(p, 1) for p in self.percents],
-            "last": rounded(self.last),
-            "best": rounded(self.best),
-            "change": rounded(self.change),
-        }
+        return json_document(self)
 
 
 def mock_trend(mocks: Sequence[Mapping[str, Any]]) -> MockTrend:
@@ -50,40 +42,30 @@ def mock_trend(mocks: Sequence[Mapping[str, Any]]) -> MockTrend:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=CONTRACT)
 class BestFigure:
     check: str
-    measured: float
+    measured: int | float  # as the check measured it (an int stays one)
     threshold: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"check": self.check, "measured": self.measured, "threshold": self.threshold}
+        return json_document(self)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=CONTRACT)
 class ExerciseSummary:
     id: str
     title: str
+    status: str  # passed | new | the last result's status
     attempts: int
     passed: bool
-    status: str  # passed | new | the last result's status
     best_score: float | None
     max_score: float | None
-    passed_at: datetime | None  # the first pass
+    passed_at: IsoDatetime | None  # the first pass
     best: tuple[BestFigure, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "status": self.status,
-            "attempts": self.attempts,
-            "passed": self.passed,
-            "best_score": self.best_score,
-            "max_score": self.max_score,
-            "passed_at": self.passed_at.isoformat() if self.passed_at else None,
-            "best": [figure.to_json() for figure in self.best],
-        }
+        return json_document(self)
 
 
 # A check's `direction` (see quizapp.grading.results.CheckResult) as the sign of "better".

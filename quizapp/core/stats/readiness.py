@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, tzinfo
 from typing import Any
 
+from pydantic import computed_field
+from pydantic.dataclasses import dataclass
+
 from quizapp.core.fsrs_scheduler import CardState
 from quizapp.core.interview_pacing import interview_plan
+from quizapp.core.json_contract import CONTRACT, Round4, json_document
 from quizapp.core.stats.recall import recall_probability
 from quizapp.core.study_days import day_start
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=CONTRACT)
 class Readiness:
     """What the interview date means today."""
 
@@ -23,33 +26,21 @@ class Readiness:
     seen: int
     new_per_day: int
     due_before: int  # seen cards that come due before the interview day
-    predicted_recall: float | None  # mean recall of the seen cards on the day, no more reviews
-    predicted_recall_all: float | None  # the same over every card (unseen ones count as 0)
+    predicted_recall: Round4 | None  # mean recall of the seen cards on the day, no more reviews
+    predicted_recall_all: Round4 | None  # the same over every card (unseen ones count as 0)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def unseen(self) -> int:
         return self.cards - self.seen
 
+    @computed_field(return_type=Round4 | None)  # type: ignore[prop-decorator]
     @property
     def seen_share(self) -> float | None:
         return self.seen / self.cards if self.cards else None
 
     def to_json(self) -> dict[str, Any]:
-        def rounded(value: float | None) -> float | None:
-            return None if value is None else round(value, 4)
-
-        return {
-            "date": self.date.isoformat(),
-            "days_left": self.days_left,
-            "unseen": self.unseen,
-            "new_per_day": self.new_per_day,
-            "cards": self.cards,
-            "seen": self.seen,
-            "seen_share": rounded(self.seen_share),
-            "due_before": self.due_before,
-            "predicted_recall": rounded(self.predicted_recall),
-            "predicted_recall_all": rounded(self.predicted_recall_all),
-        }
+        return json_document(self)
 
 
 def readiness(

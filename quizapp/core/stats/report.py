@@ -17,14 +17,12 @@ from quizapp.core.stats.cards import (
     forecast,
     leeches,
 )
+from quizapp.core.stats.document import stats_document
 from quizapp.core.stats.inputs import StatsInputs
 from quizapp.core.stats.practice import ExerciseSummary, MockTrend, exercise_summaries, mock_trend
 from quizapp.core.stats.readiness import Readiness, readiness
-from quizapp.core.stats.recall import TARGET_RETENTION
 from quizapp.core.stats.reviews import (
     MAIN_RETENTION_WINDOW,
-    WEAK_MIN_REVIEWS,
-    WEAK_WINDOW_DAYS,
     Activity,
     RetentionWindow,
     WeakSpot,
@@ -86,39 +84,8 @@ class StatsReport:
         )
 
     def to_json(self) -> dict[str, Any]:
-        """The `quizapp stats --json` document (fields of issues 2 and 5 kept as they were)."""
-        document: dict[str, Any] = {
-            "now": self.now.isoformat(),
-            "today": self.today.isoformat(),
-            "reviews_total": self.reviews_total,
-            "reviews_today": self.reviews_today,
-            "due_tomorrow": self.due_tomorrow,
-            "due_today": self.outlook.today if self.outlook else 0,
-            "due_outlook": _outlook_json(self.outlook),
-            "cram_total": self.cram_total,
-            "interview_date": self.interview.date.isoformat() if self.interview else None,
-            "totals": self.totals.counts(),
-            "decks": [deck.to_json() for deck in self.decks],
-            "mocks": [dict(m) for m in self.mocks],
-            "forecast": list(self.forecast),
-            "retention": {
-                "target": TARGET_RETENTION,
-                "windows": [w.to_json() for w in self.retention],
-            },
-            "activity": self.activity.to_json(),
-            "weakest": {
-                "window_days": WEAK_WINDOW_DAYS,
-                "min_reviews": WEAK_MIN_REVIEWS,
-                "decks": [w.to_json() for w in self.weak_decks],
-                "tags": [w.to_json() for w in self.weak_tags],
-            },
-            "leeches": [leech.to_json() for leech in self.leeches],
-            "mock_trend": self.mock_trend.to_json(),
-            "exercises": [e.to_json() for e in self.exercises],
-        }
-        if self.interview is not None:
-            document["interview"] = self.interview.to_json()
-        return document
+        """The `quizapp stats --json` document (core.stats.document)."""
+        return stats_document(self)
 
 
 def build_report(inputs: StatsInputs) -> StatsReport:
@@ -157,14 +124,3 @@ def build_report(inputs: StatsInputs) -> StatsReport:
         cram_total=inputs.cram_total,
         tz=tz,
     )
-
-
-def _outlook_json(outlook: DueOutlook | None) -> dict[str, Any] | None:
-    if outlook is None:
-        return None
-    return {
-        "now": outlook.due_now,
-        "soon_minutes": list(outlook.soon),
-        "later_today": len(outlook.later_today),
-        "tomorrow": outlook.tomorrow,
-    }

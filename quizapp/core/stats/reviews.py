@@ -4,11 +4,14 @@ the calendar's shades, and the weakest decks and tags."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field, computed_field
+from pydantic.dataclasses import dataclass
 
 from quizapp.core.fsrs_scheduler import card_key
+from quizapp.core.json_contract import CONTRACT, Round1, Round4, json_document
 from quizapp.core.models import Deck
 
 RETENTION_WINDOWS = (7, 30, 90)
@@ -19,24 +22,19 @@ WEAK_LIMIT = 5
 HEAT_LEVELS = 4  # non-zero shades of the calendar
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=CONTRACT)
 class RetentionWindow:
     days: int
     reviews: int
     passed: int
 
+    @computed_field(return_type=Round4 | None)  # type: ignore[prop-decorator]
     @property
     def rate(self) -> float | None:
         return self.passed / self.reviews if self.reviews else None
 
     def to_json(self) -> dict[str, Any]:
-        rate = self.rate
-        return {
-            "days": self.days,
-            "reviews": self.reviews,
-            "passed": self.passed,
-            "rate": None if rate is None else round(rate, 4),
-        }
+        return json_document(self)
 
 
 def retention_windows(
@@ -50,26 +48,18 @@ def retention_windows(
     return found
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=CONTRACT)
 class Activity:
-    first: date
-    last: date
+    first: Annotated[date, Field(serialization_alias="from")]
+    last: Annotated[date, Field(serialization_alias="to")]
     daily: tuple[int, ...]
     days_active: int
     streak: int  # consecutive study days with reviews, up to today (or yesterday)
     longest_streak: int
-    average: float | None  # reviews per active day
+    average: Round1 | None  # reviews per active day
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "from": self.first.isoformat(),
-            "to": self.last.isoformat(),
-            "daily": list(self.daily),
-            "days_active": self.days_active,
-            "streak": self.streak,
-            "longest_streak": self.longest_streak,
-            "average": None if self.average is None else round(self.average, 1),
-        }
+        return json_document(self)
 
 
 def activity(daily: Sequence[int], today: date) -> Activity:
@@ -108,12 +98,13 @@ def heat_levels(daily: Sequence[int], levels: int = HEAT_LEVELS) -> list[int]:
     return [0 if not c else 1 + sum(c > cut for cut in cuts) for c in daily]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=CONTRACT)
 class WeakSpot:
     name: str
     reviews: int
     again: int
 
+    @computed_field(return_type=Round4)  # type: ignore[prop-decorator]
     @property
     def accuracy(self) -> float:
         """A fraction in 0..1 (the share of answers that were not Again); the name is the
@@ -121,12 +112,7 @@ class WeakSpot:
         return 1 - self.again / self.reviews
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "reviews": self.reviews,
-            "again": self.again,
-            "accuracy": round(self.accuracy, 4),
-        }
+        return json_document(self)
 
 
 def weakest(
