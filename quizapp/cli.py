@@ -93,6 +93,8 @@ MOCK_DEFAULT_QUESTIONS = 10
 NEW_PER_SESSION_DEFAULT = 20
 ANKI_GENERATED_DEFAULT = 3
 SETTINGS = ("interview-date", "new-per-session", "learn-ahead", "grade-memory")
+# The contracts `quizapp schema` prints (commands.schema.CONTRACTS; a test keeps them equal).
+SCHEMA_NAMES = ("decks", "sample", "exercises", "check", "stats")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -253,6 +255,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("stats", help="progress figures")
     p.add_argument("--json", action="store_true", help="print one JSON document")
+
+    p = add("schema", help="print the JSON Schema of a command's --json output")
+    p.add_argument(
+        "name",
+        nargs="?",
+        choices=SCHEMA_NAMES,
+        metavar="NAME",
+        help=f"one of {', '.join(SCHEMA_NAMES)} (default: all of them, by name)",
+    )
 
     p = add("config", help="show or set a setting (e.g. interview-date 2026-12-15)")
     p.add_argument(

@@ -99,6 +99,8 @@ class Env:
 @with_config(CONTRACT)
 @dataclass(frozen=True)
 class GradeResult:
+    """One grade of a learner's file: the `quizapp check --json` object, also stored."""
+
     exercise: str
     status: Status
     score: Points

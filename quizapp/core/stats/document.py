@@ -77,6 +77,9 @@ class Weakest(_Contract):
 class StatsDocument(_Contract):
     """The `quizapp stats --json` document; `interview` is there only with a date set."""
 
+    # Every other field has no default, so is required anyway; `interview` may be left out.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=False)
+
     now: IsoDatetime
     today: date
     reviews_total: int
