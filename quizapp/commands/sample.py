@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
             card=card_id,
             type=question.kind,
             prompt=question.prompt,
-            answer=answer,  # type: ignore[arg-type]  # one of the shapes above, by kind
+            answer=answer,  # one of the shapes above, by kind
             **extra,
         )
         # Only the keys this kind of card has (a generated card's `working` may be null).

@@ -64,7 +64,8 @@ def markdown_html(text: str | None) -> str:
 
 
 def _inline_html(text: str) -> str:
-    return _markdown().renderInline(text)
+    html: str = _markdown().renderInline(text)
+    return html
 
 
 def instance_seed(deck: str, card: str, instance: int) -> int:

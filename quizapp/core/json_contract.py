@@ -11,7 +11,6 @@ documents always write every field, null when there is nothing).
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BeforeValidator, ConfigDict, PlainSerializer, TypeAdapter, WithJsonSchema
@@ -39,9 +38,16 @@ IsoDatetime = Annotated[
 NoneAsEmpty = BeforeValidator(lambda value: () if value is None else value)
 
 
-@cache
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
 def adapter(kind: type[Any]) -> TypeAdapter[Any]:
-    return TypeAdapter(kind)
+    """One TypeAdapter per class (building one costs a schema; two threads racing build two
+    equal ones, which is harmless)."""
+    found = _ADAPTERS.get(kind)
+    if found is None:
+        found = _ADAPTERS[kind] = TypeAdapter(kind)
+    return found
 
 
 def json_document(value: object, *, exclude_unset: bool = False) -> dict[str, Any]:

@@ -80,7 +80,7 @@ def without_select_all(prompt: str) -> str:
 
 def instantiate(deck_id: str, card: Card, seed: int | None = None) -> Question:
     """Make a card askable. Generated cards draw their numbers from `seed` (0 if None)."""
-    common = dict(
+    common: dict[str, Any] = dict(
         deck=deck_id,
         card=card.id,
         kind=card.type,

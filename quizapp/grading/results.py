@@ -1,7 +1,7 @@
 """What grading produces, shared by the runner (parent), the checker (child) and storage.
 
 Plain dataclasses (the checker builds them by the dozen, the TUI imports this); their JSON
-form is declared on the fields and made by pydantic (`GRADE_JSON`), and it is a contract
+form is declared on the fields and made by pydantic (core.json_contract), and it is a contract
 that other tools read (`quizapp schema check` prints it): `{"exercise", "status", "score",
 "max_score", "duration_s", "message", "checks": [{"name", "status", "message", "measured",
 "threshold", "direction"}], "env": {"torch", "engine", "threads"}}`. What is not part of it
@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PlainSerializer, TypeAdapter, with_config
+from pydantic import Field, PlainSerializer, with_config
 
-from quizapp.core.json_contract import CONTRACT
+from quizapp.core.json_contract import CONTRACT, json_document
 
 Status = Literal["pass", "fail", "error", "timeout"]
 # A check that was not run (its prerequisite failed, or grading stopped before it) is "skip";
@@ -62,7 +62,7 @@ class CheckResult:
     direction: Direction | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return CHECK_JSON.dump_python(self, mode="json")
+        return json_document(self)
 
     def to_wire(self) -> dict[str, Any]:
         """The checker's message form: the JSON plus the points, which the parent needs."""
@@ -78,13 +78,13 @@ class CheckResult:
         direction = data.get("direction")
         return cls(
             name=str(data["name"]),
-            status=status if status in CHECK_STATUSES else "error",  # type: ignore[arg-type]
+            status=status if status in CHECK_STATUSES else "error",
             message=str(data.get("message") or ""),
             measured=measured,
             threshold=None if threshold is None else str(threshold),
             score=float(data.get("score") or 0.0),
             max_score=float(data.get("max_score") or 0.0),
-            direction=direction if direction in DIRECTIONS else None,  # type: ignore[arg-type]
+            direction=direction if direction in DIRECTIONS else None,
         )
 
 
@@ -121,14 +121,10 @@ class GradeResult:
 
     def to_json(self) -> dict[str, Any]:
         """The `quizapp check --json` object (also what storage keeps)."""
-        return GRADE_JSON.dump_python(self, mode="json")
+        return json_document(self)
 
     def with_(self, **changes: Any) -> GradeResult:
         return replace(self, **changes)
-
-
-CHECK_JSON = TypeAdapter(CheckResult)
-GRADE_JSON = TypeAdapter(GradeResult)
 
 
 def summarize(checks: list[CheckResult] | tuple[CheckResult, ...]) -> tuple[Status, float, float]:
