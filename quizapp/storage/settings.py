@@ -1,7 +1,8 @@
 """The environment variables quizapp reads, in one place, validated.
 
 `settings()` reads them afresh on every call (tests change `QUIZAPP_HOME` between runs; a
-module-level object would keep the first value). An empty variable counts as unset. A bad
+module-level object would keep the first value); an unchanged environment reuses the object
+it gave before. An empty variable counts as unset. A bad
 value raises `SettingsError` whose message names the variable, so the command line can say
 what to fix instead of showing a traceback.
 
@@ -19,6 +20,7 @@ what to fix instead of showing a traceback.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -69,6 +71,18 @@ class Settings(BaseSettings):
 
 def settings() -> Settings:
     """The settings as the environment holds them now."""
+    return _settings_for(tuple(os.environ.get(name) for name in _VARIABLES))
+
+
+_VARIABLES = tuple(str(field.validation_alias) for field in Settings.model_fields.values())
+
+
+@lru_cache(maxsize=16)
+def _settings_for(values: tuple[str | None, ...]) -> Settings:
+    # Keyed by the variables' values: the same environment gives the same (frozen) object
+    # without pydantic-settings' milliseconds per call; a changed one is read afresh. A bad
+    # value raises, and exceptions are not cached.
+    del values
     try:
         return Settings()
     except ValidationError as exc:

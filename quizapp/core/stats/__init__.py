@@ -3,7 +3,7 @@
 Pure functions over records (card states, per-day counts, mock and exercise rows) with `now`
 and the time zone injected; `storage.stats` runs the queries and calls `build_report`.
 One module per kind of figure: `recall`, `days`, `inputs`, `cards`, `reviews`, `practice`,
-`readiness`, `words`, and `report` (the whole report and its `--json` document).
+`readiness`, `words`; `report` computes them all, `document` declares the `--json` shape.
 
 Definitions (the README repeats them for the learner):
 - new / learning / review: never reviewed / in (re)learning steps / graduated to review.
