@@ -12,7 +12,6 @@ import sys
 from collections.abc import Sequence
 
 from quizapp import __version__
-from quizapp.storage.settings import SettingsError, settings
 
 
 def _positive_float(text: str) -> float:
@@ -297,6 +296,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _command_parser(parser, args.command).error(f"unrecognized arguments: {' '.join(unknown)}")
     command = args.command or "tui"
     module = importlib.import_module(f"quizapp.commands.{command}")
+    # Imported here, not at the top: `quizapp --help` needs no pydantic.
+    from quizapp.storage.settings import SettingsError, settings
+
     try:
         settings()  # a bad environment variable is named before any work starts
         return int(module.run(args) or 0)
