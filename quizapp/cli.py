@@ -92,6 +92,8 @@ MOCK_DEFAULT_QUESTIONS = 10
 NEW_PER_SESSION_DEFAULT = 20
 ANKI_GENERATED_DEFAULT = 3
 SETTINGS = ("interview-date", "new-per-session", "learn-ahead", "grade-memory")
+# The contracts `quizapp schema` prints (commands.schema.CONTRACTS; a test keeps them equal).
+SCHEMA_NAMES = ("decks", "sample", "exercises", "check", "stats")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -253,6 +255,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("stats", help="progress figures")
     p.add_argument("--json", action="store_true", help="print one JSON document")
 
+    p = add("schema", help="print the JSON Schema of a command's --json output")
+    p.add_argument(
+        "name",
+        nargs="?",
+        choices=SCHEMA_NAMES,
+        metavar="NAME",
+        help=f"one of {', '.join(SCHEMA_NAMES)} (default: all of them, by name)",
+    )
+
     p = add("config", help="show or set a setting (e.g. interview-date 2026-12-15)")
     p.add_argument(
         "key",
@@ -285,8 +296,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         _command_parser(parser, args.command).error(f"unrecognized arguments: {' '.join(unknown)}")
     command = args.command or "tui"
     module = importlib.import_module(f"quizapp.commands.{command}")
+    # Imported here, not at the top: `quizapp --help` needs no pydantic.
+    from quizapp.storage.settings import SettingsError, settings
+
     try:
+        settings()  # a bad environment variable is named before any work starts
         return int(module.run(args) or 0)
+    except SettingsError as exc:
+        print(f"quizapp: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -1,9 +1,13 @@
-"""`quizapp exercises [--json]`: the coding exercises with the learner's status."""
+"""`quizapp exercises [--json]`: the coding exercises with the learner's status.
+
+`ExercisesDocument` is the `--json` contract (`quizapp schema exercises` prints its JSON
+Schema)."""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 from quizapp.commands import make_console, print_json
 from quizapp.grading.catalogue import load_catalogue
@@ -13,38 +17,60 @@ from quizapp.storage.exercises import statuses
 from quizapp.storage.workspace import workspace_file
 
 
+class ExerciseRow(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    title: str
+    topic: str
+    difficulty: str
+    status: str  # new | started | failed | passed
+    best_score: float | None
+    max_score: float | None
+    attempts: int
+    file: str  # the learner's copy
+
+
+class ExercisesDocument(BaseModel):
+    """The `quizapp exercises --json` document."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    exercises: list[ExerciseRow]
+    errors: list[str]
+
+
 def run(args: argparse.Namespace) -> int:
     catalogue = load_catalogue()
     with Database() as db:
         known = statuses(db)
-    rows: list[dict[str, Any]] = []
+    rows: list[ExerciseRow] = []
     for exercise in catalogue.exercises:
         status = known.get(exercise.id)
         rows.append(
-            {
-                "id": exercise.id,
-                "title": exercise.title,
-                "topic": exercise.manifest.topic,
-                "difficulty": exercise.manifest.difficulty,
-                "status": progress_label(exercise, status),
-                "best_score": status.best_score if status else None,
-                "max_score": status.max_score if status else None,
-                "attempts": status.attempts if status else 0,
-                "file": str(workspace_file(exercise)),
-            }
+            ExerciseRow(
+                id=exercise.id,
+                title=exercise.title,
+                topic=exercise.manifest.topic,
+                difficulty=exercise.manifest.difficulty,
+                status=progress_label(exercise, status),
+                best_score=status.best_score if status else None,
+                max_score=status.max_score if status else None,
+                attempts=status.attempts if status else 0,
+                file=str(workspace_file(exercise)),
+            )
         )
     errors = [str(e) for e in catalogue.errors]
     if args.json:
-        print_json({"exercises": rows, "errors": errors})
+        document = ExercisesDocument(exercises=rows, errors=errors)
+        print_json(document.model_dump(mode="json"))
         return 0
     from rich.table import Table
 
     table = Table("id", "title", "status", "best score", box=None, pad_edge=False)
     for row in rows:
-        best = (
-            f"{row['best_score']:g}/{row['max_score']:g}" if row["best_score"] is not None else "-"
-        )
-        table.add_row(row["id"], row["title"], row["status"], best)
+        best = f"{row.best_score:g}/{row.max_score or 0:g}" if row.best_score is not None else "-"
+        table.add_row(row.id, row.title, row.status, best)
     console = make_console()
     console.print(table)
     console.print(

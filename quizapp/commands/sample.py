@@ -1,11 +1,39 @@
+"""`quizapp sample DECK/CARD [--seed N] [--json]`: one card made askable, with its answer.
+
+`SampleDocument` is the `--json` contract (`quizapp schema sample` prints its JSON Schema):
+the keys after `answer` appear only for the kinds of card that have them."""
+
 from __future__ import annotations
 
 import argparse
 import random
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 from quizapp.commands import fail, make_console, print_json
 from quizapp.core.questions import instantiate
 from quizapp.library import load_library
+
+
+class SampleDocument(BaseModel):
+    """The `quizapp sample --json` document."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    deck: str
+    card: str
+    type: str  # flashcard | choice | numeric | free | generated
+    prompt: str
+    # choice: the right option's index (a list when several are right); numeric: the value;
+    # generated: each field's value; flashcard and free: the answer's text.
+    answer: int | float | str | list[int] | dict[str, int | float]
+    seed: int | None = None  # generated cards
+    params: dict[str, Any] | None = None  # generated cards
+    working: str | None = None  # generated cards
+    options: list[str] | None = None  # choice cards
+    key_points: list[str] | None = None  # free cards
+    tolerance: dict[str, float] | None = None  # numeric cards: rel and/or abs
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,22 +66,25 @@ def run(args: argparse.Namespace) -> int:
         answer = question.answer_text
 
     if args.json:
-        document = {
-            "deck": deck_id,
-            "card": card_id,
-            "type": question.kind,
-            "prompt": question.prompt,
-            "answer": answer,
-        }
+        extra: dict[str, Any] = {}
         if question.kind == "generated":
-            document.update(seed=seed, params=question.params, working=question.working)
+            extra.update(seed=seed, params=question.params, working=question.working)
         if question.options:
-            document["options"] = list(question.options)
+            extra["options"] = list(question.options)
         if question.key_points:
-            document["key_points"] = list(question.key_points)
+            extra["key_points"] = list(question.key_points)
         if question.fields and question.kind == "numeric":
-            document["tolerance"] = question.fields[0].tolerance.model_dump(exclude_none=True)
-        print_json(document)
+            extra["tolerance"] = question.fields[0].tolerance.model_dump(exclude_none=True)
+        document = SampleDocument(
+            deck=deck_id,
+            card=card_id,
+            type=question.kind,
+            prompt=question.prompt,
+            answer=answer,  # one of the shapes above, by kind
+            **extra,
+        )
+        # Only the keys this kind of card has (a generated card's `working` may be null).
+        print_json(document.model_dump(mode="json", exclude_unset=True))
         return 0
 
     from rich.markdown import Markdown

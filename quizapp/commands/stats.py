@@ -1,6 +1,7 @@
 """`quizapp stats [--json]`: progress figures, the same ones the stats screen shows.
 
-`stats_document` builds the one JSON document (`core.stats.StatsReport.to_json`); without
+`stats_document` builds the one JSON document (`core.stats.StatsReport.to_json`, its shape
+declared by `core.stats.document.StatsDocument`); without
 --json a plain table and a few lines that fit an 80-column terminal.
 """
 

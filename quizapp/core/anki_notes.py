@@ -13,7 +13,6 @@ the same numbers.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import html
 from collections.abc import Sequence
@@ -24,6 +23,7 @@ from markdown_it import MarkdownIt
 
 from quizapp.core.models import Card, Deck, Tolerance
 from quizapp.core.questions import Question, instantiate, without_select_all
+from quizapp.core.scope import ScopeError, select_cards
 from quizapp.core.units import is_description, with_unit
 
 GENERATED_DEFAULT = 3
@@ -64,7 +64,8 @@ def markdown_html(text: str | None) -> str:
 
 
 def _inline_html(text: str) -> str:
-    return _markdown().renderInline(text)
+    html: str = _markdown().renderInline(text)
+    return html
 
 
 def instance_seed(deck: str, card: str, instance: int) -> int:
@@ -145,39 +146,23 @@ def notes_for_card(deck_id: str, card: Card, generated: int = GENERATED_DEFAULT)
     return notes
 
 
-def _unknown(kind: str, name: str, known: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=3)
-    hint = f"did you mean {', '.join(close)}?" if close else f"{kind}s: {', '.join(known)}"
-    return f"no {kind} {name!r} ({hint})"
-
-
 def select_notes(
     decks: Sequence[Deck],
     deck_ids: Sequence[str] = (),
     tags: Sequence[str] = (),
     generated: int = GENERATED_DEFAULT,
 ) -> list[AnkiNote]:
-    """The notes to export: cards of the named decks (all when none is named) that carry any
-    of the named tags (any card when none is named). A name that matches nothing is an
-    ExportScopeError, never a silent empty export."""
+    """The notes to export: the cards of the `--deck`/`--tag` scope (core.scope). A name that
+    matches nothing is an ExportScopeError, never a silent empty export."""
     if not 0 <= generated <= GENERATED_MAX:
         raise ExportScopeError(f"--generated must be 0 to {GENERATED_MAX}, not {generated}")
-    known_decks = [deck.deck for deck in decks]
-    for deck_id in deck_ids:
-        if deck_id not in known_decks:
-            raise ExportScopeError(_unknown("deck", deck_id, known_decks))
-    chosen = [deck for deck in decks if not deck_ids or deck.deck in deck_ids]
-    known_tags = sorted({tag for deck in chosen for card in deck.cards for tag in card.tags})
-    for tag in tags:
-        if tag not in known_tags:
-            where = "" if not deck_ids else f" in {', '.join(deck_ids)}"
-            raise ExportScopeError(_unknown("tag", tag, known_tags) + where)
+    try:
+        cards = select_cards(decks, deck_ids, tags)
+    except ScopeError as exc:
+        raise ExportScopeError(str(exc)) from None
     notes: list[AnkiNote] = []
-    for deck in chosen:
-        for card in deck.cards:
-            if tags and not set(tags) & set(card.tags):
-                continue
-            notes.extend(notes_for_card(deck.deck, card, generated))
+    for deck_id, card in cards:
+        notes.extend(notes_for_card(deck_id, card, generated))
     if not notes:
         raise ExportScopeError(
             "nothing to export: the chosen cards are all generated and --generated is 0"

@@ -17,13 +17,14 @@ No I/O here: storage and screens call it with `now` injected.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 
+from quizapp.core.json_contract import IsoDatetime, from_json_document, json_document
 from quizapp.core.study_days import as_utc
 
 DESIRED_RETENTION = 0.9
@@ -56,7 +57,9 @@ def fsrs_card_id(key: str) -> int:
 
 @dataclass(frozen=True)
 class CardState:
-    """What the schedule knows of one card that has been reviewed at least once."""
+    """What the schedule knows of one card that has been reviewed at least once. Its JSON form
+    (`to_dict`, kept with each review for undo) writes `state` as its number; `reps` and
+    `lapses` default to 0 for what older versions wrote."""
 
     deck: str
     card: str
@@ -64,8 +67,8 @@ class CardState:
     step: int | None
     stability: float | None
     difficulty: float | None
-    due: datetime
-    last_review: datetime | None
+    due: IsoDatetime
+    last_review: IsoDatetime | None
     reps: int = 0
     lapses: int = 0
 
@@ -94,28 +97,11 @@ class CardState:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["state"] = int(self.state)
-        data["due"] = self.due.isoformat()
-        data["last_review"] = self.last_review.isoformat() if self.last_review else None
-        return data
+        return json_document(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CardState:
-        return cls(
-            deck=data["deck"],
-            card=data["card"],
-            state=State(data["state"]),
-            step=data["step"],
-            stability=data["stability"],
-            difficulty=data["difficulty"],
-            due=datetime.fromisoformat(data["due"]),
-            last_review=(
-                datetime.fromisoformat(data["last_review"]) if data["last_review"] else None
-            ),
-            reps=data.get("reps", 0),
-            lapses=data.get("lapses", 0),
-        )
+        return from_json_document(cls, data)
 
 
 def new_fsrs_card(deck: str, card: str, now: datetime) -> FsrsCard:

@@ -21,7 +21,8 @@ _PACK = struct.Struct("f")
 
 def f32(x: float) -> float:
     """Round a Python float to the nearest float32 (one IEEE single-precision operation)."""
-    return _PACK.unpack(_PACK.pack(x))[0]
+    rounded: float = _PACK.unpack(_PACK.pack(x))[0]
+    return rounded
 
 
 def qrange(dtype: DType, reduce_range: bool = False) -> tuple[int, int]:

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from quizapp.core.deck_yaml import DuplicateKeys, Loc, Marks, YamlProblem, parse_yaml
 from quizapp.core.generators import GENERATORS
@@ -170,13 +171,11 @@ def _model_at(data: Any, loc: Loc) -> type[BaseModel] | None:
 
 def _get(data: Any, loc: Loc) -> Any:
     for part in loc:
-        if (
-            isinstance(data, dict)
-            and part in data
-            or isinstance(data, list)
-            and isinstance(part, int)
-            and 0 <= part < len(data)
-        ):
+        if isinstance(data, dict):
+            if part not in data:
+                return None
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
             data = data[part]
         else:
             return None
@@ -208,7 +207,7 @@ def _clean_loc(data: Any, loc: Sequence[Any]) -> tuple[Loc, bool]:
 _TYPE_NAMES = {"int", "float", "str", "bool", "list", "dict", "literal", "none"}
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: ErrorDetails) -> str:
     msg: str = err["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Annotated, Any
 
 from fsrs import Rating
 
 from quizapp.core.generators import AnswerField, generate
+from quizapp.core.json_contract import NoneAsEmpty, from_json_document, json_document
 from quizapp.core.models import (
     DEFAULT_TOLERANCE,
     Card,
@@ -23,7 +24,6 @@ from quizapp.core.models import (
     FreeCard,
     GeneratedCard,
     NumericCard,
-    Tolerance,
 )
 from quizapp.core.units import is_description, unit_problem, with_unit
 
@@ -42,17 +42,17 @@ class Question:
     kind: str  # the card type
     prompt: str  # Markdown
     answer_text: str  # Markdown: the model answer, as shown after answering
-    options: tuple[str, ...] = ()
-    correct_choices: tuple[int, ...] = ()
+    options: Annotated[tuple[str, ...], NoneAsEmpty] = ()
+    correct_choices: Annotated[tuple[int, ...], NoneAsEmpty] = ()
     multiple: bool = False
     fields: tuple[AnswerField, ...] = ()
-    key_points: tuple[str, ...] = ()
+    key_points: Annotated[tuple[str, ...], NoneAsEmpty] = ()
     explanation: str | None = None
     source: str | None = None
     working: str | None = None  # generated cards: the formula with the drawn numbers
     params: dict[str, Any] | None = None  # generated cards: the numbers drawn
     seed: int | None = None
-    tags: tuple[str, ...] = ()
+    tags: Annotated[tuple[str, ...], NoneAsEmpty] = ()
     difficulty: str = "medium"
 
     @property
@@ -64,22 +64,12 @@ class Question:
         return self.kind in SELF_RATED
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["fields"] = [
-            {**asdict(f), "tolerance": f.tolerance.model_dump(exclude_none=True)}
-            for f in self.fields
-        ]
-        return data
+        """The JSON form, stored with each mock question."""
+        return json_document(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Question:
-        data = dict(data)
-        data["fields"] = tuple(
-            AnswerField(**{**f, "tolerance": Tolerance(**f["tolerance"])}) for f in data["fields"]
-        )
-        for name in ("options", "correct_choices", "key_points", "tags"):
-            data[name] = tuple(data.get(name) or ())
-        return cls(**data)
+        return from_json_document(cls, data)
 
 
 def without_select_all(prompt: str) -> str:
@@ -90,7 +80,7 @@ def without_select_all(prompt: str) -> str:
 
 def instantiate(deck_id: str, card: Card, seed: int | None = None) -> Question:
     """Make a card askable. Generated cards draw their numbers from `seed` (0 if None)."""
-    common = dict(
+    common: dict[str, Any] = dict(
         deck=deck_id,
         card=card.id,
         kind=card.type,
@@ -262,9 +252,6 @@ class Verdict:
     correct: bool
     score: float  # 0..1 (partial credit for multi-field and multi-select answers)
     fields: tuple[FieldResult, ...] = field(default_factory=tuple)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def check_choice(question: Question, selected: set[int] | frozenset[int]) -> Verdict:

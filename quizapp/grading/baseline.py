@@ -35,6 +35,7 @@ import torchvision
 from torchvision.models.quantization import resnet18
 
 from quizapp.storage.locations import locations
+from quizapp.storage.settings import settings
 
 RECIPE_VERSION = 1
 NUM_CLASSES = 10
@@ -386,9 +387,9 @@ def _remove_superseded(recipe: Recipe, folder: Path, keep: Path) -> None:
 def install_seed(folder: Path) -> int:
     """This install's secret seed for the split and the training (QUIZAPP_TEST_BASELINE_SEED
     overrides it); made on first use, readable by its owner only (call under the lock)."""
-    override = os.environ.get(SEED_ENV, "").strip()
-    if override:
-        return int(override)
+    override = settings().test_baseline_seed
+    if override is not None:
+        return override
     path = folder / SECRET_FILE
     try:
         return int(path.read_text(encoding="ascii").strip())

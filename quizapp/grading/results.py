@@ -1,15 +1,21 @@
 """What grading produces, shared by the runner (parent), the checker (child) and storage.
 
-Plain Python: the TUI imports this. The JSON form is a contract (other tools read it): these fields, plus each
-check's `direction`: `{"exercise", "status", "score", "max_score", "duration_s", "message",
-"checks": [{"name", "status", "message", "measured", "threshold", "direction"}], "env":
-{"torch", "engine", "threads"}}`.
+Plain dataclasses (the checker builds them by the dozen, the TUI imports this); their JSON
+form is declared on the fields and made by pydantic (core.json_contract), and it is a contract
+that other tools read (`quizapp schema check` prints it): `{"exercise", "status", "score",
+"max_score", "duration_s", "message", "checks": [{"name", "status", "message", "measured",
+"threshold", "direction"}], "env": {"torch", "engine", "threads"}}`. What is not part of it
+(a check's points, the learner's output, a cancel) is excluded on the field.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, PlainSerializer, with_config
+
+from quizapp.core.json_contract import CONTRACT, json_document
 
 Status = Literal["pass", "fail", "error", "timeout"]
 # A check that was not run (its prerequisite failed, or grading stopped before it) is "skip";
@@ -23,6 +29,17 @@ CHECK_STATUSES: tuple[CheckStatus, ...] = ("pass", "fail", "error", "skip", "war
 DIRECTIONS: tuple[Direction, ...] = ("higher", "lower")
 
 
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else round(value, 3)
+
+
+# The JSON's figures: a whole score as an int (10, not 10.0), seconds to 1/100.
+Points = Annotated[float, PlainSerializer(_number, return_type=float | int)]
+Seconds = Annotated[float, PlainSerializer(lambda value: round(value, 2), return_type=float)]
+NotInJson = Field(exclude=True)
+
+
+@with_config(CONTRACT)
 @dataclass(frozen=True)
 class CheckResult:
     """One check's result. `measured` is the figure the check measured on the artifacts,
@@ -40,19 +57,12 @@ class CheckResult:
     message: str = ""
     measured: Measured = None
     threshold: str | None = None
-    score: float = 0.0
-    max_score: float = 0.0
+    score: Annotated[float, NotInJson] = 0.0
+    max_score: Annotated[float, NotInJson] = 0.0
     direction: Direction | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "status": self.status,
-            "message": self.message,
-            "measured": self.measured,
-            "threshold": self.threshold,
-            "direction": self.direction,
-        }
+        return json_document(self)
 
     def to_wire(self) -> dict[str, Any]:
         """The checker's message form: the JSON plus the points, which the parent needs."""
@@ -68,64 +78,53 @@ class CheckResult:
         direction = data.get("direction")
         return cls(
             name=str(data["name"]),
-            status=status if status in CHECK_STATUSES else "error",  # type: ignore[arg-type]
+            status=status if status in CHECK_STATUSES else "error",
             message=str(data.get("message") or ""),
             measured=measured,
             threshold=None if threshold is None else str(threshold),
             score=float(data.get("score") or 0.0),
             max_score=float(data.get("max_score") or 0.0),
-            direction=direction if direction in DIRECTIONS else None,  # type: ignore[arg-type]
+            direction=direction if direction in DIRECTIONS else None,
         )
 
 
+@with_config(CONTRACT)
 @dataclass(frozen=True)
 class Env:
     torch: str | None = None
     engine: str | None = None
     threads: int | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        return {"torch": self.torch, "engine": self.engine, "threads": self.threads}
 
-
+@with_config(CONTRACT)
 @dataclass(frozen=True)
 class GradeResult:
+    """One grade of a learner's file: the `quizapp check --json` object, also stored."""
+
     exercise: str
     status: Status
-    score: float
-    max_score: float
-    duration_s: float
+    score: Points
+    max_score: Points
+    duration_s: Seconds
     message: str
     checks: tuple[CheckResult, ...] = ()
     env: Env = field(default_factory=Env)
     # Not part of the JSON: what the learner's code printed (bounded), and whether the run was
     # cancelled by the user (a cancelled run is not a grade and is not stored).
-    output: str = ""
-    output_truncated: bool = False
-    cancelled: bool = False
+    output: Annotated[str, NotInJson] = ""
+    output_truncated: Annotated[bool, NotInJson] = False
+    cancelled: Annotated[bool, NotInJson] = False
 
     @property
     def passed(self) -> bool:
         return self.status == "pass"
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "exercise": self.exercise,
-            "status": self.status,
-            "score": _number(self.score),
-            "max_score": _number(self.max_score),
-            "duration_s": round(self.duration_s, 2),
-            "message": self.message,
-            "checks": [c.to_json() for c in self.checks],
-            "env": self.env.to_json(),
-        }
+        """The `quizapp check --json` object (also what storage keeps)."""
+        return json_document(self)
 
     def with_(self, **changes: Any) -> GradeResult:
         return replace(self, **changes)
-
-
-def _number(value: float) -> float | int:
-    return int(value) if float(value).is_integer() else round(value, 3)
 
 
 def summarize(checks: list[CheckResult] | tuple[CheckResult, ...]) -> tuple[Status, float, float]:

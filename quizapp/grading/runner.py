@@ -59,6 +59,7 @@ from quizapp.grading.children import (
     start_learner,
 )
 from quizapp.grading.results import CheckResult, GradeResult, summarize
+from quizapp.storage.settings import settings
 
 SETUP_TIMEOUT_S = 1800.0  # a first-run baseline training on a slow laptop fits in this
 VERDICT_TIMEOUT_S = 600.0  # the checker measuring the learner's model
@@ -94,9 +95,9 @@ EventCallback = Callable[[Event], None]
 
 def default_threads() -> int:
     """The threads a grade gives torch: QUIZAPP_GRADE_THREADS, else 2 (or fewer cores)."""
-    setting = os.environ.get("QUIZAPP_GRADE_THREADS", "").strip()
-    if setting.isdigit() and int(setting) > 0:
-        return int(setting)
+    setting = settings().grade_threads
+    if setting is not None:
+        return setting
     return max(1, min(DEFAULT_THREADS, os.cpu_count() or 1))
 
 

@@ -72,8 +72,11 @@ def die_with_parent(expected_parent: int) -> None:
 
 def sandbox_setting() -> str:
     """QUIZAPP_SANDBOX: "auto" (bubblewrap when it works, the default), "off", or "require"."""
-    value = os.environ.get("QUIZAPP_SANDBOX", "auto").strip().lower() or "auto"
-    return value if value in ("auto", "off", "require") else "auto"
+    # Imported here: the learner's child imports this module for its limits and needs no
+    # pydantic before the learner's code starts.
+    from quizapp.storage.settings import settings
+
+    return settings().sandbox
 
 
 @functools.cache

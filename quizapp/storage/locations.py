@@ -1,10 +1,12 @@
-"""File locations. `QUIZAPP_HOME` moves everything under one folder (tests, benchmarks)."""
+"""File locations. `QUIZAPP_HOME` moves everything under one folder (tests, benchmarks); the
+variables are read by `storage.settings`."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from quizapp.storage.settings import settings
 
 APP_NAME = "quizapp"
 
@@ -30,9 +32,9 @@ class Locations:
 
 def locations() -> Locations:
     """Resolve the folders from the environment each call (tests change it between runs)."""
-    home = os.environ.get("QUIZAPP_HOME")
-    if home:
-        root = Path(home).expanduser()
+    current = settings()
+    if current.home is not None:
+        root = current.home.expanduser()
         data, cache = root / "data", root / "cache"
         workspace = root / "workspace"
     else:
@@ -41,16 +43,11 @@ def locations() -> Locations:
         data = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
         cache = Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
         workspace = data / "workspace"
-    override = os.environ.get("QUIZAPP_WORKSPACE")
-    if override:
-        workspace = Path(override).expanduser()
+    if current.workspace is not None:
+        workspace = current.workspace.expanduser()
     return Locations(data_dir=data, cache_dir=cache, workspace_dir=workspace)
 
 
 def extra_deck_paths() -> list[Path]:
     """User deck sources: `<data>/decks/` plus entries of QUIZAPP_DECKS (os.pathsep-separated)."""
-    paths = [locations().user_decks_dir]
-    for entry in os.environ.get("QUIZAPP_DECKS", "").split(os.pathsep):
-        if entry.strip():
-            paths.append(Path(entry.strip()).expanduser())
-    return paths
+    return [locations().user_decks_dir, *settings().deck_paths]

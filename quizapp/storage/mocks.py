@@ -15,11 +15,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from quizapp.core.mock.draw import MissStat, MockSetup
 from quizapp.core.mock.report import MockReport, build_report, report_markdown
 from quizapp.core.mock.run import Clock, MockRun
+from quizapp.core.mock.run import Status as MockStatus
 from quizapp.core.questions import Question
 from quizapp.storage.db import Database, from_db_time, to_db_time, utc_now
 from quizapp.storage.locations import locations
@@ -164,7 +165,7 @@ def _stored(db: Database, row: Any, clock: Clock) -> StoredMock:
     )
     answers = [json.loads(q["answer"]) if q["answer"] else {} for q in questions]
     # An abandoned mock is rebuilt as it was left (it is never resumed, only read).
-    status = row["status"] if row["status"] in ("running", "grading", "finished") else "running"
+    status: MockStatus = row["status"] if row["status"] in get_args(MockStatus) else "running"
     run = MockRun(
         [Question.from_dict(json.loads(q["question"])) for q in questions],
         row["time_limit_s"],

@@ -249,30 +249,34 @@ def undo_last_review(db: Database, *, modes: Iterable[str] = ("drill", "cram")) 
 def reviews_total(db: Database) -> int:
     """Reviews: the answers that moved a schedule (drill and mock). Cram answers are logged
     apart (mode 'cram') and never counted as reviews: see `cram_total`."""
-    return db.query("SELECT COUNT(*) FROM reviews WHERE mode != 'cram'")[0][0]
+    count: int = db.query("SELECT COUNT(*) FROM reviews WHERE mode != 'cram'")[0][0]
+    return count
 
 
 def cram_total(db: Database) -> int:
     """Answers given in cram sessions (logged, never scheduled)."""
-    return db.query("SELECT COUNT(*) FROM reviews WHERE mode = 'cram'")[0][0]
+    count: int = db.query("SELECT COUNT(*) FROM reviews WHERE mode = 'cram'")[0][0]
+    return count
 
 
 def reviews_between(db: Database, start: datetime, end: datetime) -> int:
     """Reviews (cram answers aside) made from `start` to `end`."""
-    return db.query(
+    count: int = db.query(
         "SELECT COUNT(*) FROM reviews WHERE reviewed_at >= ? AND reviewed_at < ? "
         "AND mode != 'cram'",
         (to_db_time(start), to_db_time(end)),
     )[0][0]
+    return count
 
 
 def introduced_since(db: Database, start: datetime) -> int:
     """Cards whose first scheduled review (drill or mock) happened at or after `start`."""
-    return db.query(
+    count: int = db.query(
         "SELECT COUNT(*) FROM (SELECT MIN(reviewed_at) AS first FROM reviews "
         "WHERE mode != 'cram' GROUP BY deck, card) WHERE first >= ?",
         (to_db_time(start),),
     )[0][0]
+    return count
 
 
 # --- counts per deck -----------------------------------------------------------------------------
@@ -287,16 +291,6 @@ class DeckCounts:
     review: int  # graduated to the review state
     due: int  # scheduled cards a session started now would show
     leeches: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "cards": self.cards,
-            "new": self.new,
-            "learning": self.learning,
-            "review": self.review,
-            "due": self.due,
-            "leeches": self.leeches,
-        }
 
 
 def deck_counts(

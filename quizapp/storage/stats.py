@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
+from typing import Any
 
 from fsrs import State
 
@@ -131,7 +132,7 @@ def exercise_attempts(db: Database) -> list[ExerciseAttempt]:
     )
     attempts = []
     for row in rows:
-        checks: list = []
+        checks: list[dict[str, Any]] = []
         if row["result"]:
             try:
                 checks = list(json.loads(row["result"]).get("checks") or [])

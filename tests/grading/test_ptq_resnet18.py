@@ -8,8 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from quizapp.cli import main
+from quizapp.commands.schema import schema_of
 from quizapp.grading.catalogue import load_catalogue
 from quizapp.storage.db import Database
 from quizapp.storage.exercises import results
@@ -57,6 +59,8 @@ def test_the_solution_passes_with_the_promised_figures(
         "env",
     }
     assert result["status"] == "pass" and result["score"] == result["max_score"] == 11
+    # The published schema (`quizapp schema check`) holds for a real grade with every check.
+    assert not list(Draft202012Validator(schema_of("check")).iter_errors(result))
     assert [c["name"] for c in result["checks"]] == CHECKS
     assert all(
         set(c) == {"name", "status", "message", "measured", "threshold", "direction"}

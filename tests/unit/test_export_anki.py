@@ -180,8 +180,11 @@ def test_shipped_decks_export_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     ("arguments", "message"),
     [
         (["--deck", "drill-basic"], "no deck 'drill-basic' (did you mean drill-basics"),
-        (["--tag", "calibraton"], "no tag 'calibraton' (did you mean calibration"),
-        (["--deck", "drill-basics", "--tag", "gptq"], "no tag 'gptq' ("),
+        (
+            ["--tag", "calibraton"],
+            "no card has the tag 'calibraton' in any deck (did you mean calibration",
+        ),
+        (["--deck", "drill-basics", "--tag", "gptq"], "no card has the tag 'gptq' in the chosen"),
         (["--generated", "51"], "--generated must be 0 to 50, not 51"),
         (["--tag", "only-generated", "--generated", "0"], "nothing to export"),
     ],

@@ -88,9 +88,7 @@ def test_generated_questions_draw_fresh_numbers_per_mock(decks: list[Deck]) -> N
 
 
 def test_setup_errors_name_what_was_asked(decks: list[Deck]) -> None:
-    with pytest.raises(
-        MockSetupError, match=r"unknown deck 'nope' \(decks: mock-basics, mock-math"
-    ):
+    with pytest.raises(MockSetupError, match=r"no deck 'nope' \(decks: mock-basics, mock-math"):
         candidate_cards(decks, MockSetup(decks=("nope",), questions=1))
     with pytest.raises(MockSetupError, match=r"no card has the tag 'zzz' in any deck"):
         candidate_cards(decks, MockSetup(tags=("zzz",), questions=1))

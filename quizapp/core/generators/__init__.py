@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PlainSerializer
 
 from quizapp.core.models import Tolerance
 from quizapp.core.units import with_unit
+
+
+def _bounds(tolerance: Tolerance) -> dict[str, float]:
+    bounds: dict[str, float] = tolerance.model_dump(exclude_none=True)
+    return bounds
 
 
 @dataclass(frozen=True)
@@ -22,8 +27,9 @@ class AnswerField:
     """One number the learner must give (e.g. the scale, or the zero point)."""
 
     name: str
-    value: float
-    tolerance: Tolerance
+    value: float | int  # a generator's whole number stays one in the stored question
+    # Written with only the bounds it has (`{"rel": 0.01}`), as stored questions always were.
+    tolerance: Annotated[Tolerance, PlainSerializer(_bounds, return_type=dict[str, float])]
     label: str = ""
     integer: bool = False
     unit: str | None = None

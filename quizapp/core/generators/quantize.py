@@ -27,7 +27,7 @@ def ideal_quantize(x: float, scale: float, zero_point: int, quant_min: int, quan
     return min(max(q, quant_min), quant_max)
 
 
-def draw_zero_point(dtype: str, rng: random.Random) -> int:
+def draw_zero_point(dtype: int8.DType, rng: random.Random) -> int:
     quant_min, quant_max = int8.qrange(dtype)
     # Activation zero points sit anywhere in the range; keep them off the very edges.
     return rng.randint(quant_min + 10, quant_max - 10)

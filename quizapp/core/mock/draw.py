@@ -8,10 +8,14 @@ import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import ValidationError
+
+from quizapp.core.json_contract import NoneAsEmpty, from_json_document, json_document
 from quizapp.core.models import Card, Deck
 from quizapp.core.questions import Question, instantiate
+from quizapp.core.scope import ScopeError, select_cards
 
 DEFAULT_MINUTES = 15.0
 DEFAULT_QUESTIONS = 10
@@ -32,8 +36,9 @@ class MockSetupError(ValueError):
 class MockSetup:
     minutes: float = DEFAULT_MINUTES
     questions: int = DEFAULT_QUESTIONS
-    decks: tuple[str, ...] = ()  # empty: every deck
-    tags: tuple[str, ...] = ()  # empty: any card; else cards with at least one of the tags
+    decks: Annotated[tuple[str, ...], NoneAsEmpty] = ()  # empty: every deck
+    # empty: any card; else cards with at least one of the tags
+    tags: Annotated[tuple[str, ...], NoneAsEmpty] = ()
     per_question_s: float | None = None
     seed: int | None = None  # None: drawn at random (the drawn seed is stored with the mock)
 
@@ -52,25 +57,15 @@ class MockSetup:
         return self.minutes * 60.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "minutes": self.minutes,
-            "questions": self.questions,
-            "decks": list(self.decks),
-            "tags": list(self.tags),
-            "per_question_s": self.per_question_s,
-            "seed": self.seed,
-        }
+        """The JSON form, stored with each mock and as the last set-up."""
+        return json_document(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MockSetup:
-        return cls(
-            minutes=float(data["minutes"]),
-            questions=int(data["questions"]),
-            decks=tuple(data.get("decks") or ()),
-            tags=tuple(data.get("tags") or ()),
-            per_question_s=data.get("per_question_s"),
-            seed=data.get("seed"),
-        )
+        try:
+            return from_json_document(cls, data)
+        except ValidationError as exc:
+            raise MockSetupError(f"a stored mock set-up is unreadable: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -93,28 +88,12 @@ def miss_weight(stat: MissStat | None) -> float:
 
 
 def candidate_cards(decks: Sequence[Deck], setup: MockSetup) -> list[tuple[str, Card]]:
-    """The cards a mock with this set-up draws from; errors name what was asked for."""
-    known = {deck.deck: deck for deck in decks}
-    if not known:
-        raise MockSetupError("no decks are loaded (run `quizapp validate` to see why)")
-    unknown = [d for d in setup.decks if d not in known]
-    if unknown:
-        raise MockSetupError(
-            f"unknown deck {', '.join(map(repr, unknown))} (decks: {', '.join(sorted(known))})"
-        )
-    chosen = [known[d] for d in dict.fromkeys(setup.decks)] if setup.decks else list(decks)
-    pool = [(deck.deck, card) for deck in chosen for card in deck.cards]
-    if setup.tags:
-        present = {tag for _, card in pool for tag in card.tags}
-        missing = [t for t in setup.tags if t not in present]
-        if missing:
-            where = "in the chosen decks" if setup.decks else "in any deck"
-            listed = ", ".join(sorted(present)) or "none"
-            raise MockSetupError(
-                f"no card has the tag {', '.join(map(repr, missing))} {where} (tags: {listed})"
-            )
-        wanted = set(setup.tags)
-        pool = [(d, card) for d, card in pool if wanted.intersection(card.tags)]
+    """The cards a mock with this set-up draws from (the `--deck`/`--tag` scope of
+    core.scope); errors name what was asked for."""
+    try:
+        pool = select_cards(decks, setup.decks, setup.tags)
+    except ScopeError as exc:
+        raise MockSetupError(str(exc)) from None
     if len(pool) < setup.questions:
         raise MockSetupError(
             f"only {len(pool)} question{'s' * (len(pool) != 1)} match this set-up, "

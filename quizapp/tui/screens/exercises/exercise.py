@@ -11,7 +11,6 @@ and when the screen closes (ctrl+q too).
 from __future__ import annotations
 
 import difflib
-import os
 import shlex
 import subprocess
 
@@ -37,6 +36,7 @@ from quizapp.storage.exercises import (
     status,
     statuses,
 )
+from quizapp.storage.settings import settings
 from quizapp.storage.workspace import backups_dir, ensure_workspace, reset_workspace
 from quizapp.storage.workspace_file import WorkspaceFile
 from quizapp.tui.formatting import best_score_text
@@ -331,7 +331,7 @@ class ExerciseScreen(Screen[None]):
         self.query_one("#hints", Vertical).mount(widget)
 
     def action_external_editor(self) -> None:
-        command = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        command = settings().editor_command
         if not command:
             self.notify(
                 "Set $EDITOR (or $VISUAL) to your editor's command, e.g. EDITOR=vim.",
