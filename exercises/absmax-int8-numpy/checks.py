@@ -239,8 +239,8 @@ def setup(ctx: Context) -> None:
 
 @suite.produce
 def produce(run: Run) -> None:
-    """Every call on NumPy copies of the inputs, under the call watch; what came back is
-    converted to tensors and strings only after the watch (the conversion uses torch)."""
+    """Every call on NumPy copies of the inputs, each under its own call watch (NumPy
+    only); what came back is converted to tensors and strings after the calls."""
     cases = run.job.load("cases")
     quantize_inputs = {
         group: [(x.numpy(), scale) for x, scale in calls]
@@ -253,52 +253,56 @@ def produce(run: Run) -> None:
             "defined": callable(func),
             "not_implemented": False,
             "raised": None,
+            "forbidden": [],
         }
         for name, func in functions.items()
     }
     raw: dict[str, Any] = {"quantize": {}, "round_trip": {}, "dequantize": []}
 
-    def call(name: str, *args: Any) -> tuple[str, Any]:
-        """('value', what it returned), ('raised', (type, message)) or ('skipped', None)."""
+    def call(name: str, *args: Any, expected_raise: bool = False) -> tuple[str, Any]:
+        """('value', what it returned), ('raised', (type, message)) or ('skipped', None).
+        The first exception is described with the learner's frames, unless the input was
+        one that should raise."""
         func, mine = functions[name], record[name]
         if not callable(func) or mine["not_implemented"]:
             return "skipped", None
         try:
-            return "value", func(*args)
+            with watch_calls(FORBIDDEN_MODULES, FORBIDDEN_C) as forbidden:
+                returned = func(*args)
+            return "value", returned
         except BaseException as exc:  # noqa: BLE001 - the learner's failure, recorded
             if isinstance(exc, NotImplementedError) and not mine.get("called"):
                 mine["not_implemented"] = True
                 return "skipped", None
-            if mine["raised"] is None:
+            if mine["raised"] is None and not expected_raise:
                 shown = ", ".join(_short(a) for a in args)
                 mine["raised"] = describe_exception(exc, f"{name}({shown})", run.learner_path)
             return "raised", (type(exc).__name__, str(exc)[:300])
         finally:
             mine["called"] = True
+            mine["forbidden"] += [f for f in forbidden if f not in mine["forbidden"]]
 
-    with watch_calls(FORBIDDEN_MODULES, FORBIDDEN_C) as forbidden:
-        for group in GROUPS:
-            raw["quantize"][group], raw["round_trip"][group] = [], []
-            for x, scale in quantize_inputs[group]:
-                args = (x.copy(),) if scale is None else (x.copy(), scale)
-                outcome = call("quantize", *args)
-                raw["quantize"][group].append(outcome)
-                back: tuple[str, Any] = ("skipped", None)
-                returned = outcome[1]
-                pair = isinstance(returned, tuple) and len(returned) == 2
-                if group in ROUND_TRIP_GROUPS and outcome[0] == "value" and pair:
-                    codes = returned[0]
-                    back = call(
-                        "dequantize",
-                        codes.copy() if isinstance(codes, np.ndarray) else codes,
-                        returned[1],
-                    )
-                raw["round_trip"][group].append(back)
-        for q, scale in dequantize_inputs:
-            raw["dequantize"].append(call("dequantize", q.copy(), scale))
+    for group in GROUPS:
+        raw["quantize"][group], raw["round_trip"][group] = [], []
+        for x, scale in quantize_inputs[group]:
+            args = (x.copy(),) if scale is None else (x.copy(), scale)
+            outcome = call("quantize", *args, expected_raise=group == "bad")
+            raw["quantize"][group].append(outcome)
+            back: tuple[str, Any] = ("skipped", None)
+            returned = outcome[1]
+            pair = isinstance(returned, tuple) and len(returned) == 2
+            if group in ROUND_TRIP_GROUPS and outcome[0] == "value" and pair:
+                codes = returned[0]
+                back = call(
+                    "dequantize",
+                    codes.copy() if isinstance(codes, np.ndarray) else codes,
+                    returned[1],
+                )
+            raw["round_trip"][group].append(back)
+    for q, scale in dequantize_inputs:
+        raw["dequantize"].append(call("dequantize", q.copy(), scale))
     for mine in record.values():
         mine.pop("called", None)
-    record["forbidden"] = list(forbidden)
     record["quantize_calls"] = {
         group: [_quantize_record(outcome) for outcome in outcomes]
         for group, outcomes in raw["quantize"].items()
@@ -402,10 +406,10 @@ def _not_gradable(
             measured=measured,
             threshold=threshold,
         )
-    forbidden = [str(f) for f in record.get("forbidden") or []]
+    forbidden = [str(f) for f in mine.get("forbidden") or []]
     if forbidden:
         return failed(
-            f"Your code called {', '.join(forbidden[:2])}. {FORBIDDEN_MESSAGE}",
+            f"{name}() called {', '.join(forbidden[:2])}. {FORBIDDEN_MESSAGE}",
             measured=f"calls {forbidden[0]}",
             threshold="no torch calls",
         )
@@ -503,17 +507,23 @@ def _diagnosis(case: QuantizeCase, mine: np.ndarray, scale: float | None) -> str
     if beyond.any():
         index = int(np.flatnonzero(beyond)[0])
         return (
-            f"x / scale = {steps.flat[index]:g} lies beyond 127 and yours is "
-            f"{int(mine.flat[index])}: clip to [-127, 127] before the cast "
-            "(np.clip); a cast to int8 wraps values it cannot hold around"
+            f"Yours is {int(mine.flat[index])} where x / scale = {steps.flat[index]:g} lies "
+            "beyond 127: clip to [-127, 127] before the cast (np.clip); a cast to int8 wraps "
+            "a value it cannot hold around"
         )
+    hints = []
+    if scale is not None and not _same_scale(scale, case.expected_scale):
+        hints.append("Your scale is off (see the scale check), and the codes follow from it")
+    if (mine[wrong] == -QMAX - 1).any():
+        hints.append(
+            "Code -128 is outside the symmetric grid: clip to [-127, 127], not to int8's "
+            "[-128, 127]"
+        )
+    if hints:
+        return ". ".join(hints)
     for mode, codes in _rounding_modes(steps).items():
         if np.array_equal(mine[wrong], codes[wrong]):
-            return f"looks like {mode}"
-    if scale is not None and not _same_scale(scale, case.expected_scale):
-        own = np.clip(np.rint(case.x.astype(np.float64) / scale), -QMAX, QMAX)
-        if scale > 0 and np.array_equal(own, mine):
-            return "your codes follow your scale, which is off (see the scale check)"
+            return f"Looks like {mode}"
     return ""
 
 
@@ -536,16 +546,16 @@ def _same_scale(mine: float, expected: float) -> bool:
 
 def _scale_diagnosis(mine: float, expected: float) -> str:
     if not math.isfinite(mine) or mine <= 0:
-        return "a scale must be a positive finite number"
+        return "A scale must be a positive finite number"
     ratio = mine / expected
     known = {
-        127 / 128: "absmax / 128: then +absmax needs code 128, which int8 cannot hold",
+        127 / 128: "Absmax / 128: then +absmax needs code 128, which int8 cannot hold",
         127 / 255: (
-            "absmax / 255: 255 steps is the asymmetric uint8 range; symmetric INT8 has "
+            "Absmax / 255: 255 steps is the asymmetric uint8 range; symmetric INT8 has "
             "127 steps on each side of 0"
         ),
         127 / 127.5: (
-            "absmax / 127.5: PyTorch's default symmetric observer spreads [-128, 127]; "
+            "Absmax / 127.5: PyTorch's default symmetric observer spreads [-128, 127]; "
             "this exercise keeps the grid symmetric, [-127, 127], so the step is absmax / 127"
         ),
     }
@@ -554,7 +564,7 @@ def _scale_diagnosis(mine: float, expected: float) -> str:
             return text
     if math.isclose(mine, 1 / expected, rel_tol=1e-4):
         return (
-            "127 / absmax, the multiplier (LLM.int8() writes it s = 127 / absmax); "
+            "That is 127 / absmax, the multiplier (LLM.int8() writes it s = 127 / absmax); "
             "return the step, absmax / 127, so that codes * scale ~ x"
         )
     return ""
@@ -567,7 +577,7 @@ def _verdict(matched: int, total: int, what: str, first: str, hint: str = "") ->
         return passed(message + ".", measured=measured, threshold=threshold)
     message += f"; first mismatch: {first}"
     if hint:
-        message += f"\n{hint[0].upper()}{hint[1:]}."
+        message += f"\n{hint}."
     return failed(message, measured=measured, threshold=threshold)
 
 
@@ -596,7 +606,7 @@ def _compare_codes(ctx: Context, groups: tuple[str, ...], what: str) -> Outcome:
                 first = (
                     f"{case.label}: yours returned scale {mine.scale}, not the given {case.scale}"
                 )
-                hint = "with a scale given, quantize uses it and returns it"
+                hint = "With a scale given, quantize uses it and returns it"
     outcome = _verdict(matched, len(pairs), what, first, hint)
     if outcome.status == "fail":
         outcome = failed(
@@ -661,7 +671,7 @@ def codes_are_int8(ctx: Context) -> Outcome:
                 continue
             first = f"{case.label}: yours are {mine.dtype}"
             advice = INT8_ADVICE.get(mine.dtype, "")
-            hint = (f"{advice}: " if advice else "") + (
+            hint = (f"{advice[0].upper()}{advice[1:]}: " if advice else "") + (
                 "one byte per value is the point of INT8; store the clipped codes "
                 "with .astype(np.int8)"
             )
@@ -703,7 +713,7 @@ def all_zero_input(ctx: Context) -> Outcome:
             elif not scale_ok:
                 first = f"{case.label}: your scale is {mine.scale!r}"
                 hint = (
-                    "absmax is 0 here, and absmax / 127 = 0 makes x / scale 0 / 0 = NaN; "
+                    "Absmax is 0 here, and absmax / 127 = 0 makes x / scale 0 / 0 = NaN; "
                     "the exercise expects a positive scale (1.0: zeros are exact at any "
                     "scale) with every code 0"
                 )
@@ -738,17 +748,17 @@ def bad_input_raises(ctx: Context) -> Outcome:
             continue
         if mine.raised == "ValueError":
             first = f"{case.label}: {mine.problem}"
-            hint = f"the message should name the problem ({PROBLEM_WORDS[case.problem][0]!r})"
+            hint = f"The message should name the problem ({PROBLEM_WORDS[case.problem][0]!r})"
         elif mine.raised:
             first = f"{case.label}: {mine.problem}"
-            hint = "raise ValueError, naming the problem, before any arithmetic"
+            hint = "Raise ValueError, naming the problem, before any arithmetic"
         elif case.problem == "scale":
             first = f"{case.label}: returned instead of raising"
-            hint = "a scale must be a positive finite number: raise ValueError otherwise"
+            hint = "A scale must be a positive finite number: raise ValueError otherwise"
         else:
             first = f"{case.label}: returned instead of raising"
             hint = (
-                "a NaN or inf makes absmax (and so the scale) NaN or inf, and every code "
+                "A NaN or inf makes absmax (and so the scale) NaN or inf, and every code "
                 "meaningless; torch.quantize_per_tensor does not check either (it stored a "
                 f"NaN as {ctx.store['torch_nan_code']} here). Test np.isfinite(x).all() "
                 "first and raise ValueError naming the problem"
@@ -780,7 +790,7 @@ def dequantize_matches_torch(ctx: Context) -> Outcome:
             if dtype != "float32":
                 first = f"dequantize({case.label}): yours are {dtype}"
                 hint = (
-                    "an int8 array times a Python float is float64 in NumPy; use "
+                    "An int8 array times a Python float is float64 in NumPy; use "
                     "q.astype(np.float32) * np.float32(scale)"
                 )
             else:
