@@ -564,8 +564,8 @@ def _scale_diagnosis(mine: float, expected: float) -> str:
             return text
     if math.isclose(mine, 1 / expected, rel_tol=1e-4):
         return (
-            "That is 127 / absmax, the multiplier (LLM.int8() writes it s = 127 / absmax); "
-            "return the step, absmax / 127, so that codes * scale ~ x"
+            "That is 127 / absmax, the multiplier that takes x to codes; return the step, "
+            "absmax / 127, so that codes * scale ~ x"
         )
     return ""
 
