@@ -435,13 +435,13 @@ def _array(entry: dict[str, Any], shape: tuple[int, ...], what: str) -> tuple[An
             return None, "", f"raised {entry['raised']}: {entry.get('error', '')}".rstrip(": ")
         return None, "", "no result"
     if array.get("type") != "ndarray":
-        return None, "", f"{what} is a {array.get('type')}, not a NumPy array"
+        return None, "", f"{what}: a {array.get('type')}, not a NumPy array"
     dtype, got = str(array.get("dtype")), tuple(array.get("shape") or ())
     if got != shape:
-        return None, dtype, f"{what} has shape {got}, not x's shape {shape}"
+        return None, dtype, f"{what}: shape {got}, not x's shape {shape}"
     values = array.get("values")
     if not isinstance(values, torch.Tensor) or values.numel() != math.prod(shape):
-        return None, dtype, f"{what} is a {dtype} array, not numbers"
+        return None, dtype, f"{what}: a {dtype} array, not numbers"
     return values.numpy().reshape(shape), dtype, ""
 
 
@@ -459,11 +459,14 @@ def _returned(entry: dict[str, Any], case: QuantizeCase) -> Returned:
     codes, dtype, problem = _array(entry, case.x.shape, "the codes")
     scale_entry = entry.get("scale") or {}
     scale = scale_entry.get("value")
+    array_type = (entry.get("array") or {}).get("type")
+    if scale_entry.get("type") == "ndarray" and array_type != "ndarray":
+        problem += " (the pair is (codes, scale), in that order)"
     if problem:
         return Returned(dtype=dtype, scale=scale, problem=problem)
     if scale is None:
         shown = scale_entry.get("type", "?")
-        return Returned(codes, dtype, None, f"the scale is a {shown}; return it as a float")
+        return Returned(codes, dtype, None, f"the scale: a {shown}; return it as a float")
     return Returned(codes, dtype, float(scale))
 
 
@@ -663,10 +666,10 @@ def codes_are_int8(ctx: Context) -> Outcome:
         return unusable
     matched, first, hint = 0, "", ""
     for case, mine in pairs:
-        if mine.dtype == "int8":
+        if mine.dtype == "int8" and mine.codes is not None:
             matched += 1
         elif not first:
-            if not mine.dtype:
+            if mine.codes is None:
                 first = f"{case.label}: {mine.problem}"
                 continue
             first = f"{case.label}: yours are {mine.dtype}"
@@ -825,7 +828,7 @@ def round_trip_error(ctx: Context) -> Outcome:
     worst, worst_case, problem = 0.0, "", ""
     for (_, (case, mine)), entry in zip(pairs, entries, strict=True):
         if mine.codes is None or mine.scale is None:
-            problem = problem or f"{case.label}: quantize {mine.problem}"
+            problem = problem or f"{case.label}: quantize(): {mine.problem}"
             continue
         if not (math.isfinite(mine.scale) and mine.scale > 0):
             problem = problem or f"{case.label}: your scale is {mine.scale!r}"
