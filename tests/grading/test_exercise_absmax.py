@@ -116,6 +116,12 @@ MISTAKES = {
         def dequantize(q, scale):
             return q * scale
     """,
+    "swapped pair": """
+        def quantize(x, scale=None):
+            _checked(x, scale)
+            s = _scale(x, scale)
+            return s, np.clip(np.rint(x / s), -127, 127).astype(np.int8)
+    """,
     "torch's quantize": """
         import torch
 
@@ -181,6 +187,11 @@ FAILS = {
     "float64 dequantize": (
         ["dequantize: float32 as torch"],
         "yours are float64\nAn int8 array times a Python float is float64 in NumPy",
+    ),
+    "swapped pair": (
+        [name for name in CHECKS if name.startswith("quantize") and "ValueError" not in name]
+        + ["round trip within scale / 2"],
+        "the codes: a float, not a NumPy array (the pair is (codes, scale), in that order)",
     ),
     "torch's quantize": (
         [name for name in CHECKS if name != "dequantize: float32 as torch"],
