@@ -215,11 +215,8 @@ def setup(ctx: Context) -> None:
         }
         dequantize_cases = _dequantize_cases(rng)
         # What torch itself stores for a NaN (it does not check): the bad-input message says.
-        ctx.store["torch_nan_code"] = int(
-            torch.quantize_per_tensor(torch.tensor([float("nan")]), 0.1, 0, torch.qint8).int_repr()[
-                0
-            ]
-        )
+        nan = torch.quantize_per_tensor(torch.tensor([float("nan")]), 0.1, 0, torch.qint8)
+        ctx.store["torch_nan_code"] = int(nan.int_repr()[0])
     ctx.store.update(groups=groups, dequantize=dequantize_cases)
     # The learner's process gets the inputs, never the answers.
     ctx.job.save(
