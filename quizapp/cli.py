@@ -285,7 +285,7 @@ def _command_parser(
 ) -> argparse.ArgumentParser:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction) and command in action.choices:
-            return action.choices[command]  # type: ignore[no-any-return]
+            return action.choices[command]
     return parser
 
 

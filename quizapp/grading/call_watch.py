@@ -18,7 +18,7 @@ def _c_function_name(func: object) -> str:
     owner = getattr(func, "__self__", None)
     if module is None and owner is not None:
         module = owner.__name__ if isinstance(owner, types.ModuleType) else type(owner).__module__
-    qualname = getattr(func, "__qualname__", None) or getattr(func, "__name__", "?")
+    qualname = str(getattr(func, "__qualname__", None) or getattr(func, "__name__", "?"))
     return f"{module or '?'}.{qualname.replace('_VariableFunctionsClass.', '')}"
 
 

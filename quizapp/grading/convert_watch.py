@@ -20,7 +20,7 @@ import threading
 import types
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import torch
 import torch.ao.nn.intrinsic.qat as nniqat
@@ -63,13 +63,17 @@ def _snapshot(module: object, inplace: object) -> ConvertCall:
     call = ConvertCall(model_id=_id(module), inplace=bool(inplace))
     if not is_a(module, torch.nn.Module):
         return call
+    model = cast(torch.nn.Module, module)  # is_a, unlike isinstance, asks its real class
     inside_fake_quant: set[int] = set()
-    for _, sub in named_modules(module):
+    for _, sub in named_modules(model):
         if is_a(sub, FakeQuantizeBase):
+            fake_quant = cast(FakeQuantizeBase, sub)
             call.fake_quantizers += 1
-            call.observers_running += int(bool(sub.observer_enabled[0]))
-            call.fake_quant_off += int(not bool(sub.fake_quant_enabled[0]))
-            call.ranges.add((int(sub.quant_min), int(sub.quant_max)))
+            call.observers_running += int(bool(fake_quant.observer_enabled[0]))
+            call.fake_quant_off += int(not bool(fake_quant.fake_quant_enabled[0]))
+            # ints that every fake quantizer sets, though its base class does not declare them
+            low, high = cast(int, fake_quant.quant_min), cast(int, fake_quant.quant_max)
+            call.ranges.add((int(low), int(high)))
             inside_fake_quant.update(_id(m) for _, m in named_modules(sub))
         if is_a(getattr(sub, "weight_fake_quant", None), FakeQuantizeBase):
             call.qat_layers += 1
@@ -78,7 +82,7 @@ def _snapshot(module: object, inplace: object) -> ConvertCall:
             call.bn_frozen += int(bool(sub.freeze_bn))
     call.plain_observers = sum(
         1
-        for _, sub in named_modules(module)
+        for _, sub in named_modules(model)
         if is_a(sub, ObserverBase) and _id(sub) not in inside_fake_quant
     )
     return call
@@ -109,10 +113,10 @@ def watch_convert() -> Iterator[list[ConvertCall]]:
             open_frames[_id(frame)] = call
             calls.append(call)
         elif event == "return":
-            call = open_frames.pop(_id(frame), None)
-            if call is not None and arg is not None:
-                call.returned_id = _id(arg)
-                call.returned = arg
+            returning = open_frames.pop(_id(frame), None)
+            if returning is not None and arg is not None:
+                returning.returned_id = _id(arg)
+                returning.returned = arg
 
     previous, previous_threads = _getprofile(), _thread_getprofile()
     _setprofile(profile)

@@ -42,7 +42,9 @@ def _capture_outputs(model: torch.nn.Module, names: Sequence[str]) -> Iterator[d
     for name in names:
         module = modules[name]
         if is_a(module, (nnq.QFunctional, nnq.FloatFunctional)):
-            module = module.activation_post_process
+            observer = module.activation_post_process
+            assert isinstance(observer, torch.nn.Module), type(observer)
+            module = observer
 
         def hook(module, args, output, name=name):  # noqa: ANN001, ANN202
             value = output.dequantize() if output.is_quantized else output

@@ -28,7 +28,8 @@ oracle) and `convert_watch` (what the learner's convert() was handed, a claim).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import cast
 
 import torch
 from torch.ao.quantization import (
@@ -93,7 +94,10 @@ def fused_float(model: torch.nn.Module) -> torch.nn.Module:
     """The FP32 network fused in eval mode (BN folded, ReLU merged): what PTQ quantizes, and
     the float side of a per-layer comparison (its module names are the quantized model's)."""
     model.eval()
-    model.fuse_model()
+    # The quantizable ResNet's own method: torch's stubs type a module's unknown attributes
+    # as a tensor or a submodule.
+    fuse_model = cast(Callable[[], None], model.fuse_model)
+    fuse_model()
     return model
 
 
@@ -101,7 +105,7 @@ def reference_ptq(model: torch.nn.Module, batches: Sequence[torch.Tensor]) -> to
     """The grader's W4A4 post-training quantization of the quantizable ResNet `model` (changed
     in place): fuse, the W4A4 qconfig, prepare, calibrate on `batches`, convert."""
     fused_float(model)
-    model.qconfig = ptq_qconfig()
+    model.qconfig = ptq_qconfig()  # type: ignore[assignment]  # stubs: attributes are tensors or modules; prepare() reads it
     prepare(model, inplace=True)
     with torch.no_grad():
         for batch in batches:

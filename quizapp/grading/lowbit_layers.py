@@ -166,7 +166,8 @@ class _LayerRecorder(TorchDispatchMode):
         quantized = quantized_out or op.startswith("quantized.")
         layer = Layer(index=len(self.layers), op=op, quantized=quantized, weighted=weighted)
         if quantized and weighted and len(args) > 1 and isinstance(args[1], _ScriptObject):
-            weight = args[1].unpack()[0]  # the packed weight of a quantized conv/linear
+            packed: Any = args[1]  # TorchScript's packed params: the stubs know no unpack()
+            weight = packed.unpack()[0]  # the packed weight of a quantized conv/linear
             layer.weight_numel = weight.numel()
             if weight.is_quantized:
                 ints = weight.int_repr()
@@ -197,11 +198,12 @@ def residual_names(model: torch.nn.Module, x: torch.Tensor) -> list[str]:
     quantized add of any ResNet-18 gets. A functional's add_relu() is a method call, so
     the call is seen where its output goes through its activation_post_process."""
     functionals = (nnq.QFunctional, nnq.FloatFunctional)
-    return resnet_job.call_order(
-        model,
-        x,
-        lambda name, m: m.activation_post_process if is_a(m, functionals) else None,
-    )
+
+    def post_process(name: str, module: torch.nn.Module) -> torch.nn.Module | None:
+        observer = module.activation_post_process if is_a(module, functionals) else None
+        return observer if isinstance(observer, torch.nn.Module) else None
+
+    return resnet_job.call_order(model, x, post_process)
 
 
 def _reference_layers(ctx: Context) -> tuple[list[str], list[int], list[str]]:
@@ -212,7 +214,7 @@ def _reference_layers(ctx: Context) -> tuple[list[str], list[int], list[str]]:
         reference = ctx.store["reference"]
         names = list(ctx.store["layer_names"])
         modules = dict(named_modules(reference))
-        sizes = [int(modules[name].weight.numel()) for name in names]
+        sizes = [_weight(modules[name]).numel() for name in names]
         adds = residual_names(reference, ctx.store["batches"][0])
         return names, sizes, adds
 
@@ -322,3 +324,10 @@ def packed_weight_ratio(layers: Sequence[Layer]) -> float:
     bits = sum(layer.weight_numel * layer.weight_bits for layer in layers)
     fp32 = sum(layer.weight_numel * 32 for layer in layers)
     return bits / fp32 if fp32 else math.nan
+
+
+def _weight(layer: torch.nn.Module) -> torch.Tensor:
+    """A conv's or linear's weight (a Tensor: torch's stubs also allow a submodule there)."""
+    weight = layer.weight
+    assert isinstance(weight, torch.Tensor), type(weight)
+    return weight

@@ -58,7 +58,7 @@ from quizapp.grading.children import (
     start_checker,
     start_learner,
 )
-from quizapp.grading.results import CheckResult, GradeResult, summarize
+from quizapp.grading.results import CheckResult, GradeResult, Status, summarize
 from quizapp.storage.settings import settings
 
 SETUP_TIMEOUT_S = 1800.0  # a first-run baseline training on a slow laptop fits in this
@@ -455,7 +455,7 @@ class _Grade:
 
     def _result(
         self,
-        status: str,
+        status: Status,
         message: str,
         *,
         checks: list[CheckResult] | None = None,
@@ -480,7 +480,7 @@ class _Grade:
         max_score = sum(c.max_score for c in checks)
         return GradeResult(
             exercise=self.exercise.id,
-            status=status,  # type: ignore[arg-type]
+            status=status,
             score=score,
             max_score=max_score,
             duration_s=time.monotonic() - self.started,

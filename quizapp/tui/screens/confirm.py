@@ -14,10 +14,10 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 from textual.widgets.button import ButtonVariant
 
+from quizapp.tui.screens.base import QuizModalScreen
 from quizapp.tui.widgets.footer import QuickFooter
 
 LIVE_REFRESH_S = 0.25  # the live line's redraw, as often as the mock's clock ticks
@@ -30,7 +30,7 @@ class Choice(NamedTuple):
     variant: ButtonVariant = "default"
 
 
-class ConfirmDialog(ModalScreen[str]):
+class ConfirmDialog(QuizModalScreen[str]):
     """Dismisses with the key of the answer chosen, or `CANCEL` on escape."""
 
     CSS_PATH = "confirm.tcss"

@@ -6,11 +6,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from quizapp.storage.mocks import unfinished_mocks
 from quizapp.storage.reviews import deck_counts, get_interview_date
+from quizapp.tui.screens.base import QuizScreen
 from quizapp.tui.widgets.fit_table import Column, FitTable
 from quizapp.tui.widgets.footer import QuickFooter
 
@@ -25,7 +25,7 @@ DECK_COLUMNS = (
 )
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(QuizScreen[None]):
     CSS_PATH = "home.tcss"
     # In the order the footer keeps them when the terminal is narrow (q always stays).
     BINDINGS = [
@@ -53,8 +53,8 @@ class HomeScreen(Screen[None]):
         self.refresh_decks()
 
     def refresh_decks(self) -> None:
-        library = self.app.library  # type: ignore[attr-defined]
-        db = self.app.db  # type: ignore[attr-defined]
+        library = self.app.library
+        db = self.app.db
         counts = deck_counts(db, library)
         rows = []
         for deck in library.decks:
@@ -103,12 +103,12 @@ class HomeScreen(Screen[None]):
             notice.display = False
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.app.open_screen("drill", deck=event.row_key.value)  # type: ignore[attr-defined]
+        self.app.open_screen("drill", deck=event.row_key.value)
 
     def action_open(self, name: str) -> None:
-        self.app.open_screen(name)  # type: ignore[attr-defined]
+        self.app.open_screen(name)
 
     def action_reload(self) -> None:
-        self.app.reload_library()  # type: ignore[attr-defined]
+        self.app.reload_library()
         self.refresh_decks()
         self.notify("Decks reloaded")

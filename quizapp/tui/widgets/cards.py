@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import TypedDict, Unpack
 
 from fsrs import Rating
 from rich.markdown import Markdown as RichMarkdown
@@ -20,6 +21,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
+from textual.visual import VisualType
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static
 
@@ -28,6 +30,15 @@ from quizapp.core.questions import Question, Verdict, without_select_all
 
 _CODE = re.compile(r"`([^`]+)`")
 KEY_POINT_KEYS = "abcdefghi"  # ticks key points; digits stay free for the ratings
+
+
+class WidgetOptions(TypedDict, total=False):
+    """What every Textual widget takes as keywords, passed on to it unchanged."""
+
+    name: str | None
+    id: str | None
+    classes: str | None
+    disabled: bool
 
 
 def shown_prompt(question: Question) -> str:
@@ -73,14 +84,14 @@ class MarkdownText(Static):
     }
     """
 
-    def __init__(self, source: str, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, source: str, **kwargs: Unpack[WidgetOptions]) -> None:
+        super().__init__(**kwargs)
         self.source = source
         self._markdown: tuple[tuple[str, str], RichMarkdown] | None = None
 
-    def update(self, source: str = "", *, layout: bool = True) -> None:  # type: ignore[override]
+    def update(self, content: VisualType = "", *, layout: bool = True) -> None:
         """Show other Markdown text (a screen reusing this widget for the next card)."""
-        self.source = source
+        self.source = content if isinstance(content, str) else str(content)
         self.refresh(layout=layout)
 
     def render(self) -> RichMarkdown:
@@ -106,8 +117,10 @@ class ChoiceList(Widget):
     struck: reactive[frozenset[int]] = reactive(frozenset())  # removed by a hint
     correct: reactive[frozenset[int] | None] = reactive(None)  # shown once answered
 
-    def __init__(self, options: Sequence[str], multiple: bool, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self, options: Sequence[str], multiple: bool, **kwargs: Unpack[WidgetOptions]
+    ) -> None:
+        super().__init__(**kwargs)
         self.options = tuple(options)
         self.multiple = multiple
 
@@ -190,9 +203,9 @@ class NumberFields(Widget):
         answer_fields: Sequence[AnswerField],
         *,
         empty_note: str = "type a number first",
-        **kwargs: object,
+        **kwargs: Unpack[WidgetOptions],
     ) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.answer_fields = tuple(answer_fields)
         self.empty_note = empty_note  # said when enter is pressed on an empty field
 
@@ -297,8 +310,8 @@ class KeyPointList(Widget):
             super().__init__()
             self.points = points
 
-    def __init__(self, points: Sequence[str], **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, points: Sequence[str], **kwargs: Unpack[WidgetOptions]) -> None:
+        super().__init__(**kwargs)
         self.points = tuple(points)
 
     @property
@@ -397,8 +410,8 @@ class CardTimer(Static):
     }
     """
 
-    def __init__(self, clock: Callable[[], datetime], **kwargs: object) -> None:
-        super().__init__("", **kwargs)  # type: ignore[arg-type]
+    def __init__(self, clock: Callable[[], datetime], **kwargs: Unpack[WidgetOptions]) -> None:
+        super().__init__("", **kwargs)
         self.clock = clock
         self.started: datetime | None = None
         self.stopped: datetime | None = None
@@ -439,5 +452,5 @@ class Section(Vertical):
     }
     """
 
-    def __init__(self, title: str, *children: Widget, **kwargs: object) -> None:
-        super().__init__(Label(title, classes="section-heading"), *children, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, title: str, *children: Widget, **kwargs: Unpack[WidgetOptions]) -> None:
+        super().__init__(Label(title, classes="section-heading"), *children, **kwargs)

@@ -80,7 +80,8 @@ class FitTable(DataTable):
             for _, i in order:
                 if excess <= 0:
                     break
-                current = natural[i] if limits[i] is None else limits[i]
+                limit = limits[i]
+                current = natural[i] if limit is None else limit
                 cut = min(excess, current - floors[i])
                 if cut > 0:
                     limits[i] = current - cut

@@ -6,23 +6,23 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from quizapp.core.interview_pacing import parse_interview_date
 from quizapp.core.study_days import study_day
 from quizapp.storage.db import utc_now
 from quizapp.storage.reviews import get_interview_date, set_interview_date
+from quizapp.tui.screens.base import QuizModalScreen
 
 
-class InterviewDateScreen(ModalScreen[bool]):
+class InterviewDateScreen(QuizModalScreen[bool]):
     """Dismisses True when the date was set or cleared, False when cancelled."""
 
     CSS_PATH = "interview_date.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="interview-cancel")]
 
     def compose(self) -> ComposeResult:
-        current = get_interview_date(self.app.db)  # type: ignore[attr-defined]
+        current = get_interview_date(self.app.db)
         with Vertical(id="interview-dialog"):
             yield Label("Interview date", classes="section-title")
             yield Static(
@@ -42,7 +42,7 @@ class InterviewDateScreen(ModalScreen[bool]):
     def _save(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         error = self.query_one("#interview-error", Static)
-        db = self.app.db  # type: ignore[attr-defined]
+        db = self.app.db
         if not text:
             set_interview_date(db, None)
             self.notify("Interview date cleared")

@@ -40,6 +40,7 @@ from quizapp.core.time_format import format_interval
 from quizapp.storage.db import Database
 from quizapp.storage.reviews import load_state, record_review, undo_review
 from quizapp.tui.screen_actions import ScreenActions
+from quizapp.tui.screens.base import QuizScreen
 from quizapp.tui.widgets.cards import (
     KEY_POINT_KEYS,
     CardTimer,
@@ -76,7 +77,7 @@ class DrillCommands(ScreenActions):
         return DrillScreen
 
 
-class DrillScreen(Screen[None]):
+class DrillScreen(QuizScreen[None]):
     """A drill (or cram) session over the cards of `session`."""
 
     CSS_PATH = "session.tcss"
@@ -319,6 +320,8 @@ class DrillScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         question = self.question
         kind = question.kind if question else None
+        options = question.options if question else ()
+        key_points = question.key_points if question else ()
         asking = self.phase == "question" and question is not None
         answered = self.phase == "answered"
         if action == "reveal":
@@ -326,13 +329,13 @@ class DrillScreen(Screen[None]):
         if action == "submit_free":
             return asking and kind == "free"
         if action == "pick":
-            return asking and kind == "choice" and int(parameters[0]) < len(question.options)  # type: ignore[union-attr,arg-type]
+            return asking and kind == "choice" and _index(parameters) < len(options)
         if action == "check_choice":
-            return asking and kind == "choice" and question.multiple  # type: ignore[union-attr]
+            return asking and kind == "choice" and question is not None and question.multiple
         if action in ("rate", "accept"):
             return answered
         if action == "tick":
-            return answered and kind == "free" and int(parameters[0]) < len(question.key_points)  # type: ignore[union-attr,arg-type]
+            return answered and kind == "free" and _index(parameters) < len(key_points)
         if action == "override":
             return answered and kind in AUTO_GRADED and self.verdict is not None
         if action == "hint":
@@ -706,7 +709,7 @@ class DrillScreen(Screen[None]):
 
         note = self.interview_note
         if note is not None:  # counted again: the cards seen in this session are seen
-            note = interview_note(self.app.library, self.db, self.clock())  # type: ignore[attr-defined]
+            note = interview_note(self.app.library, self.db, self.clock())
         self.app.switch_screen(
             DrillSummaryScreen(
                 self.session.summary(),
@@ -720,3 +723,9 @@ class DrillScreen(Screen[None]):
                 saved_on_leaving=saved_on_leaving,
             )
         )
+
+
+def _index(parameters: tuple[object, ...]) -> int:
+    """The number in an action's parameters, as `pick(2)` gives it."""
+    value = parameters[0]
+    return value if isinstance(value, int) else int(str(value))

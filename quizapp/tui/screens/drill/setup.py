@@ -17,7 +17,6 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Checkbox, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -25,6 +24,7 @@ from quizapp.core.drill_queue import DrillSession, parse_new_per_session
 from quizapp.core.due_cards import ScopeCounts, due_outlook, scope_counts, select_cards
 from quizapp.core.fsrs_scheduler import card_key
 from quizapp.core.interview_pacing import interview_plan, new_card_quota, review_cutoff
+from quizapp.core.loader import LoadResult
 from quizapp.core.models import Deck
 from quizapp.core.study_days import day_start, study_day
 from quizapp.storage.db import Database, utc_now
@@ -35,18 +35,19 @@ from quizapp.storage.reviews import (
     introduced_since,
     load_states,
 )
+from quizapp.tui.screens.base import QuizScreen
 from quizapp.tui.widgets.footer import QuickFooter
 
 ALL = "all"
 LABEL_WIDTH = 34  # longer deck titles are cut: the counts must fit 80 columns on one line
 
 
-def interview_note(library: object, db: Database, now: datetime) -> str | None:
+def interview_note(library: LoadResult, db: Database, now: datetime) -> str | None:
     """What the interview date means now (cards never seen, the pace), or None without one."""
     interview = get_interview_date(db)
     if interview is None:
         return None
-    decks: Sequence[Deck] = library.decks  # type: ignore[attr-defined]
+    decks: Sequence[Deck] = library.decks
     states = load_states(db)
     unseen = sum(1 for d, c in select_cards(decks) if card_key(d, c.id) not in states)
     return interview_plan(interview, study_day(now), unseen).describe()
@@ -73,7 +74,7 @@ def parse_scope(option_id: str) -> tuple[str | None, str | None]:
     return deck, tag
 
 
-class DrillSetupScreen(Screen[None]):
+class DrillSetupScreen(QuizScreen[None]):
     CSS_PATH = "setup.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="setup-back"),
@@ -131,7 +132,7 @@ class DrillSetupScreen(Screen[None]):
         self.sub_title = "Drill"
         limit = self.initial_limit
         if limit is None:
-            limit = get_new_per_session(self.app.db)  # type: ignore[attr-defined]
+            limit = get_new_per_session(self.app.db)
         self.query_one("#new-limit", Input).value = str(limit)
         self.refresh_scopes(self.initial_scope)
         self.query_one("#scopes", OptionList).focus()
@@ -149,8 +150,8 @@ class DrillSetupScreen(Screen[None]):
 
     def refresh_scopes(self, selected: str) -> None:
         app = self.app
-        library = app.library  # type: ignore[attr-defined]
-        db = app.db  # type: ignore[attr-defined]
+        library = app.library
+        db = app.db
         now = self.clock()
         states = load_states(db)
         interview = get_interview_date(db)
@@ -308,7 +309,7 @@ class DrillSetupScreen(Screen[None]):
         from quizapp.tui.screens.drill.session import DrillScreen
 
         app = self.app
-        library, db = app.library, app.db  # type: ignore[attr-defined]
+        library, db = app.library, app.db
         limit = self.new_limit()
         if isinstance(limit, str):
             self.notify(f"New cards: {limit}.", severity="error")

@@ -11,7 +11,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from quizapp.core.drill_queue import QueueCounts, SessionReview, SessionSummary
@@ -20,10 +19,11 @@ from quizapp.core.fsrs_scheduler import RATING_NAMES
 from quizapp.core.time_format import format_duration_ms
 from quizapp.storage.db import Database
 from quizapp.storage.reviews import get_interview_date, load_states
+from quizapp.tui.screens.base import QuizScreen
 from quizapp.tui.widgets.footer import QuickFooter
 
 
-class DrillSummaryScreen(Screen[None]):
+class DrillSummaryScreen(QuizScreen[None]):
     CSS_PATH = "summary.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="summary-back"),

@@ -20,7 +20,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Header, Static, TextArea
 
 from quizapp.grading.catalogue import Catalogue, Exercise
@@ -40,6 +39,7 @@ from quizapp.storage.settings import settings
 from quizapp.storage.workspace import backups_dir, ensure_workspace, reset_workspace
 from quizapp.storage.workspace_file import WorkspaceFile
 from quizapp.tui.formatting import best_score_text
+from quizapp.tui.screens.base import QuizScreen
 from quizapp.tui.screens.confirm import ConfirmDialog
 from quizapp.tui.screens.exercises.commands import ExerciseCommands
 from quizapp.tui.screens.exercises.grade_panel import GradePanel
@@ -49,7 +49,7 @@ from quizapp.tui.widgets.code_editor import CodeEditor
 from quizapp.tui.widgets.footer import QuickFooter
 
 
-class ExerciseScreen(Screen[None]):
+class ExerciseScreen(QuizScreen[None]):
     CSS_PATH = "exercise.tcss"
     COMMANDS = {ExerciseCommands}
     # In the order the footer keeps them when the terminal is narrow (escape always stays);
@@ -132,11 +132,11 @@ class ExerciseScreen(Screen[None]):
         return self.file.is_unsaved(self.editor.text)
 
     def _load_status(self) -> None:
-        self.status = status(self.app.db, self.exercise.id)  # type: ignore[attr-defined]
+        self.status = status(self.app.db, self.exercise.id)
 
     def _stored_result(self) -> tuple[GradeResult, str] | None:
         """The last stored grade of this exercise (shown until the next one)."""
-        rows = results(self.app.db, self.exercise.id, limit=1)  # type: ignore[attr-defined]
+        rows = results(self.app.db, self.exercise.id, limit=1)
         if not rows:
             return None
         row = rows[0]
@@ -249,7 +249,7 @@ class ExerciseScreen(Screen[None]):
         """A finished grade (the checks pane shows it next): stored, and a first pass told."""
         was_passed = self.status.passed
         try:
-            record_result(self.app.db, result.to_json())  # type: ignore[attr-defined]
+            record_result(self.app.db, result.to_json())
         except Exception as exc:  # noqa: BLE001 - the grade is shown; say why it was not kept
             self.notify(f"The result could not be saved: {exc}", severity="error")
         self._load_status()
@@ -314,7 +314,7 @@ class ExerciseScreen(Screen[None]):
             self.notify(f"All {len(hints)} hints are shown (top of the task pane).")
             return
         shown += 1
-        set_hints_shown(self.app.db, self.exercise.id, shown)  # type: ignore[attr-defined]
+        set_hints_shown(self.app.db, self.exercise.id, shown)
         self._load_status()
         self._show_hint(shown)
         pane = self.query_one("#task-pane", VerticalScroll)
@@ -413,7 +413,7 @@ class ExerciseScreen(Screen[None]):
 
     def _show_solution(self) -> None:
         self.save()
-        mark_solution_viewed(self.app.db, self.exercise.id)  # type: ignore[attr-defined]
+        mark_solution_viewed(self.app.db, self.exercise.id)
         self._load_status()
         mine = self.editor.text.splitlines(keepends=True)
         solution = self.exercise.solution.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -429,7 +429,7 @@ class ExerciseScreen(Screen[None]):
         )
 
     def _next_exercise(self) -> Exercise | None:
-        known = statuses(self.app.db)  # type: ignore[attr-defined]
+        known = statuses(self.app.db)
         following = next_unsolved(self.catalogue.ids, known, after=self.exercise.id)
         return None if following is None else self.catalogue.get(following)
 

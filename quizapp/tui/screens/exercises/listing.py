@@ -11,7 +11,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from quizapp.grading.catalogue import Catalogue, Exercise, load_catalogue
@@ -19,6 +18,7 @@ from quizapp.grading.progress import progress_label
 from quizapp.storage.exercises import ExerciseStatus, next_unsolved, statuses
 from quizapp.storage.workspace import workspace_file
 from quizapp.tui.formatting import best_score_text
+from quizapp.tui.screens.base import QuizScreen
 from quizapp.tui.widgets.fit_table import Column, FitTable
 from quizapp.tui.widgets.footer import QuickFooter
 
@@ -55,7 +55,7 @@ def _summary(readme: Path) -> str:
     return ""
 
 
-class ExerciseListScreen(Screen[None]):
+class ExerciseListScreen(QuizScreen[None]):
     CSS_PATH = "listing.tcss"
     BINDINGS = [
         # Priority: the table's own enter (hidden) would otherwise keep Open off the footer.
@@ -109,7 +109,7 @@ class ExerciseListScreen(Screen[None]):
         self.refresh_list()
 
     def refresh_list(self) -> None:
-        self.known = statuses(self.app.db)  # type: ignore[attr-defined]
+        self.known = statuses(self.app.db)
         labels = {}
         rows = []
         for number, exercise in enumerate(self.catalogue.exercises, 1):

@@ -7,13 +7,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from quizapp.tui.screens.base import QuizModalScreen
 from quizapp.tui.widgets.footer import QuickFooter
 
 
-class SolutionScreen(ModalScreen[None]):
+class SolutionScreen(QuizModalScreen[None]):
     """The reference solution as a unified diff against the learner's code."""
 
     CSS_PATH = "solution.tcss"

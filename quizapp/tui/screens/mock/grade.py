@@ -13,20 +13,20 @@ from datetime import datetime
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from quizapp.core.mock.draw import MockSetup
 from quizapp.core.mock.run import MockRun
 from quizapp.core.mock.scoring import FLASHCARD_MARKS, describe_response
 from quizapp.storage.mocks import finish_mock, save_run
+from quizapp.tui.screens.base import QuizScreen
 from quizapp.tui.widgets.cards import KEY_POINT_KEYS, KeyPointList, MarkdownText
 from quizapp.tui.widgets.footer import QuickFooter
 
 MARK_KEYS = {"1": "wrong", "2": "partly", "3": "right"}
 
 
-class MockGradeScreen(Screen[None]):
+class MockGradeScreen(QuizScreen[None]):
     CSS_PATH = "grade.tcss"
     BINDINGS = [
         Binding("1", "mark('wrong')", "Wrong", id="grade-wrong"),
@@ -134,7 +134,7 @@ class MockGradeScreen(Screen[None]):
 
     def _judge(self, judgment: dict[str, object]) -> None:
         self.run.judge(self.position, judgment)
-        save_run(self.app.db, self.mock_id, self.setup, self.run, [self.position])  # type: ignore[attr-defined]
+        save_run(self.app.db, self.mock_id, self.setup, self.run, [self.position])
         pending = self.run.pending_judgments()
         if not pending:
             self._finish()
@@ -174,5 +174,5 @@ class MockGradeScreen(Screen[None]):
     def _finish(self) -> None:
         from quizapp.tui.screens.mock.report import MockReportScreen
 
-        finish_mock(self.app.db, self.mock_id, self.setup, self.run, self.now())  # type: ignore[attr-defined]
+        finish_mock(self.app.db, self.mock_id, self.setup, self.run, self.now())
         self.app.switch_screen(MockReportScreen(self.mock_id, self.deck_titles))

@@ -7,12 +7,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from quizapp.core.mock.report import MockReport, format_points, result_markdown
 from quizapp.core.time_format import format_duration_seconds
 from quizapp.storage.mocks import load_report, write_markdown_report
+from quizapp.tui.screens.base import QuizScreen
 from quizapp.tui.widgets.cards import MarkdownText
 from quizapp.tui.widgets.fit_table import Column, FitTable
 from quizapp.tui.widgets.footer import QuickFooter
@@ -32,7 +32,7 @@ RESULT_COLUMNS = (
 )
 
 
-class MockReportScreen(Screen[None]):
+class MockReportScreen(QuizScreen[None]):
     CSS_PATH = "report.tcss"
     BINDINGS = [
         Binding("w", "write", "Write Markdown", id="report-write"),
@@ -68,7 +68,7 @@ class MockReportScreen(Screen[None]):
         yield QuickFooter()
 
     def on_mount(self) -> None:
-        report = self.report = load_report(self.app.db, self.mock_id, self.deck_titles)  # type: ignore[attr-defined]
+        report = self.report = load_report(self.app.db, self.mock_id, self.deck_titles)
         how = {"time": "ended when the time ran out", "submit": "submitted"}.get(
             report.ended_by or "", ""
         )

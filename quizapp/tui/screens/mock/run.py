@@ -19,7 +19,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import (
     ContentSwitcher,
     Header,
@@ -38,6 +38,7 @@ from quizapp.core.questions import Question, field_problem
 from quizapp.core.time_format import format_countdown, format_duration_seconds
 from quizapp.storage.db import utc_now
 from quizapp.storage.mocks import finish_mock, save_run
+from quizapp.tui.screens.base import QuizScreen
 from quizapp.tui.screens.confirm import Choice, ConfirmDialog
 from quizapp.tui.widgets.cards import ChoiceList, MarkdownText, NumberFields, shown_prompt
 from quizapp.tui.widgets.footer import QuickFooter
@@ -60,7 +61,7 @@ def kind_label(question: Question) -> str:
     return KIND_LABELS.get(question.kind, question.kind)
 
 
-class MockRunScreen(Screen[None]):
+class MockRunScreen(QuizScreen[None]):
     CSS_PATH = "run.tcss"
     BINDINGS = [
         Binding("pagedown,ctrl+n", "next", "Next", priority=True, id="mock-next"),
@@ -207,7 +208,7 @@ class MockRunScreen(Screen[None]):
             clock.set_class(question_left <= 0, "-over")
 
     def _save(self, positions: list[int] | None = None) -> None:
-        save_run(self.app.db, self.mock_id, self.setup, self.run, positions)  # type: ignore[attr-defined]
+        save_run(self.app.db, self.mock_id, self.setup, self.run, positions)
         self._last_save = self.clock()
 
     # moving -----------------------------------------------------------------------------------
@@ -406,7 +407,7 @@ class MockRunScreen(Screen[None]):
         else:
             from quizapp.tui.screens.mock.report import MockReportScreen
 
-            finish_mock(self.app.db, self.mock_id, self.setup, self.run, self.now())  # type: ignore[attr-defined]
+            finish_mock(self.app.db, self.mock_id, self.setup, self.run, self.now())
             self.app.switch_screen(MockReportScreen(self.mock_id, self.deck_titles))
 
     def on_unmount(self) -> None:

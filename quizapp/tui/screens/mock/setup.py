@@ -20,7 +20,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import (
     Button,
     DataTable,
@@ -50,6 +49,7 @@ from quizapp.storage.mocks import (
     mock_history,
     unfinished_mocks,
 )
+from quizapp.tui.screens.base import QuizScreen
 from quizapp.tui.screens.confirm import Choice, ConfirmDialog
 from quizapp.tui.widgets.footer import QuickFooter
 from quizapp.tui.widgets.score_trend import ScoreTrend
@@ -58,7 +58,7 @@ LAST_SETUP_KEY = "mock-last-setup"
 HISTORY_COLUMNS = ("#", "Date", "Score", "Time")
 
 
-class MockSetupScreen(Screen[None]):
+class MockSetupScreen(QuizScreen[None]):
     CSS_PATH = "setup.tcss"
     BINDINGS = [
         Binding("ctrl+s", "start", "Start mock", priority=True, id="mock-start"),
@@ -87,11 +87,11 @@ class MockSetupScreen(Screen[None]):
 
     @property
     def db(self) -> Database:
-        return self.app.db  # type: ignore[attr-defined,no-any-return]
+        return self.app.db
 
     @property
     def deck_titles(self) -> dict[str, str]:
-        return {deck.deck: deck.title for deck in self.app.library.decks}  # type: ignore[attr-defined]
+        return {deck.deck: deck.title for deck in self.app.library.decks}
 
     # layout -----------------------------------------------------------------------------------
 
@@ -167,7 +167,7 @@ class MockSetupScreen(Screen[None]):
         self.query_one("#per-question", Input).value = (
             f"{setup.per_question_s:g}" if setup.per_question_s else ""
         )
-        library = self.app.library  # type: ignore[attr-defined]
+        library = self.app.library
         decks = self.query_one("#decks", SelectionList)
         decks.clear_options()
         decks.add_options(
@@ -306,7 +306,7 @@ class MockSetupScreen(Screen[None]):
         if setup.seed is None:
             setup = replace(setup, seed=random.SystemRandom().randrange(2**31))
         try:
-            questions = draw_questions(self.app.library.decks, setup, miss_stats(self.db))  # type: ignore[attr-defined]
+            questions = draw_questions(self.app.library.decks, setup, miss_stats(self.db))
         except MockSetupError as exc:
             self._error(str(exc))
             return

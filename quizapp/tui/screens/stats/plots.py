@@ -33,7 +33,8 @@ class ReviewsPlot(PlotextPlot):
         xs = list(range(len(recent)))
         plt.bar(xs, list(recent), color="green", marker="hd", width=1)
         ticks = xs[:: max(1, len(xs) // 6)]
-        plt.xticks(ticks, [_short_date(first + timedelta(days=i)) for i in ticks])
+        positions: list[float] = list(ticks)  # plotext's stubs say float; ints are fine
+        plt.xticks(positions, [_short_date(first + timedelta(days=i)) for i in ticks])
         plt.yticks(*_count_ticks(max(recent, default=0)))
         self.refresh()
 
@@ -61,7 +62,8 @@ class MockPlot(PlotextPlot):
         plt.ylim(0, 100)
         plt.yticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
         step = max(1, len(xs) // 8)
-        plt.xticks(xs[::step], [str(x) for x in xs[::step]])
+        positions: list[float] = list(xs[::step])
+        plt.xticks(positions, [str(x) for x in xs[::step]])
         self.display = len(shown) > 1
         self.refresh()
 
@@ -70,12 +72,12 @@ def _short_date(day: date) -> str:
     return day.strftime("%b %d")
 
 
-def _count_ticks(top: int) -> tuple[list[int], list[str]]:
+def _count_ticks(top: int) -> tuple[list[float], list[str]]:
     """Whole-number ticks for a count axis: 0 and up to four round steps."""
     step = 1
     for candidate in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000):
         step = candidate
         if top / candidate <= 4:
             break
-    ticks = list(range(0, max(top, 1) + 1, step))
+    ticks: list[float] = list(range(0, max(top, 1) + 1, step))
     return ticks, [str(t) for t in ticks]

@@ -44,13 +44,10 @@ class MockTable(ReportView):
         if not report.mock_trend.count:
             return ""
         table = Table(box=None, pad_edge=False, padding=(0, 2, 0, 0), header_style="dim")
-        for name, justify in (
-            ("mock", "left"),
-            ("date", "left"),
-            ("score", "right"),
-            ("%", "right"),
-        ):
-            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        table.add_column("mock", justify="left")
+        table.add_column("date", justify="left")
+        table.add_column("score", justify="right")
+        table.add_column("%", justify="right")
         recent = list(zip(report.mocks, report.mock_trend.percents, strict=True))[-MOCKS_LISTED:]
         for mock, percent in recent[::-1]:
             table.add_row(

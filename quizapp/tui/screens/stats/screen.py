@@ -17,7 +17,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
@@ -25,6 +24,7 @@ from quizapp.core.stats import StatsReport
 from quizapp.grading.catalogue import exercise_titles
 from quizapp.storage.db import utc_now
 from quizapp.storage.stats import collect_stats
+from quizapp.tui.screens.base import QuizScreen
 from quizapp.tui.screens.stats.activity import ActivityPage
 from quizapp.tui.screens.stats.decks import NARROW_SCREEN_WIDTH, DecksPage
 from quizapp.tui.screens.stats.empty import EmptyState
@@ -48,7 +48,7 @@ class Figures(Vertical):
                 yield TabPane(page.TITLE, id=tab)
 
 
-class StatsScreen(Screen[None]):
+class StatsScreen(QuizScreen[None]):
     CSS_PATH = "stats.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="stats-back"),
@@ -109,12 +109,12 @@ class StatsScreen(Screen[None]):
     def load(self) -> StatsReport:
         app = self.app
         exercises = exercise_titles() if self.exercises is None else self.exercises
-        return collect_stats(app.db, app.library, self.now(), self.tz, exercises=exercises)  # type: ignore[attr-defined]
+        return collect_stats(app.db, app.library, self.now(), self.tz, exercises=exercises)
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "stats":
             return
-        if event.state == WorkerState.SUCCESS:
+        if event.state == WorkerState.SUCCESS and isinstance(event.worker.result, StatsReport):
             await self.show_report(event.worker.result)
         elif event.state == WorkerState.ERROR:
             self.query_one("#stats-loading", Static).update(
@@ -136,7 +136,7 @@ class StatsScreen(Screen[None]):
             self.query_one(EmptyState).report = report
             return
         tabs = self.query_one("#stats-tabs", TabbedContent)
-        tabs.get_tab("leeches").label = f"Leeches ({len(report.leeches)})"  # type: ignore[assignment]
+        tabs.get_tab("leeches").label = f"Leeches ({len(report.leeches)})"
         await self.show_page(tabs.active or "overview")
 
     async def show_page(self, tab: str) -> StatsPage | None:
@@ -167,7 +167,7 @@ class StatsScreen(Screen[None]):
         self.query_one("#stats-tabs", TabbedContent).active = tab
 
     def action_drill(self) -> None:
-        self.app.open_screen("drill")  # type: ignore[attr-defined]
+        self.app.open_screen("drill")
 
     def action_reload(self) -> None:
         self.load()
