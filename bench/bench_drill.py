@@ -71,10 +71,11 @@ async def _bare_presses(presses: int) -> list[float]:
 
 async def _drill_latencies(cards: int) -> tuple[list[float], list[float]]:
     from quizapp.core.loader import load_decks
-    from quizapp.tui.app import QuizApp, StartRequest
+    from quizapp.tui.app import QuizApp
+    from quizapp.tui.start import StartDrill
 
     library = load_decks([write_deck(Path(tempfile.mkdtemp()))])
-    start = StartRequest("drill", {"deck": "bench-drill", "autostart": True, "new_limit": cards})
+    start = StartDrill(deck="bench-drill", autostart=True, new_limit=cards)
     app = QuizApp(start=start, library=library)
     reveal, rate = [], []
     async with app.run_test(size=(120, 40)) as pilot:

@@ -26,10 +26,11 @@ def run(args: argparse.Namespace) -> int:
     problem = scope_error(library, args.deck, args.tag)
     if problem:
         return fail(problem)
-    from quizapp.tui.app import QuizApp, StartRequest
+    from quizapp.tui.app import QuizApp
+    from quizapp.tui.start import StartDrill
 
-    options = {"deck": args.deck, "tag": args.tag, "cram": args.cram, "autostart": True}
-    if args.limit is not None:
-        options["new_limit"] = args.limit
-    QuizApp(start=StartRequest("drill", options)).run()
+    start = StartDrill(
+        deck=args.deck, tag=args.tag, cram=args.cram, new_limit=args.limit, autostart=True
+    )
+    QuizApp(start=start).run()
     return 0

@@ -75,9 +75,10 @@ def run(args: argparse.Namespace) -> int:
                 f"with `quizapp mock --new` (mock {mock_id} then stays unfinished, to resume or "
                 "discard from the mock screen)."
             )
-    from quizapp.tui.app import QuizApp, StartRequest
+    from quizapp.tui.app import QuizApp
+    from quizapp.tui.start import StartMock
 
-    QuizApp(start=StartRequest("mock", {"setup": setup, "autostart": True})).run()
+    QuizApp(start=StartMock(setup=setup, autostart=True)).run()
     return 0
 
 
@@ -110,9 +111,10 @@ def resume(mock_id: str) -> int:
                 f"mock {mock_id} is finished; its report: `quizapp mock --report {mock_id}`"
             )
         return fail(f"no unfinished mock {mock_id!r} (unfinished: {', '.join(ids)})")
-    from quizapp.tui.app import QuizApp, StartRequest
+    from quizapp.tui.app import QuizApp
+    from quizapp.tui.start import StartMock
 
-    QuizApp(start=StartRequest("mock", {"resume": mock_id or ids[0]})).run()
+    QuizApp(start=StartMock(resume=mock_id or ids[0])).run()
     return 0
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -14,20 +13,13 @@ from textual.screen import Screen
 from quizapp.core.loader import LoadResult
 from quizapp.library import load_library
 from quizapp.storage.db import Database
+from quizapp.tui.start import StartDrill, StartExercises, StartMessage, StartMock, StartStats
 
 # Browsers keep some ctrl keys for themselves (ctrl+t, ctrl+n and ctrl+w never reach a page;
 # the others may not, depending on the browser). In `quizapp serve` every one of them has a
 # second key: alt with the same letter does what ctrl does, on every screen.
 BROWSER_TAKEN_KEYS = tuple(f"ctrl+{letter}" for letter in "blnopqrstw")
 BROWSER_ALTERNATIVES = {f"alt+{key[-1]}": key for key in BROWSER_TAKEN_KEYS}
-
-
-@dataclass(frozen=True)
-class StartRequest:
-    """Open the app straight into a screen (`quizapp drill`, `quizapp mock`)."""
-
-    screen: str  # "drill" | "mock" | "exercises" | "stats"
-    options: dict[str, Any] = field(default_factory=dict)
 
 
 class QuizApp(App[None]):
@@ -46,11 +38,12 @@ class QuizApp(App[None]):
 
     def __init__(
         self,
-        start: StartRequest | None = None,
+        start: StartMessage | None = None,
         database: Database | None = None,
         library: LoadResult | None = None,
     ) -> None:
-        """`database` and `library` are injected by tests; by default they come from the
+        """`start` opens the app straight into a main screen (`quizapp drill`, `quizapp
+        mock`). `database` and `library` are injected by tests; by default they come from the
         user's data folder and deck sources."""
         super().__init__()
         self.start = start
@@ -79,7 +72,7 @@ class QuizApp(App[None]):
             self._library = None
         return self.library
 
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> Screen[None]:
         # Home is the bottom of the stack itself, not a screen pushed over Textual's blank one.
         from quizapp.tui.screens.home import HomeScreen
 
@@ -89,31 +82,37 @@ class QuizApp(App[None]):
         for notice in self.db.notices:
             self.notify(notice, title="Database", severity="warning", timeout=15)
         if self.start is not None:
-            self.open_screen(self.start.screen, **self.start.options)
+            # Pushed here, not posted: the first screen drawn is the one asked for.
+            self.push_screen(self.start.screen())
 
-    def open_screen(self, name: str, **options: Any) -> None:
-        """Push one of the main screens by name (home bindings, palette and CLI use this)."""
-        from quizapp.tui import screens
+    @on(StartDrill)
+    @on(StartMock)
+    @on(StartExercises)
+    @on(StartStats)
+    def open_main_screen(self, start: StartMessage) -> None:
+        """A main screen asked for by home's keys, the command palette or another screen."""
+        self.push_screen(start.screen())
 
-        self.push_screen(screens.make(name, **options))
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The command palette (ctrl+p): the main actions, then Textual's own."""
-        main = {
-            "drill": ("Drill", "Review due cards with spaced repetition"),
-            "mock": ("Mock interview", "A timed mock interview"),
-            "exercises": ("Exercises", "Graded PyTorch coding exercises"),
-            "stats": ("Stats", "Progress figures"),
-        }
+        main: list[tuple[str, str, type[StartMessage]]] = [
+            ("Drill", "Review due cards with spaced repetition", StartDrill),
+            ("Mock interview", "A timed mock interview", StartMock),
+            ("Exercises", "Graded PyTorch coding exercises", StartExercises),
+            ("Stats", "Progress figures", StartStats),
+        ]
         yield SystemCommand("Home", "Back to the deck list", self.action_home)
-        for name, (title, help_text) in main.items():
-            yield SystemCommand(title, help_text, partial(self.open_screen, name))
+        for title, help_text, start in main:
+            yield SystemCommand(title, help_text, partial(self._post_start, start))
         yield SystemCommand(
             "Set interview date",
             "Pace the drills for an interview day",
             self.action_set_interview_date,
         )
         yield from super().get_system_commands(screen)
+
+    def _post_start(self, start: type[StartMessage]) -> None:
+        self.post_message(start())
 
     def action_home(self) -> None:
         while len(self.screen_stack) > 1:  # home is the default screen

@@ -14,7 +14,8 @@ from rich.console import Console
 from textual.widgets import Static
 
 from quizapp.core.loader import LoadResult, load_decks
-from quizapp.tui.app import QuizApp, StartRequest
+from quizapp.tui.app import QuizApp
+from quizapp.tui.start import StartDrill
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "drill"
 DECK = "drill-basics"
@@ -50,7 +51,7 @@ def fixture_library() -> LoadResult:
 def drill_app(clock: FakeClock, **options: Any) -> QuizApp:
     """The app opened straight into a drill session (as `quizapp drill` does)."""
     options = {"deck": DECK, "autostart": True, "clock": clock, "seed": 7, **options}
-    return QuizApp(start=StartRequest("drill", options), library=fixture_library())
+    return QuizApp(start=StartDrill(**options), library=fixture_library())
 
 
 @pytest.fixture

@@ -13,10 +13,11 @@ from quizapp.core.loader import load_decks
 from quizapp.core.mock.draw import MockSetup
 from quizapp.storage.db import Database
 from quizapp.storage.reviews import reviews_of
-from quizapp.tui.app import QuizApp, StartRequest
+from quizapp.tui.app import QuizApp
 from quizapp.tui.screens.confirm import ConfirmDialog
 from quizapp.tui.screens.mock.report import MockReportScreen
 from quizapp.tui.screens.mock.run import MockRunScreen
+from quizapp.tui.start import StartDrill, StartMock
 from quizapp.tui.widgets.cards import NumberFields
 
 __all__ = ["utc_days"]
@@ -147,7 +148,7 @@ def long_free_app(tmp_path: Path, clock: FakeClock) -> QuizApp:
     library = load_decks([tmp_path / "free-long.yaml"])
     assert library.ok, library.errors
     options = {"deck": "free-long", "autostart": True, "clock": clock, "seed": 7}
-    return QuizApp(start=StartRequest("drill", options), library=library)
+    return QuizApp(start=StartDrill(**options), library=library)
 
 
 async def test_free_key_points_are_lettered_and_on_screen_at_80x24(tmp_path: Path) -> None:
@@ -192,7 +193,7 @@ async def test_the_mock_reads_units_as_the_drill_and_the_report_do(quizapp_home:
     library = load_decks([MOCK_FIXTURES])
     setup = MockSetup(minutes=10, questions=2, decks=("mock-math",), tags=("size",), seed=1)
     options = {"clock": MonotonicClock(), "now": lambda: START, "setup": setup, "autostart": True}
-    app = QuizApp(start=StartRequest("mock", options), database=Database(), library=library)
+    app = QuizApp(start=StartMock(**options), database=Database(), library=library)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen

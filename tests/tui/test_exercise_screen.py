@@ -22,12 +22,13 @@ from quizapp.grading.results import CheckResult, Env, GradeResult
 from quizapp.storage.db import Database
 from quizapp.storage.exercises import record_result, results, status
 from quizapp.storage.workspace import backups_dir, workspace_file
-from quizapp.tui.app import QuizApp, StartRequest
+from quizapp.tui.app import QuizApp
 from quizapp.tui.screens.confirm import ConfirmDialog
 from quizapp.tui.screens.exercises.exercise import ExerciseScreen
 from quizapp.tui.screens.exercises.grade_panel import GradeProgress
 from quizapp.tui.screens.exercises.listing import ExerciseListScreen
 from quizapp.tui.screens.exercises.solution import SolutionScreen
+from quizapp.tui.start import StartExercises
 from quizapp.tui.widgets.grade_report import CheckTable
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "exercises"
@@ -53,7 +54,7 @@ def exercise_app(exercise: str | None = EXERCISE) -> QuizApp:
     options: dict[str, object] = {"root": FIXTURES}
     if exercise:
         options["exercise"] = exercise
-    return QuizApp(start=StartRequest("exercises", options), library=fixture_library())
+    return QuizApp(start=StartExercises(**options), library=fixture_library())
 
 
 def catalogue_exercise(exercise_id: str = EXERCISE):
@@ -471,7 +472,7 @@ def test_exercise_screen_with_results(snap_compare) -> None:
 async def test_list_fits_small_terminals(size: tuple[int, int]) -> None:
     """The shipped exercises' long titles give way: every column header and each row's
     Status, Best and Hints stay on screen (they were cut off at 80 columns)."""
-    app = QuizApp(start=StartRequest("exercises"), library=fixture_library())
+    app = QuizApp(start=StartExercises(), library=fixture_library())
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         screen = app.screen
@@ -576,7 +577,7 @@ async def test_editor_auto_indents_python() -> None:
 
 
 def test_exercise_list_at_80x24(snap_compare) -> None:
-    app = QuizApp(start=StartRequest("exercises"), library=fixture_library())
+    app = QuizApp(start=StartExercises(), library=fixture_library())
     assert snap_compare(app, terminal_size=(80, 24))
 
 

@@ -20,12 +20,13 @@ from quizapp.core.time_format import format_countdown
 from quizapp.storage.db import Database
 from quizapp.storage.mocks import load_mock, mock_history, unfinished_mocks
 from quizapp.storage.reviews import reviews_total
-from quizapp.tui.app import QuizApp, StartRequest
+from quizapp.tui.app import QuizApp
 from quizapp.tui.screens.confirm import ConfirmDialog
 from quizapp.tui.screens.mock.grade import MockGradeScreen
 from quizapp.tui.screens.mock.report import MockReportScreen
 from quizapp.tui.screens.mock.run import MockRunScreen
 from quizapp.tui.screens.mock.setup import MockSetupScreen
+from quizapp.tui.start import StartMock
 from quizapp.tui.widgets.cards import NumberFields
 
 FROZEN = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
@@ -50,7 +51,7 @@ def mock_app(
     options: dict[str, object] = {"clock": clock, "now": lambda: FROZEN, **extra}
     if setup is not None:
         options.update(setup=setup, autostart=True)
-    return QuizApp(start=StartRequest("mock", options), database=db, library=library)
+    return QuizApp(start=StartMock(**options), database=db, library=library)
 
 
 def answer_right(screen: MockRunScreen) -> dict[int, dict]:

@@ -26,8 +26,9 @@ from quizapp.storage.db import Database
 from quizapp.storage.exercises import record_result
 from quizapp.storage.mocks import create_mock, finish_mock
 from quizapp.storage.reviews import load_states, record_review, set_interview_date
-from quizapp.tui.app import QuizApp, StartRequest
+from quizapp.tui.app import QuizApp
 from quizapp.tui.screens.stats.screen import StatsScreen
+from quizapp.tui.start import StartStats
 
 __all__ = ["utc_days"]
 pytestmark = pytest.mark.usefixtures("utc_days")
@@ -144,7 +145,7 @@ def seeded(quizapp_home: Path) -> Iterator[Database]:
 
 def stats_app(**options: object) -> QuizApp:
     options = {"now": lambda: NOW, "exercises": CATALOGUE, **options}
-    return QuizApp(start=StartRequest("stats", options), library=fixture_library())
+    return QuizApp(start=StartStats(**options), library=fixture_library())
 
 
 def shown(widget: Static) -> str:
@@ -299,7 +300,7 @@ async def test_screen_and_stats_json_show_the_same_numbers(
     assert main(["stats", "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
 
-    app = QuizApp(start=StartRequest("stats", {"now": lambda: NOW}))
+    app = QuizApp(start=StartStats(now=lambda: NOW))
     async with app.run_test(size=SIZE) as pilot:
         screen = await loaded(pilot)
         assert screen.report is not None

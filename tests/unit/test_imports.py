@@ -14,15 +14,7 @@ import quizapp.cli, quizapp.core, quizapp.storage, quizapp.tui.app, quizapp.grad
 import quizapp.grading.runner, quizapp.grading.sandbox, quizapp.grading.supervisor
 import quizapp.grading.protocol, quizapp.grading.catalogue, quizapp.grading.results
 import quizapp.core.loader, quizapp.core.questions, quizapp.library
-from quizapp.tui import screens
-for name in screens.MAIN_SCREENS:
-    module_name, _ = screens.MAIN_SCREENS[name]
-    try:
-        __import__(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-# Every module of the TUI and the CLI commands (the exercise screen, the grade report ...).
+# Every module of the TUI (each main screen among them) and the CLI commands.
 import pkgutil, quizapp.commands
 for package in (quizapp.tui, quizapp.commands):
     for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Header, Static
 from quizapp.storage.mocks import unfinished_mocks
 from quizapp.storage.reviews import deck_counts, get_interview_date
 from quizapp.tui.screens.base import QuizScreen
+from quizapp.tui.start import StartDrill, StartExercises, StartMock, StartStats
 from quizapp.tui.widgets.fit_table import Column, FitTable
 from quizapp.tui.widgets.footer import QuickFooter
 
@@ -29,10 +30,10 @@ class HomeScreen(QuizScreen[None]):
     CSS_PATH = "home.tcss"
     # In the order the footer keeps them when the terminal is narrow (q always stays).
     BINDINGS = [
-        Binding("d", "open('drill')", "Drill", id="drill"),
-        Binding("m", "open('mock')", "Mock", tooltip="Mock interview", id="mock"),
-        Binding("e", "open('exercises')", "Exercises", id="exercises"),
-        Binding("s", "open('stats')", "Stats", id="stats"),
+        Binding("d", "drill", "Drill", id="drill"),
+        Binding("m", "mock", "Mock", tooltip="Mock interview", id="mock"),
+        Binding("e", "exercises", "Exercises", id="exercises"),
+        Binding("s", "stats", "Stats", id="stats"),
         Binding("i", "app.set_interview_date", "Interview date", id="interview-date"),
         Binding("r", "reload", "Reload", tooltip="Read the deck files again", id="reload"),
         Binding("q", "app.quit", "Quit", id="quit-home"),
@@ -103,10 +104,19 @@ class HomeScreen(QuizScreen[None]):
             notice.display = False
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.app.open_screen("drill", deck=event.row_key.value)
+        self.post_message(StartDrill(deck=event.row_key.value))
 
-    def action_open(self, name: str) -> None:
-        self.app.open_screen(name)
+    def action_drill(self) -> None:
+        self.post_message(StartDrill())
+
+    def action_mock(self) -> None:
+        self.post_message(StartMock())
+
+    def action_exercises(self) -> None:
+        self.post_message(StartExercises())
+
+    def action_stats(self) -> None:
+        self.post_message(StartStats())
 
     def action_reload(self) -> None:
         self.app.reload_library()

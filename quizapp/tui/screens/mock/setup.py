@@ -1,6 +1,6 @@
 """Mock interview set-up: time, questions, decks, tags; past mocks with their trend; resume.
 
-The entry point of the mock screens (MAIN_SCREENS["mock"]). Options (from `quizapp mock` or
+The entry point of the mock screens (`StartMock`). Options (from `quizapp mock` or
 tests): `setup` prefills the form and, with `autostart`, starts at once; `resume` (a mock id,
 from `quizapp mock --resume`) continues an unfinished mock at once; `clock` (monotonic
 seconds) and `now` (UTC datetimes) are injected by tests so they never wait; `report` opens a

@@ -32,6 +32,7 @@ from quizapp.tui.screens.stats.leeches import LeechesPage
 from quizapp.tui.screens.stats.overview import OverviewPage
 from quizapp.tui.screens.stats.practice import PracticePage
 from quizapp.tui.screens.stats.report_view import StatsPage
+from quizapp.tui.start import StartDrill
 from quizapp.tui.widgets.footer import QuickFooter
 
 PAGES: dict[str, type[StatsPage]] = {
@@ -167,7 +168,7 @@ class StatsScreen(QuizScreen[None]):
         self.query_one("#stats-tabs", TabbedContent).active = tab
 
     def action_drill(self) -> None:
-        self.app.open_screen("drill")
+        self.post_message(StartDrill())
 
     def action_reload(self) -> None:
         self.load()
