@@ -17,10 +17,7 @@ from fsrs import Rating
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Header, Input, ProgressBar, Static, TextArea
 
 from quizapp.core.drill_queue import DrillSession, SessionCard, SessionReview
@@ -35,46 +32,38 @@ from quizapp.core.questions import (
     free_rating,
     instantiate,
 )
-from quizapp.core.study_days import minutes_until
 from quizapp.core.time_format import format_interval
 from quizapp.storage.db import Database
-from quizapp.storage.reviews import load_state, record_review, undo_review
-from quizapp.tui.screen_actions import ScreenActions
+from quizapp.storage.reviews import undo_review
 from quizapp.tui.screens.base import QuizScreen
+from quizapp.tui.screens.drill.answer_side import (
+    AUTO_GRADED,
+    answer_side,
+    bring_into_view,
+    how_to_rate,
+    verdict_text,
+)
+from quizapp.tui.screens.drill.commands import DrillCommands
+from quizapp.tui.screens.drill.hints import first_step, hint_available, wrong_options
+from quizapp.tui.screens.drill.keys import DRILL_BINDINGS, action_applies
+from quizapp.tui.screens.drill.progress import progress_text
+from quizapp.tui.screens.drill.question_side import (
+    answer_input,
+    how_to_answer,
+    meta_text,
+    question_widgets,
+)
+from quizapp.tui.screens.drill.recording import store_review
 from quizapp.tui.widgets.cards import (
-    KEY_POINT_KEYS,
     CardTimer,
     ChoiceList,
     KeyPointList,
     MarkdownText,
     NumberFields,
     RatingBar,
-    Section,
-    key_range,
     shown_prompt,
 )
 from quizapp.tui.widgets.footer import QuickFooter
-
-AUTO_GRADED = ("choice", "numeric", "generated")
-KIND_LABELS = {"new": "NEW", "learning": "LEARNING", "relearning": "RELEARNING", "review": "REVIEW"}
-
-
-class DrillCommands(ScreenActions):
-    """The drill's actions in the command palette (ctrl+p), those that apply right now."""
-
-    COMMANDS = (
-        ("Undo the last review", "undo", "Take the last rating back and show its card (ctrl+b)"),
-        ("Show a hint", "hint", "Strike a wrong option, or the first step of the working (ctrl+t)"),
-        ("I was right", "override", "Mark a wrong verdict right; logged as an override (o)"),
-        (
-            "End the session",
-            "finish",
-            "The summary; an answered card is saved with the suggested rating (escape)",
-        ),
-    )
-
-    def screen_type(self) -> type[Screen]:
-        return DrillScreen
 
 
 class DrillScreen(QuizScreen[None]):
@@ -83,44 +72,7 @@ class DrillScreen(QuizScreen[None]):
     CSS_PATH = "session.tcss"
     COMMANDS = {DrillCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-wide")]
-    BINDINGS = [
-        Binding("escape", "finish", "End session", id="drill-finish"),
-        Binding("space", "reveal", "Show answer", id="drill-reveal"),
-        Binding("ctrl+s", "submit_free", "Show answer", id="drill-submit-free"),
-        # enter before the digits: a narrow footer keeps the keys met first, and the rating
-        # buttons show 1-4 anyway.
-        Binding("enter", "check_choice", "Check", id="drill-check"),
-        Binding(
-            "enter", "accept", "Accept", tooltip="Take the suggested rating", id="drill-accept"
-        ),
-        *(
-            Binding(str(i), f"pick({i - 1})", "Pick", show=i == 1, key_display="1-9")
-            for i in range(1, 10)
-        ),
-        *(
-            Binding(
-                str(int(r)),
-                f"rate({int(r)})",
-                "Rate",
-                show=r == Rating.Again,
-                key_display="1-4",
-                tooltip=" ".join(f"{int(x)} {RATING_NAMES[x]}" for x in Rating),
-                id=f"drill-rate-{int(r)}",
-            )
-            for r in Rating
-        ),
-        Binding("space", "accept", "Accept", show=False),
-        *(
-            Binding(key, f"tick({i})", "Tick point", show=i == 0, key_display="a-i")
-            for i, key in enumerate(KEY_POINT_KEYS)
-        ),
-        Binding("o", "override", "I was right", id="drill-override"),
-        Binding("ctrl+t", "hint", "Hint", id="drill-hint"),  # works while typing too
-        # ctrl+b: the answer fields take ctrl+z and ctrl+u themselves; priority so that it
-        # undoes while a number field or the free answer has the focus.
-        Binding("ctrl+b", "undo", "Undo", id="drill-undo", priority=True),
-        Binding("u", "undo", "Undo", show=False),  # when no text field has the focus
-    ]
+    BINDINGS = DRILL_BINDINGS
 
     def __init__(
         self,
@@ -219,98 +171,25 @@ class DrillScreen(QuizScreen[None]):
         meta, prompt = shown.get("card-meta"), shown.get("prompt")
         if not isinstance(meta, Static) or not isinstance(prompt, MarkdownText):
             await body.remove_children()
-            await body.mount_all(self._question_widgets(card, question))
+            await body.mount_all(question_widgets(card, question, self.clock()))
             return
         await body.remove_children([w for w in body.children if w not in (meta, prompt)])
-        meta.update(self._meta_text(card, question))
+        meta.update(meta_text(card, question, self.clock()))
         prompt.update(shown_prompt(question))
-        entry = self._answer_input(question)
+        entry = answer_input(question)
         if entry is not None:
             await body.mount(entry)
-
-    def _question_widgets(self, card: SessionCard, question: Question) -> list:
-        widgets: list = [
-            Static(self._meta_text(card, question), id="card-meta"),
-            MarkdownText(shown_prompt(question), id="prompt"),
-        ]
-        entry = self._answer_input(question)
-        if entry is not None:
-            widgets.append(entry)
-        return widgets
-
-    def _meta_text(self, card: SessionCard, question: Question) -> Text:
-        meta = Text()
-        meta.append(f" {KIND_LABELS[card.kind]} ", style=f"bold reverse {self._kind_color(card)}")
-        if card.state is not None and card.state.is_leech:
-            meta.append("  LEECH ", style="bold reverse red")
-        now = self.clock()
-        if card.shown_early_by(now) is not None and card.state is not None:
-            # Learn-ahead (nothing else left): say so, rather than pass it off as due.
-            minutes = minutes_until(card.state.due, now)
-            meta.append(f"  due in {minutes} min, shown early", style="italic yellow")
-        meta.append(f"  {card.deck} · {question.kind}", style="dim")
-        if question.tags:
-            meta.append("  " + " ".join(f"#{t}" for t in question.tags), style="dim")
-        if question.kind == "choice" and question.multiple:
-            meta.append("  (select all that apply)", style="italic")
-        return meta
-
-    @staticmethod
-    def _answer_input(question: Question) -> Widget | None:
-        """Where the answer is given (choices, number fields, a text area); None: recall."""
-        if question.kind == "choice":
-            return ChoiceList(question.options, question.multiple, id="choices")
-        if question.kind in ("numeric", "generated"):
-            return NumberFields(question.fields, id="fields")
-        if question.kind == "free":
-            area = TextArea(id="free-answer", soft_wrap=True, show_line_numbers=False)
-            area.border_title = "Your answer (ctrl+s when done)"
-            return area
-        return None
-
-    @staticmethod
-    def _kind_color(card: SessionCard) -> str:
-        return {"new": "blue", "learning": "red", "relearning": "red"}.get(card.kind, "green")
 
     def _set_hint_line(self, text: str | None = None) -> None:
         line = self.query_one("#drill-hint-line", Static)
         if text is None and self.question is not None and self.phase == "question":
-            text = {
-                "flashcard": "Recall the answer, then press space to see it.",
-                "choice": (
-                    "Press the numbers of every right option, then enter."
-                    if self.question.multiple
-                    else "Press the number of your answer."
-                ),
-                "numeric": "Type the number, then enter.",
-                "generated": "Type each value (tab moves between fields), then enter.",
-                "free": "Answer as you would to an interviewer; ctrl+s shows the model answer.",
-            }[self.question.kind]
+            text = how_to_answer(self.question)
         line.update(text or "")
 
     def _update_progress(self) -> None:
         counts = self.session.counts(self.clock())
         done = len(self.session.log)
-        # A narrow terminal gets short words, so the counts stay whole beside the clock.
-        narrow = self.has_class("-narrow")
-        comma, dot = (" ", " · ") if narrow else (", ", "   ·   ")
-        text = Text()
-        text.append(f"{counts.total} left: ", style="bold")
-        text.append(f"{counts.new} new", style="bold blue")
-        text.append(comma)
-        text.append(f"{counts.learning} {'lrn' if narrow else 'learning'}", style="bold red")
-        text.append(comma)
-        text.append(f"{counts.review} {'rev' if narrow else 'review'}", style="bold green")
-        if counts.later:
-            text.append(
-                f" (+{counts.later} today)" if narrow else f" ({counts.later} later today)",
-                style="dim",
-            )
-        text.append(f"{dot}{done} done", style="dim")
-        if self.session.cram:
-            text.append(
-                f"{dot}cram" if narrow else f"{dot}cram: schedule unchanged", style="italic yellow"
-            )
+        text = progress_text(counts, done, cram=self.session.cram, narrow=self.has_class("-narrow"))
         self.query_one("#drill-progress-text", Static).update(text)
         bar = self.query_one("#drill-progress", ProgressBar)
         bar.update(total=max(1, done + counts.total), progress=done)
@@ -318,31 +197,14 @@ class DrillScreen(QuizScreen[None]):
     # --- answering --------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        question = self.question
-        kind = question.kind if question else None
-        options = question.options if question else ()
-        key_points = question.key_points if question else ()
-        asking = self.phase == "question" and question is not None
-        answered = self.phase == "answered"
-        if action == "reveal":
-            return asking and kind == "flashcard"
-        if action == "submit_free":
-            return asking and kind == "free"
-        if action == "pick":
-            return asking and kind == "choice" and _index(parameters) < len(options)
-        if action == "check_choice":
-            return asking and kind == "choice" and question is not None and question.multiple
-        if action in ("rate", "accept"):
-            return answered
-        if action == "tick":
-            return answered and kind == "free" and _index(parameters) < len(key_points)
-        if action == "override":
-            return answered and kind in AUTO_GRADED and self.verdict is not None
-        if action == "hint":
-            return asking  # a card without a hint says so (action_hint)
-        if action == "undo":
-            return self.session.can_undo
-        return True
+        return action_applies(
+            action,
+            parameters,
+            phase=self.phase,
+            question=self.question,
+            checked=self.verdict is not None,
+            can_undo=self.session.can_undo,
+        )
 
     async def action_reveal(self) -> None:
         await self._answered()
@@ -406,47 +268,11 @@ class DrillScreen(QuizScreen[None]):
             )
         elif question.kind == "flashcard":
             self.suggested = Rating.Good
-        area = self.query_one("#free-answer", TextArea) if question.kind == "free" else None
-        if area is not None:
-            area.read_only = True
-
-        side: list = []
-        if question.kind in AUTO_GRADED:
-            side.append(Static(self._verdict_text(), id="verdict"))
-        if question.kind == "free":
-            # First, right under the learner's answer: ticked while the answer is in mind, and
-            # on screen however long the model answer below is.
-            points = KeyPointList(question.key_points, id="key-points")
-            letters = key_range(len(question.key_points))
-            side.append(Section(f"Key points: tick those your answer covered ({letters})", points))
+        elif question.kind == "free":
             self.suggested = free_rating(0, len(question.key_points))
-        if question.kind != "choice":  # a choice list marks the right options itself
-            side.append(Section("Answer", MarkdownText(question.answer_text, id="answer")))
-        if question.kind == "generated" and question.params:
-            drawn = ", ".join(f"{k} = {v}" for k, v in question.params.items())
-            side.append(
-                Section(
-                    "Working",
-                    Static(Text(f"Numbers drawn: {drawn}", style="dim"), id="drawn"),
-                    MarkdownText(question.working or "", id="working"),
-                    Static(
-                        Text(
-                            f"Same numbers again: quizapp sample {question.key} "
-                            f"--seed {question.seed}",
-                            style="dim italic",
-                        ),
-                        id="seed-line",
-                    ),
-                )
-            )
-        elif question.working:
-            side.append(Section("Working", MarkdownText(question.working, id="working")))
-        if question.explanation:
-            side.append(
-                Section("Explanation", MarkdownText(question.explanation, id="explanation"))
-            )
-        if question.source:
-            side.append(Static(Text(f"Source: {question.source}", style="dim italic"), id="source"))
+            self.query_one("#free-answer", TextArea).read_only = True
+        verdict = self._verdict_text() if question.kind in AUTO_GRADED else None
+        side = answer_side(question, verdict)
         if self.session.cram:
             self.intervals = None
         else:
@@ -459,66 +285,36 @@ class DrillScreen(QuizScreen[None]):
             }
         # One batch, one mount: the screen is laid out and painted once, answer side complete.
         with self.app.batch_update():
-            answer_side = Vertical(*side, id="answer-side")
-            await self.query_one("#card-body", Vertical).mount(answer_side)
+            shown = Vertical(*side, id="answer-side")
+            await self.query_one("#card-body", Vertical).mount(shown)
             self._show_ratings()
-            self.call_after_refresh(self._bring_into_view, answer_side)
+            self.call_after_refresh(self._bring_into_view, shown)
             self.query_one("#drill-scroll", VerticalScroll).focus()
             self.refresh_bindings()
 
-    def _bring_into_view(self, answer_side: Vertical) -> None:
-        """Scroll to the answer only when it starts below the fold: otherwise the prompt stays
-        on screen above it (the learner scrolls on with the arrow keys)."""
+    def _bring_into_view(self, side: Vertical) -> None:
         scroll = self.query_one("#drill-scroll", VerticalScroll)
-        points = next(self.query("#key-points").results(KeyPointList), None)
-        if points is not None:
-            # A free answer's key points are ticked by letter: they must be on screen whole.
-            # They come first on the answer side, so with it at the top they are.
-            shown = points.region
-            if not (shown.height and scroll.region.contains_region(shown)):
-                scroll.scroll_to_widget(answer_side, animate=False, top=True)
-            return
-        offset = answer_side.region.y - scroll.region.y
-        if offset > scroll.region.height - 4:
-            scroll.scroll_relative(y=offset, animate=False)
+        bring_into_view(scroll, side, next(self.query("#key-points").results(KeyPointList), None))
 
     def _verdict_text(self) -> Text:
-        assert self.verdict is not None and self.question is not None
-        text = Text()
-        if self.overridden:
-            text.append("✔ Marked right by you ", style="bold green")
-            text.append("(logged as an override; o undoes it)", style="dim")
-        elif self.verdict.correct:
-            text.append("✔ Right", style="bold green")
-            if self.suggested == Rating.Hard:
-                why = (
-                    "after a hint" if self.hint_used else f"but slow ({self.answer_seconds:.0f} s)"
-                )
-                text.append(f" {why}: suggested Hard", style="yellow")
-        else:
-            text.append("✘ Wrong", style="bold red")
-            if self.verdict.score > 0:
-                text.append(f" (partly right: {self.verdict.score:.0%})", style="yellow")
-            text.append("   press o if you were right after all", style="dim")
-        return text
+        assert self.verdict is not None
+        return verdict_text(
+            self.verdict,
+            overridden=self.overridden,
+            suggested=self.suggested,
+            hint_used=self.hint_used,
+            answer_seconds=self.answer_seconds,
+        )
 
     def _show_ratings(self) -> None:
         bar = self.query_one("#ratings", RatingBar)
         bar.display = True
         bar.show(self.intervals, self.suggested)
-        name = RATING_NAMES[self.suggested] if self.suggested else "a rating"
+        key_points = None
         if self.question is not None and self.question.kind == "free":
             covered = self.query_one("#key-points", KeyPointList).covered
-            total = len(self.question.key_points)
-            line = (
-                f"Tick the key points you covered ({key_range(total)}): {covered} of {total} "
-                f"→ {name}. Enter accepts, 1-4 choose."
-            )
-        else:
-            line = f"Enter accepts {name}; 1-4 choose another rating."
-            if self.session.can_undo:
-                line += " ctrl+b undoes the last review."
-        self._set_hint_line(line)
+            key_points = (covered, len(self.question.key_points))
+        self._set_hint_line(how_to_rate(self.suggested, key_points, can_undo=self.session.can_undo))
 
     def action_tick(self, index: int) -> None:
         assert self.question is not None
@@ -544,15 +340,10 @@ class DrillScreen(QuizScreen[None]):
         self._show_ratings()
 
     def _hint_available(self) -> bool:
-        question = self.question
-        if question is None:
+        if self.question is None:
             return False
-        if question.kind == "choice":
-            found = self.query("#choices").results(ChoiceList)
-            choices = next(found, None)  # None while the card's widgets are being mounted
-            wrong = set(range(len(question.options))) - set(question.correct_choices)
-            return choices is not None and len(wrong - choices.struck) > 1
-        return question.kind == "generated" and bool(question.working)
+        choices = next(self.query("#choices").results(ChoiceList), None)
+        return hint_available(self.question, choices.struck if choices is not None else None)
 
     def action_hint(self) -> None:
         """Choice: strike out one wrong option. Generated: show the first step of the working.
@@ -567,18 +358,12 @@ class DrillScreen(QuizScreen[None]):
         self.hint_used = True
         if self.question.kind == "choice":
             choices = self.query_one("#choices", ChoiceList)
-            wrong = sorted(
-                set(range(len(self.question.options)))
-                - set(self.question.correct_choices)
-                - choices.struck
-            )
-            struck = self.rng.choice(wrong)
+            struck = self.rng.choice(sorted(wrong_options(self.question) - choices.struck))
             choices.struck = choices.struck | {struck}
             choices.selected = choices.selected - {struck}
             self._set_hint_line(f"Hint: option {struck + 1} is not right.")
         else:
-            first = (self.question.working or "").strip().splitlines()[0].lstrip("- ")
-            self._set_hint_line(f"Hint: {first}")
+            self._set_hint_line(f"Hint: {first_step(self.question)}")
         self.refresh_bindings()
 
     # --- rating and undo ----------------------------------------------------------------------
@@ -614,20 +399,18 @@ class DrillScreen(QuizScreen[None]):
             points = self.query_one("#key-points", KeyPointList)
             answer = {**(answer or {}), "covered": sorted(points.ticked)}
         try:
-            review_id = record_review(
+            entry, new_state = store_review(
                 self.db,
-                card.deck,
-                card.card.id,
+                self.session,
+                card,
                 rating,
-                mode="cram" if self.session.cram else "drill",
+                now=now,
                 duration_ms=duration_ms,
                 correct=correct,
                 answer=answer,
-                now=now,
                 override=self.overridden,
                 hint_used=self.hint_used,
             )
-            new_state = None if self.session.cram else load_state(self.db, card.deck, card.card.id)
         except sqlite3.Error as exc:
             self.notify(
                 f"This review could not be saved ({exc}); nothing changed, rate it again.",
@@ -636,15 +419,6 @@ class DrillScreen(QuizScreen[None]):
                 timeout=10,
             )
             return None
-        entry = self.session.record(
-            card.key,
-            rating,
-            now,
-            new_state=new_state,
-            correct=correct,
-            duration_ms=duration_ms,
-            review_id=review_id,
-        )
         if entry.leech:
             lapses = new_state.lapses if new_state else 0
             self.notify(
@@ -723,9 +497,3 @@ class DrillScreen(QuizScreen[None]):
                 saved_on_leaving=saved_on_leaving,
             )
         )
-
-
-def _index(parameters: tuple[object, ...]) -> int:
-    """The number in an action's parameters, as `pick(2)` gives it."""
-    value = parameters[0]
-    return value if isinstance(value, int) else int(str(value))
