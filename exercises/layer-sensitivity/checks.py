@@ -54,7 +54,7 @@ def setup(ctx: Context) -> None:
     x, y = ctx.store["held_out_x"], ctx.store["held_out_y"]
     ctx.store.update(
         sqnr=layer_sqnr.layer_sqnr(fused, ptq, batches),
-        ptq_accuracy=lowbit_layers.accuracy_percent(lowbit_layers.measure(ctx, ptq, x).logits, y),
+        ptq_percent=lowbit_layers.accuracy_percent(lowbit_layers.measure(ctx, ptq, x).logits, y),
         fp32_percent=100 * ctx.store["fp32_accuracy"],
     )
 
@@ -289,7 +289,7 @@ def packed_size(ctx: Context) -> Outcome:
 def recovered(ctx: Context) -> Outcome:
     y = ctx.store["held_out_y"]
     mine = lowbit_layers.accuracy_percent(_measured(ctx).logits, y)
-    ptq, fp32 = ctx.store["ptq_accuracy"], ctx.store["fp32_percent"]
+    ptq, fp32 = ctx.store["ptq_percent"], ctx.store["fp32_percent"]
     loss = fp32 - ptq
     share = (mine - ptq) / loss if loss > 0 else math.nan
     return verdict(

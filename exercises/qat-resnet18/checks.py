@@ -53,7 +53,7 @@ def setup(ctx: Context) -> None:
     ptq = lb.reference_ptq(copy.deepcopy(ctx.store["reference"]), ctx.store["batches"])
     x, y = ctx.store["held_out_x"], ctx.store["held_out_y"]
     ctx.store.update(
-        ptq_accuracy=lowbit_layers.accuracy_percent(lowbit_layers.measure(ctx, ptq, x).logits, y),
+        ptq_percent=lowbit_layers.accuracy_percent(lowbit_layers.measure(ctx, ptq, x).logits, y),
         fp32_percent=100 * ctx.store["fp32_accuracy"],
         weighted_layers=ctx.store["convs"] + 1,  # the convolutions and fc
     )
@@ -250,7 +250,7 @@ def four_bit_activations(ctx: Context) -> Outcome:
     )
 
 
-def _accuracy(ctx: Context) -> float:
+def _accuracy_percent(ctx: Context) -> float:
     """Held-out accuracy in percent, every 4-bit activation saturated at 0..15."""
     return lowbit_layers.accuracy_percent(_measured(ctx).logits, ctx.store["held_out_y"])
 
@@ -260,7 +260,7 @@ ACCURACY_NEEDS = (WEIGHTS, ACTIVATIONS)
 
 @suite.check(BEATS_PTQ, needs=ACCURACY_NEEDS, direction="higher")
 def beats_ptq(ctx: Context) -> Outcome:
-    mine, ptq = _accuracy(ctx), ctx.store["ptq_accuracy"]
+    mine, ptq = _accuracy_percent(ctx), ctx.store["ptq_percent"]
     gain = mine - ptq
     images = resnet_job.CALIBRATION_BATCHES * resnet_job.CALIBRATION_BATCH_SIZE
     return verdict(
@@ -275,7 +275,7 @@ def beats_ptq(ctx: Context) -> Outcome:
 
 @suite.check(NEAR_FP32, needs=ACCURACY_NEEDS, direction="lower")
 def near_fp32(ctx: Context) -> Outcome:
-    mine, fp32 = _accuracy(ctx), ctx.store["fp32_percent"]
+    mine, fp32 = _accuracy_percent(ctx), ctx.store["fp32_percent"]
     drop = fp32 - mine
     n = len(ctx.store["held_out_y"])
     return verdict(
