@@ -21,7 +21,7 @@ import yaml
 try:  # the C parser is an order of magnitude faster; fall back if PyYAML was built without it
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]  # the same loader, in Python
 
 Loc = tuple[str | int, ...]
 

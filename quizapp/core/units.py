@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypeGuard
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def find_unit(typed: str) -> Unit | None:
     return next((u for u in KNOWN_UNITS if spelled in u.spellings), None)
 
 
-def is_description(unit: str | None) -> bool:
+def is_description(unit: str | None) -> TypeGuard[str]:
     """A deck's `unit: (same units as x)` describes the number; there is nothing to type."""
     return unit is not None and unit.strip().startswith("(")
 
@@ -111,12 +112,12 @@ def unit_problem(typed: str, unit: str | None) -> str | None:
         if meant is not None and (meant.kind, meant.scale) == (expected.kind, expected.scale):
             return None
         if is_description(unit):
-            return f"type just the number {unit.strip()}, without {typed.strip()!r}"  # type: ignore[union-attr]
+            return f"type just the number {unit.strip()}, without {typed.strip()!r}"
         if meant is not None:
             return f"the answer is in {expected.name}, not {meant.name}"
         return f"the answer is in {expected.name}, not {typed.strip()!r}"
     if is_description(unit):
-        return f"type just the number {unit.strip()}, without {typed.strip()!r}"  # type: ignore[union-attr]
+        return f"type just the number {unit.strip()}, without {typed.strip()!r}"
     return f"this answer has no unit: type just the number, without {typed.strip()!r}"
 
 

@@ -42,7 +42,7 @@ class AccumulatorBounds(Generator):
         restricted_weights: bool | list[bool] = [False, False, True]  # weights in [-127, 127]
         acc_bits: Literal[16, 32] | list[Literal[16, 32]] = [32, 32, 16]
 
-    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:  # type: ignore[override]
+    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:
         acc_bits = pick(params.acc_bits, rng)
         kinds = params.activations if isinstance(params.activations, list) else [params.activations]
         if acc_bits == 16:  # vpmaddubsw multiplies unsigned by signed bytes only

@@ -30,7 +30,7 @@ class DequantizeValue(Generator):
         scale: float | list[float] | None = None
         zero_point: int | list[int] | None = None
 
-    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:  # type: ignore[override]
+    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:
         dtype = pick(params.dtype, rng)
         quant_min, quant_max = int8.qrange(dtype)
         scale = pick(params.scale, rng) if params.scale is not None else draw_scale(rng)

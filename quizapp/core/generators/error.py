@@ -31,7 +31,7 @@ class QuantError(Generator):
         scale: float | list[float] | None = None
         zero_point: int | list[int] | None = None
 
-    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:  # type: ignore[override]
+    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:
         dtype, side = pick(params.dtype, rng), pick(params.side, rng)
         quant_min, quant_max = int8.qrange(dtype)
         scale = pick(params.scale, rng) if params.scale is not None else draw_scale(rng, 0.005, 0.1)

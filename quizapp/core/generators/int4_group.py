@@ -66,7 +66,7 @@ class Int4Group(Generator):
         scheme: SchemeKnob | list[SchemeKnob] = ["asymmetric", "symmetric"]
         group_size: GroupSize | list[GroupSize] = 8  # real groups are 32-256; 8 is hand-sized
 
-    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:  # type: ignore[override]
+    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:
         scheme = pick(params.scheme, rng)
         size = pick(params.group_size, rng)
         quant_min, quant_max = lowbit.INT4_RANGE[scheme]

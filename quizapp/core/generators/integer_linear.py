@@ -28,7 +28,7 @@ class IntegerLinear(Generator):
     class Params(GeneratorParams):
         length: int | list[int] = [3, 4]
 
-    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:  # type: ignore[override]
+    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:
         length = pick(params.length, rng)
         if not 1 <= length <= 8:
             raise ValueError("length must be 1-8 (it is done by hand)")

@@ -18,7 +18,7 @@ from quizapp.core.generators.common import FLOAT, show, thousands
 
 # torchvision parameter counts (`sum(p.numel() for p in model.parameters())`, weights=None;
 # the tests rebuild the models and recount).
-CNNS = {
+CNNS: dict[ModelKnob, tuple[str, int]] = {
     "resnet18": ("ResNet-18", 11_689_512),
     "resnet50": ("ResNet-50", 25_557_032),
     "mobilenet_v2": ("MobileNetV2", 3_504_872),
@@ -26,7 +26,7 @@ CNNS = {
     "efficientnet_b0": ("EfficientNet-B0", 5_288_548),
 }
 # Round LLM sizes, as an interviewer would state them.
-LLMS = {
+LLMS: dict[ModelKnob, int] = {
     "llm-1.1b": 1_100_000_000,
     "llm-3b": 3_000_000_000,
     "llm-7b": 7_000_000_000,
@@ -65,12 +65,12 @@ class ModelSize(Generator):
     summary = "weight bytes at FP32 and at a lower bit width, and the compression ratio"
 
     class Params(GeneratorParams):
-        model: ModelKnob | list[ModelKnob] = list(CNNS) + list(LLMS)  # type: ignore[assignment]
+        model: ModelKnob | list[ModelKnob] = list(CNNS) + list(LLMS)
         format: FormatKnob | list[FormatKnob] = ["fp16", "bf16", "int8", "int4"]
         group_size: int | list[int] = [32, 64, 128]
         binary: bool | list[bool] = [False, False, True]  # MiB/GiB instead of MB/GB
 
-    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:  # type: ignore[override]
+    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:
         models = params.model if isinstance(params.model, list) else [params.model]
         formats = params.format if isinstance(params.format, list) else [params.format]
         if all(f == "int4" for f in formats):  # int4 CNN weights aren't a thing: LLMs only

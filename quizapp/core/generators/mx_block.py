@@ -57,7 +57,7 @@ class MxFp4Block(Generator):
         block_size: BlockSize | list[BlockSize] = 32  # the OCP MX block; smaller for a drill
         ask_max: bool | list[bool] = [False, False, True]  # ask the largest element itself
 
-    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:  # type: ignore[override]
+    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:
         size = pick(params.block_size, rng)
         ask_max = pick(params.ask_max, rng)
         for _ in range(500):

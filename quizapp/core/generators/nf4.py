@@ -45,7 +45,7 @@ class Nf4Code(Generator):
         block_size: BlockSize | list[BlockSize] = 64  # QLoRA's and torchao's default block
         show_table: bool | list[bool] = True  # print the 16 levels in the prompt
 
-    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:  # type: ignore[override]
+    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:
         block_size = pick(params.block_size, rng)
         show_table = pick(params.show_table, rng)
         for _ in range(500):

@@ -56,7 +56,7 @@ class PerChannelQParams(Generator):
         dtype: DTypeKnob | list[DTypeKnob] = "qint8"
         ask_weight: bool | list[bool] = True  # also ask the int8 value of one weight
 
-    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:  # type: ignore[override]
+    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:
         channels, inputs = pick(params.channels, rng), pick(params.inputs, rng)
         if not 1 <= channels <= 4 or not 1 <= inputs <= 6:
             raise ValueError("keep it hand-sized: 1-4 channels, 1-6 inputs")

@@ -59,7 +59,7 @@ class AffineQParams(Generator):
         # the tensor is ("the usual activation case") pins it, so words and numbers agree.
         range: RangeKind | list[RangeKind] = ANY_RANGE
 
-    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:  # type: ignore[override]
+    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:
         x_min, x_max = draw_range(rng, params.range)
         if params.x_min is not None:
             x_min = pick(params.x_min, rng)

@@ -46,7 +46,7 @@ class QuantizeValue(Generator):
         zero_point: int | list[int] | None = None
         x: float | list[float] | None = None
 
-    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:  # type: ignore[override]
+    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:
         dtype = pick(params.dtype, rng)
         quant_min, quant_max = int8.qrange(dtype)
         tie = pick(params.tie, rng) and params.x is None

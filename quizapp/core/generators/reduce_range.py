@@ -41,7 +41,7 @@ class ReduceRange(Generator):
         x_min: float | list[float] | None = None
         x_max: float | list[float] | None = None
 
-    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:  # type: ignore[override]
+    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:
         dtype = pick(params.dtype, rng)
         full_range, reduced_range = int8.qrange(dtype), int8.qrange(dtype, reduce_range=True)
         pinned = params.x_min is not None or params.x_max is not None

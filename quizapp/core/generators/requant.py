@@ -31,7 +31,7 @@ class RequantMultiplier(Generator):
         weight_scale: float | list[float] | None = None
         output_scale: float | list[float] | None = None
 
-    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:  # type: ignore[override]
+    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:
         fixed_point, layer = pick(params.fixed_point, rng), pick(params.layer, rng)
         for _ in range(100):
             s_in = _knob(params.input_scale, rng) or draw_scale(rng, 0.005, 0.1)

@@ -41,7 +41,7 @@ class SymmetricWeightScale(Generator):
         w_min: float | list[float] | None = None
         w_max: float | list[float] | None = None
 
-    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:  # type: ignore[override]
+    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:
         restricted = pick(params.restricted, rng)
         quant_min, quant_max = (-127, 127) if restricted else (-128, 127)
         half = Fraction(quant_max - quant_min, 2)
