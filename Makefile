@@ -17,11 +17,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/quizapp
 
-# lint-imports: the layers and the torch-free parent process (contracts in pyproject.toml).
+# lint-imports: the layers and the torch-free parent process (contracts in pyproject.toml);
+# mypy: the types, strict on core/ and storage/ ([tool.mypy] in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest -q
