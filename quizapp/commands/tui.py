@@ -1,3 +1,5 @@
+"""`quizapp` with no command: the app, on its home screen."""
+
 from __future__ import annotations
 
 import argparse

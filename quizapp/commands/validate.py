@@ -1,3 +1,5 @@
+"""`quizapp validate [PATH ...]`: every deck error as `file:line:col: message`; exit 1 if any."""
+
 from __future__ import annotations
 
 import argparse

@@ -1,0 +1,1 @@
+"""The Textual app (`app.py`), its screens and widgets; nothing here imports torch."""
