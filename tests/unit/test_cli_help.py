@@ -14,6 +14,7 @@ from quizapp import cli
 from quizapp.cli import main
 from quizapp.storage.db import Database
 from quizapp.tui.app import QuizApp
+from quizapp.tui.start import StartDrill
 
 DRILL_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "drill"
 
@@ -40,7 +41,8 @@ def test_new_cards_per_session_is_one_rule_with_its_range(
 
     # 0 means "reviews only" in the app's drill set-up; the command line agrees.
     assert main(["drill", "--limit", "0"]) == 0
-    assert started[-1].start.options["new_limit"] == 0
+    start = started[-1].start
+    assert isinstance(start, StartDrill) and start.new_limit == 0
     assert main(["config", "new-per-session", "0"]) == 0
     capsys.readouterr()
     too_many = str(MAX_NEW_PER_SESSION + 1)

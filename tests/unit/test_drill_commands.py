@@ -13,6 +13,7 @@ from quizapp.cli import main
 from quizapp.storage.db import Database
 from quizapp.storage.reviews import record_review
 from quizapp.tui.app import QuizApp
+from quizapp.tui.start import StartDrill
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "drill"
 
@@ -55,14 +56,9 @@ def test_drill_opens_the_app_straight_into_a_session(
 ) -> None:
     assert main(["drill", "--deck", "drill-basics", "--tag", "ptq", "--cram", "--limit", "3"]) == 0
     [app] = started
-    assert app.start.screen == "drill"
-    assert app.start.options == {
-        "deck": "drill-basics",
-        "tag": "ptq",
-        "cram": True,
-        "autostart": True,
-        "new_limit": 3,
-    }
+    assert app.start == StartDrill(
+        deck="drill-basics", tag="ptq", cram=True, autostart=True, new_limit=3
+    )
 
 
 def test_drill_limit_must_be_in_range(capsys: pytest.CaptureFixture[str]) -> None:

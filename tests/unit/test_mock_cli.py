@@ -13,6 +13,7 @@ from quizapp.cli import main
 from quizapp.storage.db import Database
 from quizapp.storage.mocks import finish_mock, save_run
 from quizapp.tui.app import QuizApp
+from quizapp.tui.start import StartMock
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +50,9 @@ def test_mock_with_one_unfinished_says_how_to_resume_or_start_anew(
     assert started == []
     assert main(["mock", "--questions", "2", "--new"]) == 0
     [app] = started
-    assert app.start.options["autostart"] and app.start.options["setup"].questions == 2
+    start = app.start
+    assert isinstance(start, StartMock) and start.autostart
+    assert start.setup is not None and start.setup.questions == 2
 
 
 def test_resume_opens_the_unfinished_mock(
@@ -60,7 +63,7 @@ def test_resume_opens_the_unfinished_mock(
     mock_id = left_unfinished()
     assert main(["mock", "--resume"]) == 0
     assert main(["mock", "--resume", mock_id]) == 0
-    assert [app.start.options for app in started] == [{"resume": mock_id}] * 2
+    assert [app.start for app in started] == [StartMock(resume=mock_id)] * 2
     assert main(["mock", "--resume", "77"]) == 1
     assert f"no unfinished mock '77' (unfinished: {mock_id})" in capsys.readouterr().err
     assert main(["mock", "--resume", "--minutes", "5"]) == 1
