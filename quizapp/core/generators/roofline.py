@@ -120,7 +120,7 @@ class DecodeRoofline(Generator):
         group_size: int | list[int] = [32, 64, 128]
         gpu: GpuKnob | list[GpuKnob] = ["t4", "a100", "h100"]
 
-    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:  # type: ignore[override]
+    def generate(self, params: Params, rng: random.Random) -> GeneratedQuestion:
         model, fmt = pick(params.model, rng), pick(params.format, rng)
         group_size, gpu_key = pick(params.group_size, rng), pick(params.gpu, rng)
         if group_size < 1:

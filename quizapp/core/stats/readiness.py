@@ -29,12 +29,12 @@ class Readiness:
     predicted_recall: Round4 | None  # mean recall of the seen cards on the day, no more reviews
     predicted_recall_all: Round4 | None  # the same over every card (unseen ones count as 0)
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # mypy rejects a decorated property; pydantic's documented way
     @property
     def unseen(self) -> int:
         return self.cards - self.seen
 
-    @computed_field(return_type=Round4 | None)  # type: ignore[prop-decorator]
+    @computed_field(return_type=Round4 | None)  # type: ignore[prop-decorator]  # mypy rejects a decorated property; pydantic's documented way
     @property
     def seen_share(self) -> float | None:
         return self.seen / self.cards if self.cards else None

@@ -28,7 +28,7 @@ class RetentionWindow:
     reviews: int
     passed: int
 
-    @computed_field(return_type=Round4 | None)  # type: ignore[prop-decorator]
+    @computed_field(return_type=Round4 | None)  # type: ignore[prop-decorator]  # mypy rejects a decorated property; pydantic's documented way
     @property
     def rate(self) -> float | None:
         return self.passed / self.reviews if self.reviews else None
@@ -104,7 +104,7 @@ class WeakSpot:
     reviews: int
     again: int
 
-    @computed_field(return_type=Round4)  # type: ignore[prop-decorator]
+    @computed_field(return_type=Round4)  # type: ignore[prop-decorator]  # mypy rejects a decorated property; pydantic's documented way
     @property
     def accuracy(self) -> float:
         """A fraction in 0..1 (the share of answers that were not Again); the name is the
