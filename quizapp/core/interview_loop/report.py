@@ -10,8 +10,15 @@ from datetime import datetime
 from typing import Any
 
 from quizapp.core.interview_loop.loop import InterviewLoop
-from quizapp.core.mock.report import MockReport, build_report
+from quizapp.core.mock.report import (
+    MockReport,
+    build_report,
+    format_points,
+    questions_markdown,
+    scores_markdown,
+)
 from quizapp.core.mock.scoring import MockStateError
+from quizapp.core.time_format import format_duration_seconds
 
 STRONG = 0.8  # share of the concept points in a deck that reads as "strong"
 FAIR = 0.5
@@ -125,3 +132,50 @@ def build_loop_report(
         coding=coding,
         areas=area_verdicts(concepts, coding),
     )
+
+
+def _ended(ended_by: str | None) -> str:
+    return {"time": " (the time ran out)", "submit": " (submitted)"}.get(ended_by or "", "")
+
+
+def loop_report_markdown(report: LoopReport) -> str:
+    """The report as Markdown (`quizapp interview --report ID --markdown` writes it)."""
+    concepts, coding = report.concepts, report.coding
+    when = report.started_at.strftime("%Y-%m-%d %H:%M UTC") if report.started_at else "unknown"
+    lines = [
+        f"# Interview loop {report.loop_id}: concepts {format_points(concepts.score)} / "
+        f"{format_points(concepts.max_score)} ({concepts.percent:.0f}%), coding "
+        f"{'passed' if coding.passed else 'not passed'}",
+        "",
+        f"Started {when}.",
+        "",
+        "## Summary",
+        "",
+        *[f"- {area}" for area in report.areas],
+        f"- {concepts.review_note()}",
+        "",
+        "## Concept round",
+        "",
+        f"- Time used {format_duration_seconds(concepts.elapsed_s)} of "
+        f"{format_duration_seconds(concepts.time_limit_s)}{_ended(concepts.ended_by)}",
+        *scores_markdown(concepts, "###"),
+        "",
+        f"## Coding round: {coding.title} (`{coding.exercise_id}`)",
+        "",
+        f"- Result: {'passed' if coding.passed else 'not passed'}",
+        f"- Time used {format_duration_seconds(coding.time_used_s)} of "
+        f"{format_duration_seconds(coding.time_limit_s)}{_ended(coding.ended_by)}",
+        f"- Grades run: {coding.grades_run}; hints used: {coding.hints_shown} of "
+        f"{coding.hint_count}",
+    ]
+    if coding.interruptions:
+        lines.append(f"- Interrupted {coding.interruptions} time(s) and resumed")
+    if coding.checks:
+        lines += ["", "| Check | Result | Value | Threshold |", "|---|---|---|---|"]
+        for check in coding.checks:
+            lines.append(
+                f"| {check.get('name', '')} | {'pass' if check.get('passed') else 'FAIL'} | "
+                f"{check.get('value', '')} | {check.get('threshold', '')} |"
+            )
+    lines += ["", "## Concept questions", *questions_markdown(concepts, "###")]
+    return "\n".join(lines) + "\n"
