@@ -51,6 +51,10 @@ class Manifest(BaseModel):
     order: int
     entry_point: EntryPoint
     time_limit_s: Annotated[float, Field(gt=0, le=3600)] = 120.0
+    # How long grading the reference solution takes (wall seconds, a 2-core laptop, baseline
+    # cached): an interview loop draws only exercises that grade in a fifth of its round.
+    # Unmeasured: the learner's time limit stands in, the worst case.
+    reference_grade_s: Annotated[float, Field(gt=0, le=3600)] | None = None
     hints: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
     cards: list[Annotated[str, Field(pattern=CARD_REF)]] = []  # related deck cards: deck/card
     file: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.py$")] | None = None
@@ -83,6 +87,10 @@ class Exercise:
     @property
     def time_limit_s(self) -> float:
         return self.manifest.time_limit_s
+
+    @property
+    def reference_grade_s(self) -> float:
+        return self.manifest.reference_grade_s or self.manifest.time_limit_s
 
     @property
     def readme(self) -> Path:
