@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -55,6 +55,9 @@ class Manifest(BaseModel):
     # cached): an interview loop draws only exercises that grade in a fifth of its round.
     # Unmeasured: the learner's time limit stands in, the worst case.
     reference_grade_s: Annotated[float, Field(gt=0, le=3600)] | None = None
+    # The cached model the checks grade against, trained on the first grade (see
+    # `grading.baselines`); None: the exercise needs none.
+    baseline: Literal["resnet18-digits"] | None = None
     hints: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
     cards: list[Annotated[str, Field(pattern=CARD_REF)]] = []  # related deck cards: deck/card
     file: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.py$")] | None = None

@@ -26,7 +26,7 @@ BROWSER_ALTERNATIVES = {f"alt+{key[-1]}": key for key in BROWSER_TAKEN_KEYS}
 class StartRequest:
     """Open the app straight into a screen (`quizapp drill`, `quizapp mock`)."""
 
-    screen: str  # "drill" | "mock" | "exercises" | "stats"
+    screen: str  # "drill" | "mock" | "exercises" | "stats" | "loop"
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -104,6 +104,7 @@ class QuizApp(App[None]):
             "mock": ("Mock interview", "A timed mock interview"),
             "exercises": ("Exercises", "Graded PyTorch coding exercises"),
             "stats": ("Stats", "Progress figures"),
+            "loop": ("Interview loop", "A concept round and a timed coding round, one report"),
         }
         yield SystemCommand("Home", "Back to the deck list", self.action_home)
         for name, (title, help_text) in main.items():

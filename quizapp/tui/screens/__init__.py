@@ -14,6 +14,7 @@ MAIN_SCREENS: dict[str, tuple[str, str]] = {
     "mock": ("quizapp.tui.screens.mock.setup", "MockSetupScreen"),
     "exercises": ("quizapp.tui.screens.exercises.listing", "ExerciseListScreen"),
     "stats": ("quizapp.tui.screens.stats.screen", "StatsScreen"),
+    "loop": ("quizapp.tui.screens.interview_loop.entry", "LoopEntryScreen"),
 }
 
 

@@ -33,6 +33,9 @@ class HomeScreen(Screen[None]):
         Binding("m", "open('mock')", "Mock", tooltip="Mock interview", id="mock"),
         Binding("e", "open('exercises')", "Exercises", id="exercises"),
         Binding("s", "open('stats')", "Stats", id="stats"),
+        Binding(
+            "l", "open('loop')", "Loop", tooltip="Interview loop: concepts + coding", id="loop"
+        ),
         Binding("i", "app.set_interview_date", "Interview date", id="interview-date"),
         Binding("r", "reload", "Reload", tooltip="Read the deck files again", id="reload"),
         Binding("q", "app.quit", "Quit", id="quit-home"),

@@ -68,7 +68,7 @@ class MockReportScreen(Screen[None]):
         yield QuickFooter()
 
     def on_mount(self) -> None:
-        report = self.report = load_report(self.app.db, self.mock_id, self.deck_titles)  # type: ignore[attr-defined]
+        report = self.report = self._load_report()
         how = {"time": "ended when the time ran out", "submit": "submitted"}.get(
             report.ended_by or "", ""
         )
@@ -128,6 +128,9 @@ class MockReportScreen(Screen[None]):
         )
         results.focus()
         self._show_detail(0)
+
+    def _load_report(self) -> MockReport:
+        return load_report(self.app.db, self.mock_id, self.deck_titles)  # type: ignore[attr-defined]
 
     def _show_detail(self, index: int) -> None:
         assert self.report is not None
