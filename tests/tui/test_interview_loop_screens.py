@@ -114,7 +114,7 @@ async def test_a_full_loop_times_out_in_both_rounds_and_reports_once(
         await wait_for(pilot, lambda: isinstance(app.screen, LoopReportScreen))
         report = app.screen
         summary = str(report.query_one("#report-summary", Static).render())
-        assert "Coding not passed · 1 grade · hints 1 of" in summary
+        assert "Coding not passed (1 grade, hints 1 of" in summary
         assert "2:00 of 2:00" in summary
         stored = load_loop(db, loop_id)
         assert stored.status == "done" and stored.loop.coding.ended_by == "time"
@@ -150,7 +150,7 @@ async def test_submitting_early_grades_the_last_saved_code_as_final(
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, LoopReportScreen))
         summary = str(app.screen.query_one("#report-summary", Static).render())
-        assert "Coding passed · 0 grades" in summary and "0:30 of 2:00" in summary
+        assert "Coding passed (0 grades" in summary and "0:30 of 2:00" in summary
     assert grades == ["# SOLVED\n"]  # one grade: the final answer's
 
 
@@ -199,3 +199,94 @@ async def test_home_opens_the_loop_and_says_what_it_is(db: Database, library: Lo
         await pilot.pause()
         text = str(app.screen.query_one("#loop-entry-text", Static).render())
         assert "8 questions in 15 minutes" in text and "30 minutes on an exercise" in text
+
+
+def finished_loop(db: Database, library: LoadResult) -> str:
+    """A loop with fixed answers, times and grades, finished at FROZEN."""
+    from quizapp.core.interview_loop import InterviewLoop
+    from quizapp.core.mock.draw import MockSetup, draw_questions
+    from quizapp.core.mock.run import MockRun
+    from quizapp.storage.interview_loops import create_loop, finish_loop
+
+    clock = FakeClock()
+    plan = LoopPlan(concepts=4, concept_minutes=10, coding=EXERCISE, coding_minutes=30, seed=3)
+    questions = draw_questions(library.decks, MockSetup(questions=4, seed=3))
+    run = MockRun(questions, plan.concept_limit_s, None, clock)
+    for i, question in enumerate(run.questions):
+        clock.advance(20 + 15 * i)
+        run.go(i)
+        if question.kind == "choice":
+            run.answer({"choices": list(question.correct_choices)})
+        elif question.self_rated:
+            run.answer({"text": "Ranges are observed on calibration data."})
+    run.submit()
+    loop = InterviewLoop.new(plan, run, EXERCISE, hint_count=3, clock=clock)
+    loop.coding.start()
+    clock.advance(400)
+    loop.coding.show_hint()
+    first = loop.coding.begin_grade("a")
+    clock.advance(20)
+    loop.coding.end_grade(
+        first,
+        {"passed": False, "checks": [{"name": "qparams", "passed": False, "value": 0.5}]},
+    )
+    clock.advance(600)
+    second = loop.coding.begin_grade("b")
+    clock.advance(20)
+    loop.coding.end_grade(
+        second,
+        {"passed": True, "checks": [{"name": "qparams", "passed": True, "value": 1.0}]},
+    )
+    loop.coding.submit()
+    assert not loop.coding.final_grade_needed("b")
+    while loop.concepts.pending_judgments():
+        position = loop.concepts.pending_judgments()[0]
+        kind = loop.concepts.questions[position].kind
+        loop.concepts.judge(
+            position, {"mark": "partly"} if kind == "flashcard" else {"covered": [0]}
+        )
+    if loop.concepts.status == "grading":
+        loop.concepts.complete()
+    loop_id = create_loop(db, loop, started_at=FROZEN)
+    finish_loop(db, loop_id, loop, finished_at=FROZEN)
+    return loop_id
+
+
+def test_report_snapshot_at_80x24(snap_compare, db: Database, library: LoadResult) -> None:
+    loop_id = finished_loop(db, library)
+    app = QuizApp(database=db, library=library)
+
+    async def open_report(pilot) -> None:  # type: ignore[no-untyped-def]
+        titles = {deck.deck: deck.title for deck in library.decks}
+        app.push_screen(LoopReportScreen(loop_id, "INT8 affine math", titles))
+        await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_report)
+
+
+@pytest.mark.grading
+@pytest.mark.slow
+async def test_the_coding_round_grades_for_real_and_the_solution_passes(
+    db: Database, library: LoadResult
+) -> None:
+    """The real grader (child processes) behind the round: the reference solution, saved
+    into the loop's copy and submitted, is the passing final answer."""
+    clock = FakeClock()
+    app = loop_app(db, library, clock, plan=PLAN, autostart=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+s", "s")  # submit the concept round at once
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        coding = app.screen
+        assert isinstance(coding, LoopCodingScreen)
+        coding.editor.load_text(coding.exercise.solution.read_text())
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: not coding.coding_round.in_flight(), rounds=3000)
+        assert coding.coding_round.grades[0].passed
+        await pilot.press("f9", "s")
+        await wait_for(pilot, lambda: isinstance(app.screen, LoopReportScreen), rounds=3000)
+        summary = str(app.screen.query_one("#report-summary", Static).render())
+        assert "Coding passed (1 grade," in summary

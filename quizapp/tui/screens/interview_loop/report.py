@@ -14,7 +14,8 @@ from quizapp.tui.screens.mock.report import MockReportScreen
 
 
 class LoopReportScreen(MockReportScreen):
-    CSS_PATH = "../mock/report.tcss"  # relative to this file: the mock report's own sheet
+    # Relative to this file: the mock report's sheet, then this screen's own.
+    CSS_PATH = ["../mock/report.tcss", "report.tcss"]
 
     def __init__(
         self, loop_id: str, exercise_title: str, deck_titles: dict[str, str] | None = None
@@ -68,10 +69,10 @@ def summary_text(report: LoopReport) -> Text:
             "passed" if coding.passed else "not passed",
             "bold green" if coding.passed else "bold red",
         ),
-        f" · {coding.grades_run} grade{'s' * (coding.grades_run != 1)} · hints "
-        f"{coding.hints_shown} of {coding.hint_count} · "
+        f" ({coding.grades_run} grade{'s' * (coding.grades_run != 1)}, hints "
+        f"{coding.hints_shown} of {coding.hint_count}, "
         f"{format_duration_seconds(coding.time_used_s)} of "
-        f"{format_duration_seconds(coding.time_limit_s)}\n",
+        f"{format_duration_seconds(coding.time_limit_s)}) ",
         checks,
         "\n",
         (report.summary, "italic"),
