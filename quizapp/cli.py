@@ -91,6 +91,9 @@ MOCK_DEFAULT_MINUTES = 15
 MOCK_DEFAULT_QUESTIONS = 10
 NEW_PER_SESSION_DEFAULT = 20
 ANKI_GENERATED_DEFAULT = 3
+LOOP_DEFAULT_CONCEPTS = 8
+LOOP_DEFAULT_CONCEPT_MINUTES = 15.0
+LOOP_DEFAULT_CODING_MINUTES = 30.0
 SETTINGS = ("interview-date", "new-per-session", "learn-ahead", "grade-memory")
 # The contracts `quizapp schema` prints (commands.schema.CONTRACTS; a test keeps them equal).
 SCHEMA_NAMES = ("decks", "sample", "exercises", "check", "stats")
@@ -193,6 +196,49 @@ def build_parser() -> argparse.ArgumentParser:
         help="start a new mock even though one is unfinished (that one stays to resume)",
     )
     p.add_argument("--report", metavar="ID", help="show the report of a finished mock")
+    p.add_argument("--markdown", action="store_true", help="with --report: write it as Markdown")
+
+    p = add(
+        "interview",
+        help="a full interview loop: a concept round and a timed coding round (or its reports)",
+    )
+    p.add_argument(
+        "--concepts",
+        type=_positive_int,
+        metavar="N",
+        help=f"concept questions (default: {LOOP_DEFAULT_CONCEPTS})",
+    )
+    p.add_argument(
+        "--concept-minutes",
+        type=_positive_float,
+        metavar="M",
+        help=f"the concept round's time (default: {LOOP_DEFAULT_CONCEPT_MINUTES:g})",
+    )
+    p.add_argument(
+        "--coding",
+        metavar="ID",
+        help="the coding round's exercise, or random (default: random, one you have not passed)",
+    )
+    p.add_argument(
+        "--coding-minutes",
+        type=_positive_float,
+        metavar="C",
+        help=f"the coding round's time (default: {LOOP_DEFAULT_CODING_MINUTES:g})",
+    )
+    p.add_argument("--seed", type=int, metavar="S", help="seed for the draws (default: random)")
+    p.add_argument(
+        "--resume",
+        nargs="?",
+        const="",
+        metavar="ID",
+        help="continue an unfinished loop where it stopped (default ID: the latest one)",
+    )
+    p.add_argument(
+        "--new",
+        action="store_true",
+        help="start a new loop even though one is unfinished (that one stays to resume)",
+    )
+    p.add_argument("--report", metavar="ID", help="show the report of a finished loop")
     p.add_argument("--markdown", action="store_true", help="with --report: write it as Markdown")
 
     p = add("exercises", help="list the coding exercises with your status")

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -51,6 +51,13 @@ class Manifest(BaseModel):
     order: int
     entry_point: EntryPoint
     time_limit_s: Annotated[float, Field(gt=0, le=3600)] = 120.0
+    # How long grading the reference solution takes (wall seconds, a 2-core laptop, baseline
+    # cached): an interview loop draws only exercises that grade in a fifth of its round.
+    # Unmeasured: the learner's time limit stands in, the worst case.
+    reference_grade_s: Annotated[float, Field(gt=0, le=3600)] | None = None
+    # The cached model the checks grade against, trained on the first grade (see
+    # `grading.baselines`); None: the exercise needs none.
+    baseline: Literal["resnet18-digits"] | None = None
     hints: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
     cards: list[Annotated[str, Field(pattern=CARD_REF)]] = []  # related deck cards: deck/card
     file: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.py$")] | None = None
@@ -83,6 +90,10 @@ class Exercise:
     @property
     def time_limit_s(self) -> float:
         return self.manifest.time_limit_s
+
+    @property
+    def reference_grade_s(self) -> float:
+        return self.manifest.reference_grade_s or self.manifest.time_limit_s
 
     @property
     def readme(self) -> Path:

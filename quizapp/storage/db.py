@@ -138,6 +138,22 @@ MIGRATIONS: list[str] = [
     ))
     WHERE json_valid(result) AND json_type(result, '$.checks') = 'array';
     """,
+    # 3 -> 4: interview loops (storage/interview_loops.py): a concept round and a coding round
+    # under one id; the whole state is one JSON document, saved on every change.
+    """
+    CREATE TABLE interview_loops (
+        id TEXT PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL,            -- the phase (core.interview_loop) or 'abandoned'
+        exercise TEXT NOT NULL,
+        state TEXT NOT NULL,             -- JSON of InterviewLoop.to_state()
+        concept_score REAL,
+        concept_max REAL,
+        coding_passed INTEGER            -- 1/0 once the final answer is graded
+    );
+    CREATE INDEX interview_loops_started ON interview_loops (started_at);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

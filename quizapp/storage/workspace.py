@@ -2,6 +2,8 @@
 
     <workspace>/<exercise id>/<file name>     the learner's copy (see `locations().workspace_dir`)
     <workspace>/<exercise id>/backups/        what a reset replaced, stamped with its time
+    <data>/interview-loops/<loop id>/<file>   an interview loop's own fresh copy (the
+                                              learner's workspace copy is never touched)
 
 Paths are resolved on each call: tests move `QUIZAPP_HOME` between runs.
 """
@@ -38,15 +40,20 @@ def backups_dir(exercise: ExerciseFiles) -> Path:
     return locations().workspace_dir / exercise.id / "backups"
 
 
-def ensure_workspace(exercise: ExerciseFiles) -> Path:
-    """The learner's copy, created from the starter the first time."""
-    target = workspace_file(exercise)
+def _copy_once(starter: Path, target: Path) -> Path:
+    """`target`, copied from the starter if it does not exist yet (atomically: a crash never
+    leaves half a file where the learner's code goes)."""
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(".tmp")
-        shutil.copyfile(exercise.starter, tmp)
+        shutil.copyfile(starter, tmp)
         tmp.replace(target)
     return target
+
+
+def ensure_workspace(exercise: ExerciseFiles) -> Path:
+    """The learner's copy, created from the starter the first time."""
+    return _copy_once(exercise.starter, workspace_file(exercise))
 
 
 def reset_workspace(exercise: ExerciseFiles, now: datetime | None = None) -> Path | None:
@@ -66,3 +73,10 @@ def reset_workspace(exercise: ExerciseFiles, now: datetime | None = None) -> Pat
         target.unlink()
     ensure_workspace(exercise)
     return backup
+
+
+def loop_copy(exercise: ExerciseFiles, loop_id: str) -> Path:
+    """An interview loop's copy of the starter, made fresh the first time (never the learner's
+    workspace copy: a loop starts from the starter, as an interview would)."""
+    target = locations().data_dir / "interview-loops" / loop_id / exercise.file_name
+    return _copy_once(exercise.starter, target)

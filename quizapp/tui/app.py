@@ -13,7 +13,14 @@ from textual.screen import Screen
 from quizapp.core.loader import LoadResult
 from quizapp.library import load_library
 from quizapp.storage.db import Database
-from quizapp.tui.start import StartDrill, StartExercises, StartMessage, StartMock, StartStats
+from quizapp.tui.start import (
+    StartDrill,
+    StartExercises,
+    StartLoop,
+    StartMessage,
+    StartMock,
+    StartStats,
+)
 
 # Browsers keep some ctrl keys for themselves (ctrl+t, ctrl+n and ctrl+w never reach a page;
 # the others may not, depending on the browser). In `quizapp serve` every one of them has a
@@ -89,6 +96,7 @@ class QuizApp(App[None]):
     @on(StartMock)
     @on(StartExercises)
     @on(StartStats)
+    @on(StartLoop)
     def open_main_screen(self, start: StartMessage) -> None:
         """A main screen asked for by home's keys, the command palette or another screen."""
         self.push_screen(start.screen())
@@ -100,6 +108,7 @@ class QuizApp(App[None]):
             ("Mock interview", "A timed mock interview", StartMock),
             ("Exercises", "Graded PyTorch coding exercises", StartExercises),
             ("Stats", "Progress figures", StartStats),
+            ("Interview loop", "A concept round and a timed coding round, one report", StartLoop),
         ]
         yield SystemCommand("Home", "Back to the deck list", self.action_home)
         for title, help_text, start in main:

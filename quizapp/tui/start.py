@@ -18,6 +18,7 @@ from textual.message import Message
 if TYPE_CHECKING:
     from textual.screen import Screen
 
+    from quizapp.core.interview_loop import LoopPlan
     from quizapp.core.mock.draw import MockSetup
     from quizapp.core.mock.run import Clock
     from quizapp.grading.catalogue import Catalogue
@@ -106,4 +107,22 @@ class StartStats(Message):
         return StatsScreen(now=self.now, tz=self.tz, exercises=self.exercises)
 
 
-StartMessage = StartDrill | StartMock | StartExercises | StartStats
+@dataclass
+class StartLoop(Message):
+    """An interview loop: `plan` with `autostart` starts one at once; `resume` continues an
+    unfinished one; neither: the loop's entry screen. `clock` is injected by tests."""
+
+    plan: LoopPlan | None = None
+    autostart: bool = False
+    resume: str | None = None
+    clock: Clock | None = None
+
+    def screen(self) -> Screen[None]:
+        from quizapp.tui.screens.interview_loop.entry import LoopEntryScreen
+
+        return LoopEntryScreen(
+            plan=self.plan, resume=self.resume, autostart=self.autostart, clock=self.clock
+        )
+
+
+StartMessage = StartDrill | StartMock | StartExercises | StartStats | StartLoop

@@ -87,6 +87,16 @@ def test_help_shows_the_defaults(capsys: pytest.CaptureFixture[str]) -> None:
     assert f"(default: the new-per-session setting, {DEFAULT_NEW_PER_SESSION} unless" in drill
     check = help_of("check", capsys)
     assert "wall-clock limit in seconds (default: the exercise's own limit)" in check
+    from quizapp.core.interview_loop import (
+        DEFAULT_CODING_MINUTES,
+        DEFAULT_CONCEPT_MINUTES,
+        DEFAULT_CONCEPTS,
+    )
+
+    loop = help_of("interview", capsys)
+    assert f"concept questions (default: {DEFAULT_CONCEPTS})" in loop
+    assert f"the concept round's time (default: {DEFAULT_CONCEPT_MINUTES:g})" in loop
+    assert f"the coding round's time (default: {DEFAULT_CODING_MINUTES:g})" in loop
 
 
 @pytest.mark.parametrize("command", ["stats", "decks", "mock"])

@@ -223,26 +223,38 @@ def report_markdown(report: MockReport) -> str:
             f"- Interrupted {times} and resumed (the clock stopped while the mock was closed)"
         )
     lines.append(f"- {report.review_note()}")
-    lines += ["", "## Scores by topic", "", "| Topic | Score | Questions |", "|---|---|---|"]
+    lines += scores_markdown(report, "##")
+    lines += ["", "## Questions"]
+    lines += questions_markdown(report, "###")
+    return "\n".join(lines) + "\n"
+
+
+def scores_markdown(report: MockReport, heading: str) -> list[str]:
+    """The scores by topic and the slowest questions (also in an interview loop's report)."""
+    lines = ["", f"{heading} Scores by topic", "", "| Topic | Score | Questions |", "|---|---|---|"]
     for topic in report.topics:
         lines.append(
             f"| {topic.title} | {format_points(topic.score)} / {format_points(topic.max_score)} "
             f"({topic.percent:.0f}%) | {topic.questions} |"
         )
     if report.slowest:
-        lines += ["", "## Slowest questions", ""]
+        lines += ["", f"{heading} Slowest questions", ""]
         for r in report.slowest:
             lines.append(
                 f"- Q{r.position} {r.question.key}: {format_duration_seconds(r.time_s)} ({r.verdict})"
             )
-    lines += ["", "## Questions"]
+    return lines
+
+
+def questions_markdown(report: MockReport, heading: str) -> list[str]:
+    lines = []
     for r in report.results:
         flag = ", over the per-question limit" if r.over_budget else ""
         lines += [
             "",
-            f"### {r.position}. {r.question.key}: {r.verdict} "
+            f"{heading} {r.position}. {r.question.key}: {r.verdict} "
             f"({format_points(r.score)} / 1), {format_duration_seconds(r.time_s)}{flag}",
             "",
             result_markdown(r),
         ]
-    return "\n".join(lines) + "\n"
+    return lines

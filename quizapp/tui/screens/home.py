@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Header, Static
 from quizapp.storage.mocks import unfinished_mocks
 from quizapp.storage.reviews import deck_counts, get_interview_date
 from quizapp.tui.screens.base import QuizScreen
-from quizapp.tui.start import StartDrill, StartExercises, StartMock, StartStats
+from quizapp.tui.start import StartDrill, StartExercises, StartLoop, StartMock, StartStats
 from quizapp.tui.widgets.fit_table import Column, FitTable
 from quizapp.tui.widgets.footer import QuickFooter
 
@@ -34,6 +34,7 @@ class HomeScreen(QuizScreen[None]):
         Binding("m", "mock", "Mock", tooltip="Mock interview", id="mock"),
         Binding("e", "exercises", "Exercises", id="exercises"),
         Binding("s", "stats", "Stats", id="stats"),
+        Binding("l", "loop", "Loop", tooltip="Interview loop: concepts + coding", id="loop"),
         Binding("i", "app.set_interview_date", "Interview date", id="interview-date"),
         Binding("r", "reload", "Reload", tooltip="Read the deck files again", id="reload"),
         Binding("q", "app.quit", "Quit", id="quit-home"),
@@ -117,6 +118,9 @@ class HomeScreen(QuizScreen[None]):
 
     def action_stats(self) -> None:
         self.post_message(StartStats())
+
+    def action_loop(self) -> None:
+        self.post_message(StartLoop())
 
     def action_reload(self) -> None:
         self.app.reload_library()

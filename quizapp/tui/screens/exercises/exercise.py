@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import shlex
 import subprocess
+from pathlib import Path
 
 from rich.text import Text
 from textual import on
@@ -77,8 +78,8 @@ class ExerciseScreen(QuizScreen[None]):
     def __init__(self, exercise: Exercise, catalogue: Catalogue) -> None:
         super().__init__()
         self.exercise, self.catalogue = exercise, catalogue
-        self.path = ensure_workspace(exercise)
-        self.file = WorkspaceFile(self.path, backups_dir(exercise))
+        self.path, backups = self._learner_file()
+        self.file = WorkspaceFile(self.path, backups)
         self.watcher = FileWatcher(
             self.path, interval=self.POLL_INTERVAL_S, debounce=self.DEBOUNCE_S
         )
@@ -87,6 +88,10 @@ class ExerciseScreen(QuizScreen[None]):
         # Held here, not queried: the edit is saved on unmount, when the DOM is gone.
         self.editor = CodeEditor.code_editor(self.file.saved_text, language="python", id="editor")
         self.grade_panel = GradePanel(exercise, self.path, self._record, id="results-pane")
+
+    def _learner_file(self) -> tuple[Path, Path]:
+        """The file this screen edits and grades, and where replaced versions are kept."""
+        return ensure_workspace(self.exercise), backups_dir(self.exercise)
 
     # --- layout -------------------------------------------------------------------------
 

@@ -134,7 +134,7 @@ class MockGradeScreen(QuizScreen[None]):
 
     def _judge(self, judgment: dict[str, object]) -> None:
         self.run.judge(self.position, judgment)
-        save_run(self.app.db, self.mock_id, self.setup, self.run, [self.position])
+        self._save_judgment(self.position)
         pending = self.run.pending_judgments()
         if not pending:
             self._finish()
@@ -170,6 +170,9 @@ class MockGradeScreen(QuizScreen[None]):
             title="Grading later",
         )
         self.dismiss()
+
+    def _save_judgment(self, position: int) -> None:
+        save_run(self.app.db, self.mock_id, self.setup, self.run, [position])
 
     def _finish(self) -> None:
         from quizapp.tui.screens.mock.report import MockReportScreen

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
+from textual.app import ComposeResult, CSSPathType
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Header, Static
@@ -33,7 +33,7 @@ RESULT_COLUMNS = (
 
 
 class MockReportScreen(QuizScreen[None]):
-    CSS_PATH = "report.tcss"
+    CSS_PATH: CSSPathType = "report.tcss"  # the loop's report adds its own sheet to it
     BINDINGS = [
         Binding("w", "write", "Write Markdown", id="report-write"),
         Binding("escape", "back", "Back", id="report-back"),
@@ -68,7 +68,7 @@ class MockReportScreen(QuizScreen[None]):
         yield QuickFooter()
 
     def on_mount(self) -> None:
-        report = self.report = load_report(self.app.db, self.mock_id, self.deck_titles)
+        report = self.report = self._load_report()
         how = {"time": "ended when the time ran out", "submit": "submitted"}.get(
             report.ended_by or "", ""
         )
@@ -128,6 +128,9 @@ class MockReportScreen(QuizScreen[None]):
         )
         results.focus()
         self._show_detail(0)
+
+    def _load_report(self) -> MockReport:
+        return load_report(self.app.db, self.mock_id, self.deck_titles)
 
     def _show_detail(self, index: int) -> None:
         assert self.report is not None

@@ -74,6 +74,12 @@ class MockRunScreen(QuizScreen[None]):
         ),
     ]
 
+    LEAVE_TEXT = (
+        "A real interview doesn't pause. If you leave, this mock is saved and its clock stops "
+        "until you resume it from the mock set-up (or `quizapp mock --resume`); the report will "
+        "say it was interrupted."
+    )
+
     def __init__(
         self,
         mock_id: str,
@@ -360,9 +366,7 @@ class MockRunScreen(QuizScreen[None]):
         self.app.push_screen(
             ConfirmDialog(
                 "Leave the mock?",
-                "A real interview doesn't pause. If you leave, this mock is saved and its clock "
-                "stops until you resume it from the mock set-up (or `quizapp mock --resume`); "
-                "the report will say it was interrupted.",
+                self.LEAVE_TEXT,
                 [
                     Choice("keep", "Keep going", "default"),
                     Choice("leave", "Leave", "warning"),
@@ -398,6 +402,10 @@ class MockRunScreen(QuizScreen[None]):
             self.app.pop_screen()
         if self.run.ended_by == "time":
             self.notify("Time is up. Your answers are in.", title="Mock over", timeout=6)
+        self._after_end()
+
+    def _after_end(self) -> None:
+        """Where the learner goes once the clock has stopped and the answers are saved."""
         if self.run.status == "grading":
             from quizapp.tui.screens.mock.grade import MockGradeScreen
 

@@ -63,6 +63,13 @@ class MockSetupScreen(QuizScreen[None]):
     BINDINGS = [
         Binding("ctrl+s", "start", "Start mock", priority=True, id="mock-start"),
         Binding("ctrl+r", "resume", "Resume", priority=True, id="mock-resume"),
+        Binding(
+            "f8",
+            "full_loop",
+            "Full loop",
+            tooltip="This mock, then a coding round",
+            id="mock-full-loop",
+        ),
         Binding("escape", "back", "Back", id="mock-back"),
     ]
 
@@ -294,6 +301,20 @@ class MockSetupScreen(QuizScreen[None]):
             ),
             chosen,
         )
+
+    def action_full_loop(self) -> None:
+        """The mock as set up here (its length and time) as the concept round of a full
+        interview loop, followed by a timed coding round."""
+        from quizapp.core.interview_loop import LoopPlan, LoopSetupError
+        from quizapp.tui.screens.interview_loop.entry import LoopEntryScreen
+
+        try:
+            setup = self._read_form()
+            plan = LoopPlan(concepts=setup.questions, concept_minutes=setup.minutes)
+        except (MockSetupError, LoopSetupError) as exc:
+            self._error(str(exc))
+            return
+        self.app.push_screen(LoopEntryScreen(plan))
 
     def _error(self, message: str) -> None:
         self.query_one("#setup-error", Static).update(message)
