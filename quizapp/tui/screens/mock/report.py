@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult, CSSPathType
@@ -33,7 +35,7 @@ RESULT_COLUMNS = (
 
 
 class MockReportScreen(QuizScreen[None]):
-    CSS_PATH: CSSPathType = "report.tcss"  # the loop's report adds its own sheet to it
+    CSS_PATH: ClassVar[CSSPathType] = "report.tcss"  # the loop's report adds its own sheet to it
     BINDINGS = [
         Binding("w", "write", "Write Markdown", id="report-write"),
         Binding("escape", "back", "Back", id="report-back"),
