@@ -30,6 +30,7 @@ from quizapp.core.stats import (
 )
 from quizapp.core.study_days import as_utc, local_tz, study_day
 from quizapp.storage.db import Database, from_db_time, to_db_time, utc_now
+from quizapp.storage.interview_loops import loops_for_stats
 from quizapp.storage.mocks import mocks_for_stats
 from quizapp.storage.reviews import (
     cram_total,
@@ -177,6 +178,7 @@ def gather(
         recent=recent_answers(db, day_bounds([weak_start], tz)[0][0]),
         interview=get_interview_date(db),
         mocks=mocks_for_stats(db),
+        interview_loops=loops_for_stats(db),
         exercises=exercises,
         exercise_attempts=exercise_attempts(db),
         learn_ahead=get_learn_ahead(db),

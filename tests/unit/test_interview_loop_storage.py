@@ -9,6 +9,7 @@ import pytest
 from fsrs import Rating
 from unit.test_interview_loop import FAILED, FakeClock, choice, new_loop
 
+from quizapp.core.loader import LoadResult
 from quizapp.grading.catalogue import load_catalogue
 from quizapp.storage.db import Database
 from quizapp.storage.interview_loops import (
@@ -24,6 +25,7 @@ from quizapp.storage.interview_loops import (
     write_loop_markdown,
 )
 from quizapp.storage.reviews import reviews_of
+from quizapp.storage.stats import collect_stats
 from quizapp.storage.workspace import ensure_workspace, loop_copy
 
 
@@ -82,6 +84,10 @@ def test_finishing_queues_the_misses_once_and_lists_the_loop_for_stats(db: Datab
             "coding_passed": False,
         }
     ]
+    stats = collect_stats(db, LoadResult(decks=[], errors=[]), exercises=[]).to_json()
+    assert [
+        (row["id"], row["concept_score"], row["coding_passed"]) for row in stats["interview_loops"]
+    ] == [(loop_id, 1.0, False)]
     report = load_loop_report(db, loop_id, "INT8 affine math", {"int8-math": "INT8 math"})
     path = write_loop_markdown(report)
     text = path.read_text()

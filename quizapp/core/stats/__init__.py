@@ -42,9 +42,11 @@ from quizapp.core.stats.practice import (
     BETTER_SIGN,
     BestFigure,
     ExerciseSummary,
+    LoopTrend,
     MockTrend,
     best_figures,
     exercise_summaries,
+    loop_trend,
     mock_trend,
 )
 from quizapp.core.stats.readiness import Readiness, readiness
@@ -70,6 +72,8 @@ from quizapp.core.stats.words import describe_figure, format_percent, plural
 
 __all__ = [
     "Activity",
+    "LoopTrend",
+    "loop_trend",
     "BETTER_SIGN",
     "BestFigure",
     "CALENDAR_DAYS",

@@ -62,6 +62,16 @@ class MockRow(_Contract):
     questions: int
 
 
+class LoopRow(_Contract):
+    id: str
+    started_at: str
+    finished_at: str | None
+    exercise: str
+    concept_score: int | float | None
+    concept_max: int | float | None
+    coding_passed: bool
+
+
 class Retention(_Contract):
     target: float
     windows: list[RetentionWindow]
@@ -92,6 +102,7 @@ class StatsDocument(_Contract):
     totals: Counts
     decks: list[DeckProgress]
     mocks: list[MockRow]
+    interview_loops: list[LoopRow]
     forecast: list[int]
     retention: Retention
     activity: Activity
@@ -130,6 +141,7 @@ def stats_document(report: StatsReport) -> dict[str, Any]:
         totals=Counts(**report.totals.counts()),
         decks=list(report.decks),
         mocks=[MockRow.model_validate(dict(row)) for row in report.mocks],
+        interview_loops=[LoopRow.model_validate(dict(row)) for row in report.interview_loops],
         forecast=list(report.forecast),
         retention=Retention(target=TARGET_RETENTION, windows=list(report.retention)),
         activity=report.activity,

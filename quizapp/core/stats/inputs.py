@@ -38,6 +38,8 @@ class StatsInputs:
     recent: Mapping[str, tuple[int, int]]  # key -> (answers, again) in the weak window
     interview: date | None = None
     mocks: Sequence[Mapping[str, Any]] = ()  # storage.mocks.mocks_for_stats rows, oldest first
+    # storage.interview_loops.loops_for_stats rows, oldest first
+    interview_loops: Sequence[Mapping[str, Any]] = ()
     exercises: Sequence[tuple[str, str]] = ()  # the catalogue: (id, title), in order
     exercise_attempts: Sequence[ExerciseAttempt] = ()
     learn_ahead: timedelta = LEARN_AHEAD

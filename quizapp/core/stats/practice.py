@@ -1,5 +1,5 @@
-"""Figures over mocks and coding exercises: the mock trend and each exercise's summary with
-its best measured figures."""
+"""Figures over mocks, interview loops and coding exercises: the mock trend, the loops' two
+scores, and each exercise's summary with its best measured figures."""
 
 from __future__ import annotations
 
@@ -39,6 +39,36 @@ def mock_trend(mocks: Sequence[Mapping[str, Any]]) -> MockTrend:
         last=percents[-1] if percents else None,
         best=max(percents) if percents else None,
         change=change,
+    )
+
+
+@dataclass(frozen=True, config=CONTRACT)
+class LoopTrend:
+    """Finished interview loops: the concept round's percent and the coding round's pass."""
+
+    count: int
+    concept_percents: tuple[Round1, ...]  # oldest first
+    coding_passed: tuple[bool, ...]  # oldest first
+    last_concepts: Round1 | None
+    best_concepts: Round1 | None
+
+    @property
+    def passed(self) -> int:
+        return sum(self.coding_passed)
+
+
+def loop_trend(loops: Sequence[Mapping[str, Any]]) -> LoopTrend:
+    """`loops`: storage.interview_loops.loops_for_stats rows, oldest first."""
+    percents = tuple(
+        100.0 * (row["concept_score"] or 0) / row["concept_max"] if row.get("concept_max") else 0.0
+        for row in loops
+    )
+    return LoopTrend(
+        count=len(percents),
+        concept_percents=percents,
+        coding_passed=tuple(bool(row.get("coding_passed")) for row in loops),
+        last_concepts=percents[-1] if percents else None,
+        best_concepts=max(percents) if percents else None,
     )
 
 

@@ -19,7 +19,14 @@ from quizapp.core.stats.cards import (
 )
 from quizapp.core.stats.document import stats_document
 from quizapp.core.stats.inputs import StatsInputs
-from quizapp.core.stats.practice import ExerciseSummary, MockTrend, exercise_summaries, mock_trend
+from quizapp.core.stats.practice import (
+    ExerciseSummary,
+    LoopTrend,
+    MockTrend,
+    exercise_summaries,
+    loop_trend,
+    mock_trend,
+)
 from quizapp.core.stats.readiness import Readiness, readiness
 from quizapp.core.stats.reviews import (
     MAIN_RETENTION_WINDOW,
@@ -57,6 +64,11 @@ class StatsReport:
     outlook: DueOutlook | None = None
     cram_total: int = 0
     tz: tzinfo | None = None
+    interview_loops: tuple[Mapping[str, Any], ...] = ()
+
+    @property
+    def loop_trend(self) -> LoopTrend:
+        return loop_trend(self.interview_loops)
 
     @property
     def totals(self) -> DeckProgress:
@@ -80,6 +92,7 @@ class StatsReport:
         return (
             not self.reviews_total
             and not self.mocks
+            and not self.interview_loops
             and not any(e.attempts for e in self.exercises)
         )
 
@@ -123,4 +136,5 @@ def build_report(inputs: StatsInputs) -> StatsReport:
         outlook=outlook,
         cram_total=inputs.cram_total,
         tz=tz,
+        interview_loops=tuple(inputs.interview_loops),
     )

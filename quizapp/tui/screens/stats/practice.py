@@ -1,4 +1,5 @@
-"""The mocks & exercises tab: the mock interview scores and each exercise's best run."""
+"""The mocks & exercises tab: the mock interview scores, the interview loops' two scores and
+each exercise's best run."""
 
 from __future__ import annotations
 
@@ -59,6 +60,42 @@ class MockTable(ReportView):
         return table
 
 
+class LoopTable(ReportView):
+    """The interview loops: how many, the concept round's scores, the coding round's passes,
+    and the last few with their exercise."""
+
+    def content_for(self, report: StatsReport) -> RenderableType:
+        trend = report.loop_trend
+        if not trend.count:
+            return section(
+                "Interview loops",
+                Text("No finished loop yet: l on the home screen starts one.", style="dim"),
+            )
+        table = Table(box=None, pad_edge=False, padding=(0, 2, 0, 0), header_style="dim")
+        table.add_column("loop")
+        table.add_column("date")
+        table.add_column("concepts", justify="right")
+        table.add_column("coding", no_wrap=True, overflow="ellipsis", max_width=34)
+        rows = list(zip(report.interview_loops, trend.concept_percents, strict=True))
+        for loop, percent in rows[-MOCKS_LISTED:][::-1]:
+            passed = bool(loop["coding_passed"])
+            table.add_row(
+                str(loop["id"]),
+                from_db_time(loop["started_at"]).strftime("%Y-%m-%d"),
+                f"{percent:.0f}%",
+                Text.assemble(
+                    ("passed" if passed else "not passed", "green" if passed else "red"),
+                    f" {loop['exercise']}",
+                ),
+            )
+        return section(
+            f"Interview loops: {plural(trend.count, 'loop')} · concepts last "
+            f"{trend.last_concepts:.0f}%, best {trend.best_concepts:.0f}% · coding passed "
+            f"{trend.passed} of {trend.count}",
+            table,
+        )
+
+
 class ExerciseTable(ReportView):
     """Each exercise's status, tries, best score and the best figures its checks measured."""
 
@@ -100,4 +137,5 @@ class PracticePage(StatsPage):
         yield MockSummary(id="mock-summary").data_bind(PracticePage.report)
         yield MockPlot(id="mock-plot").data_bind(PracticePage.report)
         yield MockTable(id="mock-table").data_bind(PracticePage.report)
+        yield LoopTable(id="loop-table").data_bind(PracticePage.report)
         yield ExerciseTable(id="exercises").data_bind(PracticePage.report)
