@@ -289,3 +289,22 @@ async def test_the_coding_round_grades_for_real_and_the_solution_passes(
         await wait_for(pilot, lambda: isinstance(app.screen, LoopReportScreen), rounds=3000)
         summary = str(app.screen.query_one("#report-summary", Static).render())
         assert "Coding passed (1 grade," in summary
+
+
+def test_the_stats_tab_lists_finished_loops_with_both_scores(
+    db: Database, library: LoadResult
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from quizapp.storage.stats import collect_stats
+    from quizapp.tui.screens.stats.practice import LoopTable
+
+    loop_id = finished_loop(db, library)
+    report = collect_stats(db, library, FROZEN, UTC, exercises=[])
+    console = Console(width=100, file=io.StringIO(), color_system=None)
+    console.print(LoopTable().content_for(report))
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "Interview loops: 1 loop · concepts last 50%, best 50% · coding passed 1 of 1" in text
+    assert f"{loop_id}     2026-05-01       50%  passed int8-affine-math" in text
