@@ -19,6 +19,7 @@ from pathlib import Path
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import Static
 
 from quizapp.core.interview_loop import CodingRound, CodingRoundError
@@ -57,10 +58,18 @@ def grade_outcome(result: GradeResult) -> dict[str, object]:
     }
 
 
-class LoopCodingScreen(ExerciseScreen):
+class LoopCodingScreen(ExerciseScreen, inherit_bindings=False):
     CSS_PATH = "../exercises/exercise.tcss"  # relative to this file: the exercise screen's
+    # The round's own keys, in the order the footer keeps them when the terminal is narrow:
+    # the practice screen's next, watch, reset, cancel and solution are not part of a round.
     BINDINGS = [
+        *Screen.BINDINGS,
+        Binding("ctrl+r", "run", "Run", tooltip="Save and grade (counted)", id="loop-run"),
         Binding("f9", "submit", "Submit", tooltip="Hand in the saved code", id="loop-submit"),
+        Binding("ctrl+s", "save", "Save", id="loop-save"),
+        Binding("ctrl+t", "hint", "Hint", tooltip="The next hint (counted)", id="loop-hint"),
+        Binding("f4", "toggle_task", "Task", tooltip="Hide/show the task", id="loop-task"),
+        Binding("ctrl+o", "external_editor", "$EDITOR", id="loop-external-editor"),
         Binding("escape", "leave", "Leave", id="loop-coding-leave"),
     ]
 

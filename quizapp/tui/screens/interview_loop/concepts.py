@@ -10,6 +10,8 @@ from quizapp.tui.screens.mock.run import MockRunScreen
 
 class LoopConceptScreen(MockRunScreen):
     CSS_PATH = "../mock/run.tcss"  # relative to this file: the mock screen's own sheet
+    SUBMIT_TITLE = "Submit the concept round?"
+    LEAVE_TITLE = "Leave the interview loop?"
     LEAVE_TEXT = (
         "A real interview doesn't pause. If you leave, the loop is saved and its clock stops; "
         f"{RESUME_HINT}, and the report will say it was interrupted."

@@ -52,14 +52,10 @@ class LoopReportScreen(MockReportScreen):
 
 def summary_text(report: LoopReport) -> Text:
     concepts, coding = report.concepts, report.coding
-    checks = Text()
-    for check in coding.checks:
-        mark, style = ("✓", "green") if check.get("passed") else ("✗", "red")
-        checks.append(f"{mark} {check.get('name')}", style=style)
-        value = check.get("value")
-        if value is not None:
-            checks.append(f" {value}", style="dim")
-        checks.append("  ")
+    failed = [str(c.get("name")) for c in coding.checks if not c.get("passed")]
+    checks = Text(f"checks {len(coding.checks) - len(failed)}/{len(coding.checks)}")
+    if failed:
+        checks.append(f", failed: {', '.join(failed)}", style="red")
     return Text.assemble(
         ("Concepts ", "bold"),
         f"{format_points(concepts.score)} / {format_points(concepts.max_score)} "

@@ -74,6 +74,8 @@ class MockRunScreen(QuizScreen[None]):
         ),
     ]
 
+    SUBMIT_TITLE = "Submit the mock?"
+    LEAVE_TITLE = "Leave the mock?"
     LEAVE_TEXT = (
         "A real interview doesn't pause. If you leave, this mock is saved and its clock stops "
         "until you resume it from the mock set-up (or `quizapp mock --resume`); the report will "
@@ -351,7 +353,7 @@ class MockRunScreen(QuizScreen[None]):
         )
         self.app.push_screen(
             ConfirmDialog(
-                "Submit the mock?",
+                self.SUBMIT_TITLE,
                 f"{blank_note}Answers can't be changed after this.",
                 [
                     Choice("keep", "Keep going", "default"),
@@ -365,7 +367,7 @@ class MockRunScreen(QuizScreen[None]):
     def action_leave(self) -> None:
         self.app.push_screen(
             ConfirmDialog(
-                "Leave the mock?",
+                self.LEAVE_TITLE,
                 self.LEAVE_TEXT,
                 [
                     Choice("keep", "Keep going", "default"),
