@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from typing import IO, TYPE_CHECKING, Any
@@ -13,6 +14,14 @@ if TYPE_CHECKING:
 def print_json(document: Any) -> None:
     """The whole stdout of a --json command: one JSON document and a newline."""
     sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def given_options(args: argparse.Namespace, names: tuple[str, ...]) -> list[str]:
+    """The flags among `names` that were given (as typed: `--per-question`), in order: what a
+    mode like --report or --resume names when it refuses to combine with them."""
+    return [
+        "--" + n.replace("_", "-") for n in names if getattr(args, n, None) not in (None, False)
+    ]
 
 
 def fail(message: str, code: int = 1) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from quizapp.commands import fail, make_console
+from quizapp.commands import fail, given_options, make_console
 from quizapp.core.interview_loop import LoopPlan, LoopSetupError
 from quizapp.core.interview_loop.plan import RANDOM
 from quizapp.core.mock.draw import MockSetup, MockSetupError, candidate_cards
@@ -21,24 +21,18 @@ from quizapp.library import load_library
 PLAN_OPTIONS = ("concepts", "concept_minutes", "coding", "coding_minutes", "seed")
 
 
-def _given(args: argparse.Namespace, names: tuple[str, ...]) -> list[str]:
-    return [
-        "--" + n.replace("_", "-") for n in names if getattr(args, n, None) not in (None, False)
-    ]
-
-
 def run(args: argparse.Namespace) -> int:
     if args.markdown and args.report is None:
         return fail(
             "--markdown goes with --report ID (e.g. quizapp interview --report 3 --markdown)"
         )
     if args.report is not None:
-        extra = _given(args, (*PLAN_OPTIONS, "resume", "new"))
+        extra = given_options(args, (*PLAN_OPTIONS, "resume", "new"))
         if extra:
             return fail(f"--report shows a finished loop; it does not combine with {extra[0]}")
         return show_report(args.report, args.markdown)
     if args.resume is not None:
-        extra = _given(args, (*PLAN_OPTIONS, "new"))
+        extra = given_options(args, (*PLAN_OPTIONS, "new"))
         if extra:
             return fail(
                 f"--resume continues a loop as it was set up; it does not combine with {extra[0]}"

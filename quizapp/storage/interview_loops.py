@@ -21,7 +21,7 @@ from quizapp.core.interview_loop import InterviewLoop, LoopReport, build_loop_re
 from quizapp.core.interview_loop.coding_round import Clock
 from quizapp.core.interview_loop.report import loop_report_markdown
 from quizapp.storage.db import Database, from_db_time, to_db_time, utc_now
-from quizapp.storage.locations import locations
+from quizapp.storage.reports import write_report_file
 
 UNFINISHED = ("concepts", "break", "coding", "final-grade", "judging")
 
@@ -213,10 +213,6 @@ def load_loop_report(
 
 def write_loop_markdown(report: LoopReport, folder: Path | None = None) -> Path:
     """Write the report as `<reports dir>/interview-loop-<id>.md` (replacing an older copy)."""
-    folder = folder or locations().reports_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"interview-loop-{report.loop_id}.md"
-    tmp = path.with_suffix(".md.tmp")
-    tmp.write_text(loop_report_markdown(report), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_report_file(
+        f"interview-loop-{report.loop_id}", loop_report_markdown(report), folder
+    )

@@ -23,7 +23,7 @@ from quizapp.core.mock.run import Clock, MockRun
 from quizapp.core.mock.run import Status as MockStatus
 from quizapp.core.questions import Question
 from quizapp.storage.db import Database, from_db_time, to_db_time, utc_now
-from quizapp.storage.locations import locations
+from quizapp.storage.reports import write_report_file
 
 
 class MockNotFound(KeyError):
@@ -331,10 +331,4 @@ def load_report(
 
 def write_markdown_report(report: MockReport, folder: Path | None = None) -> Path:
     """Write the report as `<reports dir>/mock-<id>.md` (replacing an older copy)."""
-    folder = folder or locations().reports_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"mock-{report.mock_id}.md"
-    tmp = path.with_suffix(".md.tmp")
-    tmp.write_text(report_markdown(report), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_report_file(f"mock-{report.mock_id}", report_markdown(report), folder)

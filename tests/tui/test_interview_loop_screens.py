@@ -82,6 +82,18 @@ async def wait_for(pilot, predicate, rounds: int = 200) -> None:  # type: ignore
     raise AssertionError("the screen never got there")
 
 
+async def let_the_concept_round_time_out(app: QuizApp, pilot, clock: FakeClock) -> str:  # type: ignore[no-untyped-def]
+    """Open the loop, let its one-minute concept round run out; returns the loop's id."""
+    await pilot.pause()
+    concepts = app.screen
+    assert isinstance(concepts, LoopConceptScreen)
+    clock.advance(61)
+    concepts.refresh_clock()
+    await pilot.pause()
+    assert isinstance(app.screen, LoopBreakScreen)
+    return concepts.session.loop_id
+
+
 async def test_a_full_loop_times_out_in_both_rounds_and_reports_once(
     db: Database, library: LoadResult, grades: list[str]
 ) -> None:
@@ -89,14 +101,7 @@ async def test_a_full_loop_times_out_in_both_rounds_and_reports_once(
     app = loop_app(db, library, clock, plan=PLAN, autostart=True)
     own = workspace_file(load_catalogue().get(EXERCISE))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        concepts = app.screen
-        assert isinstance(concepts, LoopConceptScreen)
-        loop_id = concepts.session.loop_id
-        clock.advance(61)
-        concepts.refresh_clock()
-        await pilot.pause()
-        assert isinstance(app.screen, LoopBreakScreen)
+        loop_id = await let_the_concept_round_time_out(app, pilot, clock)
         clock.advance(300)  # reading the rules is not the round's time
         await pilot.press("enter")
         await pilot.pause()
@@ -159,13 +164,7 @@ async def test_a_loop_killed_in_the_coding_round_resumes_with_its_time(
     clock = FakeClock()
     app = loop_app(db, library, clock, plan=PLAN, autostart=True)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        concepts = app.screen
-        assert isinstance(concepts, LoopConceptScreen)
-        loop_id = concepts.session.loop_id
-        clock.advance(61)
-        concepts.refresh_clock()
-        await pilot.pause()
+        loop_id = await let_the_concept_round_time_out(app, pilot, clock)
         await pilot.press("enter")
         await pilot.pause()
         coding = app.screen
