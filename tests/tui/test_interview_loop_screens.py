@@ -307,3 +307,27 @@ def test_the_stats_tab_lists_finished_loops_with_both_scores(
     text = console.file.getvalue()  # type: ignore[attr-defined]
     assert "Interview loops: 1 loop · concepts last 50%, best 50% · coding passed 1 of 1" in text
     assert f"{loop_id}     2026-05-01       50%  passed int8-affine-math" in text
+
+
+async def test_the_mock_set_up_offers_its_mock_as_a_full_loop(
+    db: Database, library: LoadResult
+) -> None:
+    from textual.widgets import Input
+
+    from quizapp.tui.screens.interview_loop.entry import LoopEntryScreen
+    from quizapp.tui.screens.mock.setup import MockSetupScreen
+    from quizapp.tui.start import StartMock
+
+    app = QuizApp(start=StartMock(clock=FakeClock()), database=db, library=library)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, MockSetupScreen)
+        app.screen.query_one("#questions", Input).value = "3"
+        app.screen.query_one("#minutes", Input).value = "6"
+        await pilot.press("f8")
+        await pilot.pause()
+        entry = app.screen
+        assert isinstance(entry, LoopEntryScreen)
+        assert (entry.plan.concepts, entry.plan.concept_minutes) == (3, 6)
+        text = str(entry.query_one("#loop-entry-text", Static).render())
+        assert "3 questions in 6 minutes" in text
