@@ -21,6 +21,7 @@ from quizapp.core.interview_loop import InterviewLoop, LoopReport, build_loop_re
 from quizapp.core.interview_loop.coding_round import Clock
 from quizapp.core.interview_loop.report import loop_report_markdown
 from quizapp.storage.db import Database, from_db_time, to_db_time, utc_now
+from quizapp.storage.mocks import queue_misses
 from quizapp.storage.reports import write_report_file
 
 UNFINISHED = ("concepts", "break", "coding", "final-grade", "judging")
@@ -140,31 +141,16 @@ def finish_loop(
     """Queue the concept round's misses as Again (mostly-right free answers as Hard), then
     store the loop as done. Idempotent: a crash in between finishes again without double
     reviews. Returns the ids of the reviews recorded now."""
-    from quizapp.storage.reviews import record_review
-
     if loop.phase != "done":
         raise ValueError(f"interview loop {loop_id} is not over yet ({loop.phase})")
     finished_at = finished_at or utc_now()
-    run = loop.concepts
-    already = _recorded_positions(db, loop_id)
-    recorded = []
-    for i, question in enumerate(run.questions):
-        rating = run.rating(i)
-        if rating is None or i in already:
-            continue
-        recorded.append(
-            record_review(
-                db,
-                question.deck,
-                question.card,
-                rating,
-                mode="mock",
-                duration_ms=round(run.time_spent[i] * 1000),
-                correct=None if question.self_rated else False,
-                answer={"interview_loop": loop_id, "position": i, "response": run.responses[i]},
-                now=finished_at,
-            )
-        )
+    recorded = queue_misses(
+        db,
+        loop.concepts,
+        {"interview_loop": loop_id},
+        _recorded_positions(db, loop_id),
+        finished_at,
+    )
     save_loop(db, loop_id, loop, finished_at=finished_at)
     return recorded
 

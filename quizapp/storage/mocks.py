@@ -220,17 +220,32 @@ def finish_mock(
     crash between the two steps leaves a mock that finishes again without double reviews.
     Returns the ids of the reviews recorded now.
     """
-    from quizapp.storage.reviews import record_review
-
     finished_at = finished_at or utc_now()
     run.complete()
-    already = _recorded_positions(db, mock_id)
+    recorded = queue_misses(
+        db, run, {"mock": mock_id}, _recorded_positions(db, mock_id), finished_at
+    )
+    save_run(db, mock_id, setup, run, finished_at=finished_at)
+    return recorded
+
+
+def queue_misses(
+    db: Database,
+    run: MockRun,
+    origin: Mapping[str, str],
+    already: set[int],
+    now: datetime,
+) -> list[int]:
+    """Each answer the run rates (misses as Again, mostly-right ones as Hard) as a review of
+    mode 'mock', its answer naming `origin` and the position; positions in `already` were
+    recorded before (a finish that crashed half-way). Returns the new reviews' ids."""
+    from quizapp.storage.reviews import record_review
+
     recorded = []
-    for i in range(len(run.questions)):
+    for i, question in enumerate(run.questions):
         rating = run.rating(i)
         if rating is None or i in already:
             continue
-        question = run.questions[i]
         recorded.append(
             record_review(
                 db,
@@ -240,11 +255,10 @@ def finish_mock(
                 mode="mock",
                 duration_ms=round(run.time_spent[i] * 1000),
                 correct=None if question.self_rated else False,
-                answer={"mock": mock_id, "position": i, "response": run.responses[i]},
-                now=finished_at,
+                answer={**origin, "position": i, "response": run.responses[i]},
+                now=now,
             )
         )
-    save_run(db, mock_id, setup, run, finished_at=finished_at)
     return recorded
 
 
