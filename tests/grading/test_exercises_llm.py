@@ -1,4 +1,4 @@
-"""The LLM lab's exercises (int4-weight-only) through the real runner, on the session's GPT:
+"""The LLM lab's exercises (int4-weight-only, smoothquant) through the real runner, on the session's GPT:
 the starter fails saying what is missing, the solution passes, and the usual wrong answers
 fail on the check written for them (INT4 stored one code per byte, nibbles swapped, the
 FP32 weight kept beside the codes, a forward that forgets the zero point).
@@ -153,3 +153,87 @@ def test_a_forward_that_forgets_the_zero_point_fails_the_computes_from_packed_ch
     # The held-out figure comes from the grader's own dequantization of the bytes.
     assert checks[COST].status == "pass"
     assert result.status == "fail"
+
+
+SQ = "smoothquant"
+SQ_RETURNS = "returns the model (its state_dict fits the GPT)"
+SQ_NAIVE = "plain W8A8 loses >= 0.02 bits/byte (the outliers)"
+SQ_FUNCTION = "FP32 function kept"
+SQ_COST = "smoothed W8A8 within 0.005 bits/byte of FP32"
+SQ_CHECKS = [SQ_RETURNS, SQ_NAIVE, SQ_FUNCTION, SQ_COST]
+
+SQ_WRONG = {
+    # The Linear columns multiplied by s, the LayerNorms left alone: the function changes.
+    "not folded": """
+        @torch.no_grad()
+        def smooth(model, calibration):
+            names = [f"blocks.{i}.{n}" for i in range(len(model.blocks))
+                     for n in ("attn.qkv", "mlp.up")]
+            maxima = channel_maxima(model, names, calibration)
+            for name in names:
+                linear = model.get_submodule(name)
+                s = maxima[name].clamp(min=1e-5).sqrt() / linear.weight.abs().amax(0).clamp(
+                    min=1e-5).sqrt()
+                linear.weight.mul_(s)
+            return model
+    """,
+    # Nothing migrated: the grader's W8A8 meets the outliers as they are.
+    "unsmoothed": """
+        def smooth(model, calibration):
+            return model
+    """,
+}
+
+
+@pytest.fixture(scope="module")
+def sq_graded(
+    gpt_baseline_cache: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, GradeResult]:
+    exercise = load_catalogue().get(SQ)
+    folder = tmp_path_factory.mktemp("sq-learners")
+    solution = exercise.solution.read_text()
+    jobs = {"starter": (SQ, exercise.starter), "solution": (SQ, exercise.solution)}
+    for name, change in SQ_WRONG.items():
+        body = textwrap.dedent(change).lstrip()
+        path = folder / f"sq_{name.replace(' ', '_')}.py"
+        path.write_text(solution + "\n\n" + body)
+        jobs[name] = (SQ, path)
+    home = home_with_baseline(gpt_baseline_cache, tmp_path_factory, "sq-home")
+    return grade_all(jobs, home, timeout=600)
+
+
+def test_the_smoothquant_solution_passes_on_a_model_where_plain_w8a8_fails(sq_graded) -> None:
+    result = sq_graded["solution"]
+    assert result.status == "pass", (result.message, result.output)
+    assert [c.name for c in result.checks] == SQ_CHECKS
+    checks = by_name(result)
+    assert all(c.measured is not None and c.threshold for c in result.checks)
+    assert checks[SQ_NAIVE].measured >= 0.02
+    assert checks[SQ_FUNCTION].measured <= 1e-3
+    assert checks[SQ_COST].measured <= 0.005
+    assert result.output == ""
+
+
+def test_the_smoothquant_starter_fails(sq_graded) -> None:
+    result = sq_graded["starter"]
+    assert result.status == "fail", result.message
+    assert [c.name for c in result.checks] == SQ_CHECKS
+    checks = by_name(result)
+    assert "NotImplementedError" in checks[SQ_RETURNS].message
+    assert checks[SQ_FUNCTION].status == "skip" and checks[SQ_COST].status == "skip"
+
+
+def test_scales_not_folded_into_the_layernorm_change_the_function(sq_graded) -> None:
+    checks = by_name(sq_graded["not folded"])
+    assert checks[SQ_RETURNS].status == "pass"
+    assert checks[SQ_FUNCTION].status == "fail"
+    assert "is one side of the fold missing" in checks[SQ_FUNCTION].message
+    assert checks[SQ_COST].status == "skip"
+
+
+def test_no_smoothing_keeps_the_function_and_fails_on_the_w8a8_cost(sq_graded) -> None:
+    checks = by_name(sq_graded["unsmoothed"])
+    assert checks[SQ_FUNCTION].status == "pass"
+    assert checks[SQ_COST].status == "fail"
+    assert checks[SQ_COST].measured >= 0.02
+    assert "outlier channels still set the activation scale" in checks[SQ_COST].message

@@ -151,3 +151,22 @@ def test_rtn_matches_torchao_affine_primitives(symmetric: bool) -> None:
     # And the error is what round-to-nearest promises: at most half a step per weight.
     step = scale.repeat_interleave(group, dim=1)
     assert ((mine - weight).abs() <= step / 2 + 1e-6).all()
+
+
+def test_planted_outliers_keep_the_function_and_differ_by_seed() -> None:
+    from quizapp.grading import w8a8
+
+    torch.manual_seed(0)
+    model = gb.build_model().eval()
+    planted = gb.build_model().eval()
+    planted.load_state_dict(model.state_dict())
+    channels = w8a8.plant_outliers(planted, seed=5)
+    assert len(channels) == 2 * len(model.blocks)
+    assert all(len(set(c)) == w8a8.OUTLIER_CHANNELS for c in channels.values())
+    ids = torch.randint(0, 256, (2, 33))
+    with torch.no_grad():
+        before, after = model(ids[:, :-1]), planted(ids[:, :-1])
+    assert ((after - before).norm() / before.norm()).item() < 1e-5
+    other = gb.build_model().eval()
+    other.load_state_dict(model.state_dict())
+    assert w8a8.plant_outliers(other, seed=6) != channels
