@@ -106,6 +106,17 @@ def test_the_cache_is_verified_and_a_changed_file_is_retrained(
     assert again.trained_now and any("not usable" in note for note in notes)
 
 
+def test_a_new_corpus_replaces_the_gpt_it_supersedes(stdlib: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    first = gb.ensure_gpt_baseline(TINY, folder=folder, root=stdlib)
+    other_seed = gb.ensure_gpt_baseline(replace(TINY, seed=9), folder=folder, root=stdlib)
+    (stdlib / "mod0.py").write_text("x = 1\n" * 300)  # a patch release changed a file
+    second = gb.ensure_gpt_baseline(TINY, folder=folder, root=stdlib)
+    assert second.trained_now and second.path != first.path
+    assert not first.path.exists() and not first.path.with_suffix(".json").exists()
+    assert other_seed.path.exists()  # another recipe stays
+
+
 def test_the_model_is_causal_and_its_widths_fit_the_group_sizes() -> None:
     model = gb.build_model().eval()
     for name in gb.linear_names(model):
