@@ -62,6 +62,8 @@ def fmt(value: float | None, unit: str) -> str:
         return f"{value:.1f} {unit}" if value >= 10 else f"{value:.2f} {unit}"
     if unit in ("ratio",):
         return f"{value:.3f}"
+    if unit == "bits/byte":  # differences of a few thousandths
+        return f"{value:+.4f} {unit}"
     return f"{value:.2f} {unit}"
 
 

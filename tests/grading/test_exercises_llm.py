@@ -98,7 +98,7 @@ def test_the_int4_solution_passes_with_every_figure_measured(graded) -> None:
     # FP32 scale and zero point per 64 weights: 4 + 64 / 64 bits a weight, whatever the model.
     assert checks[SIZE].measured == pytest.approx(5 / 32, abs=1e-3)
     assert checks[MATCHES].measured <= 1e-4
-    assert 0.0 <= checks[COST].measured <= 0.02  # INT4 never helps FP32 on held-out text
+    assert -0.01 <= checks[COST].measured <= 0.02  # rounding noise may even help a little
     assert "round-to-nearest" in checks[COST].message
     assert result.output == ""
 
