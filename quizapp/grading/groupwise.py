@@ -72,11 +72,19 @@ def dequantize_packed(
     return dequantize(unpack_int4(packed), scale, zero)
 
 
+def layer_weight(model: nn.Module, name: str) -> torch.Tensor:
+    """The weight of a named Linear or LayerNorm (a TypeError for anything else)."""
+    module = model.get_submodule(name)
+    if not isinstance(module, nn.Linear | nn.LayerNorm):
+        raise TypeError(f"{name} is a {type(module).__name__}, not a Linear or LayerNorm")
+    return module.weight
+
+
 def replace_weights(model: nn.Module, weights: dict[str, torch.Tensor]) -> nn.Module:
     """Set the weight of each named Linear (in place; returns the model)."""
     with torch.no_grad():
         for name, weight in weights.items():
-            model.get_submodule(name).weight.copy_(weight)
+            layer_weight(model, name).copy_(weight)
     return model
 
 
@@ -86,7 +94,7 @@ def rtn_weights(
     """Each named Linear's weight quantized by round-to-nearest and dequantized again."""
     weights = {}
     for name in names:
-        codes, scale, zero = quantize_rtn(model.get_submodule(name).weight, group_size, symmetric)
+        codes, scale, zero = quantize_rtn(layer_weight(model, name), group_size, symmetric)
         weights[name] = dequantize(codes, scale, zero)
     return weights
 
@@ -98,7 +106,7 @@ def rtn_per_channel_weights(
     levels = 2 ** (bits - 1) - 1
     weights = {}
     for name in names:
-        weight = model.get_submodule(name).weight.float()
+        weight = layer_weight(model, name).float()
         scale = (weight.abs().amax(dim=1, keepdim=True) / levels).clamp(min=1e-12)
         weights[name] = torch.clamp(torch.round(weight / scale), -levels - 1, levels) * scale
     return weights

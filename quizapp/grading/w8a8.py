@@ -31,7 +31,9 @@ INT8_LEVELS = 127
 def smoothed_pairs(model: nn.Module) -> list[tuple[str, str]]:
     """(LayerNorm, the Linear it feeds) in every block: the pairs SmoothQuant folds into."""
     pairs = []
-    for index in range(len(model.blocks)):
+    blocks = model.get_submodule("blocks")
+    assert isinstance(blocks, nn.ModuleList)
+    for index in range(len(blocks)):
         pairs.append((f"blocks.{index}.ln1", f"blocks.{index}.attn.qkv"))
         pairs.append((f"blocks.{index}.ln2", f"blocks.{index}.mlp.up"))
     return pairs
@@ -46,6 +48,7 @@ def plant_outliers(model: nn.Module, seed: int) -> dict[str, list[int]]:
     planted = {}
     for norm_name, linear_name in smoothed_pairs(model):
         norm, linear = model.get_submodule(norm_name), model.get_submodule(linear_name)
+        assert isinstance(norm, nn.LayerNorm) and isinstance(linear, nn.Linear)
         channels = torch.randperm(norm.weight.numel(), generator=generator)[:OUTLIER_CHANNELS]
         norm.weight[channels] *= OUTLIER_FACTOR
         norm.bias[channels] *= OUTLIER_FACTOR
