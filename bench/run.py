@@ -1,7 +1,7 @@
 """`make bench`: run every benchmark, write bench/results.json and docs/PERFORMANCE.md.
 
 Each figure is a median after warm-up, next to a baseline measured in the same run on the
-same machine. Usage: python bench/run.py [NAME ...]   (names: startup drill decks stats export serve grading)
+same machine. Usage: python bench/run.py [NAME ...]   (names: startup drill decks stats export serve grading llm)
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ sys.path.insert(0, str(REPO))
 from bench.common import Figure  # noqa: E402
 
 # Start-up first: later benchmarks import more modules into this process.
-BENCHMARKS = ["startup", "drill", "decks", "stats", "export", "serve", "grading"]
+BENCHMARKS = ["startup", "drill", "decks", "stats", "export", "serve", "grading", "llm"]
 
 
 def machine() -> dict[str, str]:
@@ -62,6 +62,8 @@ def fmt(value: float | None, unit: str) -> str:
         return f"{value:.1f} {unit}" if value >= 10 else f"{value:.2f} {unit}"
     if unit in ("ratio",):
         return f"{value:.3f}"
+    if unit == "bits/byte":  # differences of a few thousandths
+        return f"{value:+.4f} {unit}"
     return f"{value:.2f} {unit}"
 
 

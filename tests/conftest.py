@@ -38,26 +38,43 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def baseline_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The trained FP32 baseline (quizapp.grading.baseline), trained ONCE per test session in
-    a child process, as a first `quizapp check` would. QUIZAPP_TEST_BASELINE_DIR keeps it
-    between sessions (its checksum is verified on every use, so a stale copy is retrained)."""
+def baseline_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The QUIZAPP_HOME whose cache holds the session's trained baselines:
+    QUIZAPP_TEST_BASELINE_DIR keeps it between sessions (every cached file's checksum is
+    verified on every use, so a stale copy is retrained)."""
+    kept = os.environ.get("QUIZAPP_TEST_BASELINE_DIR")
+    return Path(kept) if kept else tmp_path_factory.mktemp("baseline-home")
+
+
+def _train_in_child(home: Path, module: str) -> Path:
+    """Train (or verify) a baseline in a child process, as a first `quizapp check` would."""
     import subprocess
 
-    kept = os.environ.get("QUIZAPP_TEST_BASELINE_DIR")
-    home = Path(kept) if kept else tmp_path_factory.mktemp("baseline-home")
     env = {**os.environ, "QUIZAPP_HOME": str(home)}
     env.pop("QUIZAPP_WORKSPACE", None)
     run = subprocess.run(
-        [sys.executable, "-m", "quizapp.grading.baseline"],
+        [sys.executable, "-m", module],
         env=env,
         capture_output=True,
         text=True,
         timeout=1800,
     )
     if run.returncode != 0:
-        pytest.fail(f"training the baseline failed:\n{run.stdout}\n{run.stderr}")
+        pytest.fail(f"training the baseline ({module}) failed:\n{run.stdout}\n{run.stderr}")
     return home / "cache" / "baseline"
+
+
+@pytest.fixture(scope="session")
+def baseline_cache(baseline_home: Path) -> Path:
+    """The trained FP32 baseline (quizapp.grading.baseline), trained ONCE per test session."""
+    return _train_in_child(baseline_home, "quizapp.grading.baseline")
+
+
+@pytest.fixture(scope="session")
+def gpt_baseline_cache(baseline_home: Path) -> Path:
+    """The trained FP32 GPT of the LLM exercises (quizapp.grading.gpt_baseline), trained ONCE
+    per test session, in the same cache folder as the ResNet's."""
+    return _train_in_child(baseline_home, "quizapp.grading.gpt_baseline")
 
 
 @pytest.fixture

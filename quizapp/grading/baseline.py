@@ -17,15 +17,10 @@ and uses this module for the architecture alone). This module imports torch.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import hashlib
-import io
 import json
-import os
-import secrets
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -34,17 +29,23 @@ import torch.nn.functional as F
 import torchvision
 from torchvision.models.quantization import resnet18
 
-from quizapp.storage.locations import locations
-from quizapp.storage.settings import settings
+from quizapp.grading.baseline_cache import (  # noqa: F401 - SEED_ENV, SECRET_FILE re-exported
+    SECRET_FILE,
+    SEED_ENV,
+    CacheInvalid,
+    Progress,
+    cache_dir,
+    cache_lock,
+    deterministic,
+    install_seed,
+    read_verified,
+    sha256_file,
+    weights_hash,
+    write_verified,
+)
 
 RECIPE_VERSION = 1
 NUM_CLASSES = 10
-SEED_ENV = "QUIZAPP_TEST_BASELINE_SEED"
-SECRET_FILE = "secret"
-
-# (step, total, message): step/total count training batches (an empty message is a mere tick
-# for a progress bar); a None step is a note.
-Progress = Callable[[int | None, int | None, str], None]
 
 
 @dataclass(frozen=True)
@@ -185,16 +186,6 @@ def raw_data(recipe: Recipe) -> dict[str, torch.Tensor]:
 # --- training ---------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _deterministic() -> Iterator[None]:
-    previous = torch.are_deterministic_algorithms_enabled()
-    torch.use_deterministic_algorithms(True)
-    try:
-        yield
-    finally:
-        torch.use_deterministic_algorithms(previous)
-
-
 def train(
     recipe: Recipe, digits: Digits, progress: Progress | None = None
 ) -> tuple[dict[str, torch.Tensor], float]:
@@ -203,7 +194,7 @@ def train(
     x, y = digits.train_x, digits.train_y
     if recipe.train_limit is not None:
         x, y = x[: recipe.train_limit], y[: recipe.train_limit]
-    with _deterministic():
+    with deterministic():
         torch.manual_seed(recipe.seed)
         model = build_model()
         order = torch.Generator().manual_seed(recipe.seed)
@@ -269,26 +260,7 @@ def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: in
     return correct / len(x)
 
 
-def weights_hash(state_dict: dict[str, torch.Tensor]) -> str:
-    digest = hashlib.sha256()
-    for name in sorted(state_dict):
-        tensor = state_dict[name].detach().contiguous().cpu()
-        digest.update(name.encode())
-        digest.update(str(tensor.dtype).encode())
-        digest.update(str(tuple(tensor.shape)).encode())
-        digest.update(tensor.numpy().tobytes())
-    return digest.hexdigest()
-
-
 # --- cache ------------------------------------------------------------------------------
-
-
-class CacheInvalid(Exception):
-    """The cached baseline cannot be trusted (the message says why)."""
-
-
-def cache_dir() -> Path:
-    return locations().cache_dir / "baseline"
 
 
 def cache_paths(recipe: Recipe, folder: Path | None = None) -> tuple[Path, Path]:
@@ -297,31 +269,10 @@ def cache_paths(recipe: Recipe, folder: Path | None = None) -> tuple[Path, Path]
     return folder / f"{stem}.pt", folder / f"{stem}.json"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def load_cached(recipe: Recipe, folder: Path | None = None) -> Baseline:
     """The cached baseline, or CacheInvalid saying what is wrong with it."""
     weights_path, sidecar_path = cache_paths(recipe, folder)
-    if not weights_path.exists():
-        raise CacheInvalid("not trained yet")
-    try:
-        sidecar = json.loads(sidecar_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise CacheInvalid(f"its checksum file is missing or unreadable ({exc})") from None
-    if not isinstance(sidecar, dict) or sidecar.get("key") != recipe.key():
-        raise CacheInvalid("it was made by another recipe or torch version")
-    if sidecar.get("sha256") != _sha256(weights_path):
-        raise CacheInvalid("its checksum does not match (the file was changed or truncated)")
-    try:
-        stored = torch.load(weights_path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise CacheInvalid(f"it cannot be read ({type(exc).__name__}: {exc})") from None
+    stored, sidecar = read_verified(weights_path, sidecar_path, recipe.key())
     try:
         state_dict = stored["state_dict"]
         raw = {k: stored["data"][k] for k in ("images", "targets", "train_idx", "held_out_idx")}
@@ -342,32 +293,6 @@ def load_cached(recipe: Recipe, folder: Path | None = None) -> Baseline:
     )
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    tmp.replace(path)
-
-
-@contextlib.contextmanager
-def _cache_lock(folder: Path) -> Iterator[None]:
-    """One trainer at a time (the CLI and the TUI may both ask on a first run)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        yield
-        return
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / ".lock").open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _remove_superseded(recipe: Recipe, folder: Path, keep: Path) -> None:
     """Delete baselines this one replaces: the same recipe under an older torch, or an older
     version of the recipe (45 MB each). Other recipes stay."""
@@ -384,25 +309,6 @@ def _remove_superseded(recipe: Recipe, folder: Path, keep: Path) -> None:
             sidecar_path.unlink(missing_ok=True)
 
 
-def install_seed(folder: Path) -> int:
-    """This install's secret seed for the split and the training (QUIZAPP_TEST_BASELINE_SEED
-    overrides it); made on first use, readable by its owner only (call under the lock)."""
-    override = settings().test_baseline_seed
-    if override is not None:
-        return override
-    path = folder / SECRET_FILE
-    try:
-        return int(path.read_text(encoding="ascii").strip())
-    except (OSError, ValueError):
-        pass
-    seed = secrets.randbits(62)
-    folder.mkdir(parents=True, exist_ok=True)
-    _write_atomic(path, f"{seed}\n".encode())
-    with contextlib.suppress(OSError):
-        path.chmod(0o600)
-    return seed
-
-
 def ensure_baseline(
     recipe: Recipe | None = None,
     progress: Progress | None = None,
@@ -412,7 +318,7 @@ def ensure_baseline(
     default the shipped recipe with this install's secret seed."""
     report = progress or (lambda step, total, message: None)
     folder = folder or cache_dir()
-    with _cache_lock(folder):
+    with cache_lock(folder):
         if recipe is None:
             recipe = replace(DEFAULT_RECIPE, seed=install_seed(folder))
         try:
@@ -428,14 +334,8 @@ def ensure_baseline(
         digits = make_digits(raw, recipe)
         state_dict, accuracy = train(recipe, digits, progress)
         seconds = time.perf_counter() - started
-        buffer = io.BytesIO()
-        torch.save({"state_dict": state_dict, "data": raw, "held_out_accuracy": accuracy}, buffer)
-        payload = buffer.getvalue()
         weights_path, sidecar_path = cache_paths(recipe, folder)
-        _write_atomic(weights_path, payload)
         sidecar = {
-            "key": recipe.key(),
-            "sha256": hashlib.sha256(payload).hexdigest(),
             "recipe": asdict(recipe),
             "torch": torch.__version__,
             "torchvision": torchvision.__version__,
@@ -444,7 +344,8 @@ def ensure_baseline(
             "train_seconds": round(seconds, 1),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
-        _write_atomic(sidecar_path, json.dumps(sidecar, indent=2).encode())
+        stored = {"state_dict": state_dict, "data": raw, "held_out_accuracy": accuracy}
+        write_verified(weights_path, sidecar_path, recipe.key(), stored, sidecar)
         _remove_superseded(recipe, folder, keep=sidecar_path)
         report(
             None,

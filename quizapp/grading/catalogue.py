@@ -57,7 +57,7 @@ class Manifest(BaseModel):
     reference_grade_s: Annotated[float, Field(gt=0, le=3600)] | None = None
     # The cached model the checks grade against, trained on the first grade (see
     # `grading.baselines`); None: the exercise needs none.
-    baseline: Literal["resnet18-digits"] | None = None
+    baseline: Literal["resnet18-digits", "gpt-stdlib"] | None = None
     hints: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
     cards: list[Annotated[str, Field(pattern=CARD_REF)]] = []  # related deck cards: deck/card
     file: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.py$")] | None = None

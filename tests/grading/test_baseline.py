@@ -102,7 +102,7 @@ def test_a_cache_file_is_never_trusted(cache_copy: Path) -> None:
     document = json.loads(sidecar.read_text())
 
     weights.write_bytes(b"not a torch file")  # with a checksum that matches the garbage
-    sidecar.write_text(json.dumps({**document, "sha256": bl._sha256(weights)}))
+    sidecar.write_text(json.dumps({**document, "sha256": bl.sha256_file(weights)}))
     with pytest.raises(bl.CacheInvalid, match="cannot be read"):
         bl.load_cached(TINY, cache_copy)
 

@@ -123,3 +123,23 @@ def test_bounded_output_keeps_head_and_tail() -> None:
         output.feed(chunk)
     assert output.truncated and output.dropped == 26 - 15
     assert output.text() == "0123456789\n... (11 bytes of output left out) ...\nlmnop"
+
+
+def test_every_exercise_declares_its_grade_time_and_the_baseline_its_checks_use() -> None:
+    """The interview loop draws by `reference_grade_s` and trains a missing `baseline` before
+    its clock starts: a manifest that leaves one out, or names the wrong model, would let a
+    minute of training land on the learner's round."""
+    from quizapp.grading.catalogue import load_catalogue
+
+    for exercise in load_catalogue().exercises:
+        manifest = exercise.manifest
+        assert manifest.reference_grade_s is not None, exercise.id
+        checks = (exercise.folder / "checks.py").read_text()
+        uses = (
+            "gpt-stdlib"
+            if "gpt_baseline" in checks
+            else "resnet18-digits"
+            if "resnet_checks" in checks or "baseline" in checks
+            else None
+        )
+        assert manifest.baseline == uses, exercise.id
