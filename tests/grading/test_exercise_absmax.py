@@ -18,7 +18,7 @@ from types import ModuleType
 import numpy as np
 import pytest
 from grading.grading_support import by_name, grade_all
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -341,6 +341,9 @@ def test_the_reference_is_torchs_quantize_and_observer(torch_one_thread, x) -> N
         assert scale > 0 and not codes.any()
         return
     assert scale == pytest.approx(absmax / 127, rel=1e-12)
+    # Below this, torch's float32 1/scale overflows and the oracle itself goes wrong (it gave
+    # 127 for a 0 beside 1.2e-38): no interview array is that small.
+    assume(absmax >= 1e-30)
     steps = x.astype(np.float64) / scale
     clear = np.abs(np.abs(steps) - np.floor(np.abs(steps)) - 0.5) >= checks.TIE_MARGIN
     expected = checks.torch_codes(x, scale)
