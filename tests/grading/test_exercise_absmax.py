@@ -280,10 +280,12 @@ def _module(path: Path, name: str) -> ModuleType:
     return module
 
 
+@functools.cache
 def _checks() -> ModuleType:
     return _module(load_catalogue().get(EXERCISE).checks, "absmax_checks")
 
 
+@functools.cache
 def _solution() -> ModuleType:
     return _module(load_catalogue().get(EXERCISE).solution, "absmax_solution")
 
@@ -320,7 +322,7 @@ def torch_one_thread():  # type: ignore[no-untyped-def]
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     x=hnp.arrays(
