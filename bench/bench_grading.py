@@ -11,9 +11,8 @@ import subprocess
 import sys
 import time
 
-from bench.common import REPO, Figure, fresh_home
+from bench.common import REPO, Figure, fresh_home, grade_solution
 
-SOLUTION = REPO / "exercises" / "ptq-resnet18" / "solution.py"
 RUNS = 3
 
 
@@ -26,23 +25,7 @@ def _train_baseline() -> float:
 
 
 def _grade() -> dict:
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "quizapp",
-            "check",
-            "ptq-resnet18",
-            "--file",
-            str(SOLUTION),
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    result = json.loads(run.stdout)
-    assert result["status"] == "pass", result["message"]
-    return result
+    return grade_solution("ptq-resnet18")
 
 
 def _plain(*flags: str) -> dict:

@@ -11,9 +11,8 @@ import subprocess
 import sys
 import time
 
-from bench.common import REPO, Figure, fresh_home
+from bench.common import Figure, fresh_home, grade_solution
 
-SOLUTION = REPO / "exercises" / "int4-weight-only" / "solution.py"
 RUNS = 2
 
 
@@ -23,30 +22,13 @@ def _train_baseline() -> tuple[float, dict]:
         [sys.executable, "-m", "quizapp.grading.gpt_baseline"], check=True, capture_output=True
     )
     seconds = time.perf_counter() - start
-    from quizapp.storage.locations import locations
+    from quizapp.grading.baselines import GPT, sidecars
 
-    sidecars = sorted((locations().cache_dir / "baseline").glob("gpt-stdlib-*.json"))
-    return seconds, json.loads(sidecars[-1].read_text())
+    return seconds, json.loads(sidecars(GPT)[-1].read_text())
 
 
 def _grade() -> dict:
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "quizapp",
-            "check",
-            "int4-weight-only",
-            "--file",
-            str(SOLUTION),
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    result = json.loads(run.stdout)
-    assert result["status"] == "pass", result["message"]
-    return result
+    return grade_solution("int4-weight-only")
 
 
 def run() -> list[Figure]:

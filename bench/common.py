@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -56,3 +59,16 @@ def fresh_home() -> Path:
     os.environ["QUIZAPP_HOME"] = str(home)
     os.environ.pop("QUIZAPP_DECKS", None)
     return home
+
+
+def grade_solution(exercise_id: str) -> dict[str, Any]:
+    """`quizapp check ID --json` on the exercise's reference solution (it must pass)."""
+    solution = REPO / "exercises" / exercise_id / "solution.py"
+    run = subprocess.run(
+        [sys.executable, "-m", "quizapp", "check", exercise_id, "--file", str(solution), "--json"],
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, Any] = json.loads(run.stdout)
+    assert result["status"] == "pass", result["message"]
+    return result

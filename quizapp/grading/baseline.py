@@ -29,7 +29,7 @@ import torch.nn.functional as F
 import torchvision
 from torchvision.models.quantization import resnet18
 
-from quizapp.grading.baseline_cache import (  # noqa: F401 - SEED_ENV, SECRET_FILE re-exported
+from quizapp.grading.baseline_cache import (  # noqa: F401 - SEED_ENV, SECRET_FILE, sha256_file re-exported
     SECRET_FILE,
     SEED_ENV,
     CacheInvalid,
@@ -38,11 +38,14 @@ from quizapp.grading.baseline_cache import (  # noqa: F401 - SEED_ENV, SECRET_FI
     cache_lock,
     deterministic,
     install_seed,
+    print_progress,
     read_verified,
+    remove_superseded,
     sha256_file,
     weights_hash,
     write_verified,
 )
+from quizapp.grading.baselines import RESNET, cache_stem
 
 RECIPE_VERSION = 1
 NUM_CLASSES = 10
@@ -265,7 +268,7 @@ def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: in
 
 def cache_paths(recipe: Recipe, folder: Path | None = None) -> tuple[Path, Path]:
     folder = folder or cache_dir()
-    stem = f"resnet18-digits-{recipe.key()}"
+    stem = cache_stem(RESNET, recipe.key())
     return folder / f"{stem}.pt", folder / f"{stem}.json"
 
 
@@ -291,22 +294,6 @@ def load_cached(recipe: Recipe, folder: Path | None = None) -> Baseline:
         trained_now=False,
         train_seconds=sidecar.get("train_seconds"),
     )
-
-
-def _remove_superseded(recipe: Recipe, folder: Path, keep: Path) -> None:
-    """Delete baselines this one replaces: the same recipe under an older torch, or an older
-    version of the recipe (45 MB each). Other recipes stay."""
-    for sidecar_path in folder.glob("resnet18-digits-*.json"):
-        if sidecar_path == keep:
-            continue
-        try:
-            old = json.loads(sidecar_path.read_text(encoding="utf-8"))["recipe"]
-            superseded = old == asdict(recipe) or old["version"] < recipe.version
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-        if superseded:
-            sidecar_path.with_suffix(".pt").unlink(missing_ok=True)
-            sidecar_path.unlink(missing_ok=True)
 
 
 def ensure_baseline(
@@ -346,7 +333,7 @@ def ensure_baseline(
         }
         stored = {"state_dict": state_dict, "data": raw, "held_out_accuracy": accuracy}
         write_verified(weights_path, sidecar_path, recipe.key(), stored, sidecar)
-        _remove_superseded(recipe, folder, keep=sidecar_path)
+        remove_superseded(RESNET, asdict(recipe), folder, keep=sidecar_path)
         report(
             None,
             None,
@@ -364,11 +351,7 @@ def ensure_baseline(
 
 
 def _main() -> None:  # pragma: no cover - a developer's convenience: train and report
-    def show(step: int | None, total: int | None, message: str) -> None:
-        if message:
-            print(message, flush=True)
-
-    baseline = ensure_baseline(progress=show)
+    baseline = ensure_baseline(progress=print_progress)
     print(f"{baseline.path}: held-out accuracy {100 * baseline.held_out_accuracy:.2f}%")
 
 

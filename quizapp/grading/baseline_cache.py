@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from quizapp.storage.locations import locations
+from quizapp.grading.baselines import cache_folder, sidecars
 from quizapp.storage.settings import settings
 
 SEED_ENV = "QUIZAPP_TEST_BASELINE_SEED"
@@ -38,8 +38,7 @@ class CacheInvalid(Exception):
     """The cached baseline cannot be trusted (the message says why)."""
 
 
-def cache_dir() -> Path:
-    return locations().cache_dir / "baseline"
+cache_dir = cache_folder  # the parent's view and the children's are one folder
 
 
 def sha256_file(path: Path) -> str:
@@ -146,3 +145,26 @@ def write_verified(
     write_atomic(weights_path, payload)
     document = {"key": key, "sha256": hashlib.sha256(payload).hexdigest(), **sidecar}
     write_atomic(sidecar_path, json.dumps(document, indent=2).encode())
+
+
+def remove_superseded(name: str, recipe: dict[str, Any], folder: Path, keep: Path) -> None:
+    """Delete the cached `name` baselines this one (`recipe`, as its sidecar stores it)
+    replaces: the same recipe under another torch or corpus, or an older version of the
+    recipe. Other recipes (another seed) stay."""
+    for sidecar_path in sidecars(name, folder):
+        if sidecar_path == keep:
+            continue
+        try:
+            old = json.loads(sidecar_path.read_text(encoding="utf-8"))["recipe"]
+            superseded = old == recipe or old["version"] < recipe["version"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if superseded:
+            sidecar_path.with_suffix(".pt").unlink(missing_ok=True)
+            sidecar_path.unlink(missing_ok=True)
+
+
+def print_progress(step: int | None, total: int | None, message: str) -> None:
+    """A `Progress` for `python -m`: each note on its own line, the bare ticks dropped."""
+    if message:
+        print(message, flush=True)

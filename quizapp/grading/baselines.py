@@ -13,28 +13,33 @@ from pathlib import Path
 
 from quizapp.storage.locations import locations
 
-# name -> (the module whose `python -m` trains it, the cache files it leaves)
-BASELINES = {
-    "resnet18-digits": ("quizapp.grading.baseline", "resnet18-digits-*.json"),
-    "gpt-stdlib": ("quizapp.grading.gpt_baseline", "gpt-stdlib-*.json"),
-}
+RESNET = "resnet18-digits"
+GPT = "gpt-stdlib"
+# name -> the module whose `python -m` trains it; its cache files are `<name>-<key>.pt/.json`.
+BASELINES = {RESNET: "quizapp.grading.baseline", GPT: "quizapp.grading.gpt_baseline"}
 # About, on 2 cores (docs/PERFORMANCE.md): what the learner is told before training.
-TRAIN_SECONDS = {"resnet18-digits": 40, "gpt-stdlib": 100}
+TRAIN_SECONDS = {RESNET: 40, GPT: 100}
 
 
 def cache_folder() -> Path:
     return locations().cache_dir / "baseline"
 
 
+def cache_stem(name: str, key: str) -> str:
+    """The cache files' name without suffix: `<name>-<recipe key>`."""
+    return f"{name}-{key}"
+
+
+def sidecars(name: str, folder: Path | None = None) -> list[Path]:
+    """Every cached sidecar of baseline `name` (any recipe key), sorted."""
+    return sorted((folder or cache_folder()).glob(cache_stem(name, "*") + ".json"))
+
+
 def baseline_ready(name: str | None) -> bool:
     """True when `name` needs no training (or is None: the exercise needs no baseline)."""
-    if name is None:
-        return True
-    _, pattern = BASELINES[name]
-    return any(cache_folder().glob(pattern))
+    return name is None or bool(sidecars(name))
 
 
 def train_command(name: str) -> list[str]:
     """The command that trains (or verifies) baseline `name`, printing one line per step."""
-    module, _ = BASELINES[name]
-    return [sys.executable, "-m", module]
+    return [sys.executable, "-m", BASELINES[name]]

@@ -39,10 +39,14 @@ from quizapp.grading.baseline_cache import (
     cache_lock,
     deterministic,
     install_seed,
+    print_progress,
     read_verified,
+    remove_superseded,
     weights_hash,
     write_verified,
 )
+from quizapp.grading.baselines import GPT as GPT_BASELINE
+from quizapp.grading.baselines import cache_stem
 
 RECIPE_VERSION = 2
 VOCAB = 256  # bytes
@@ -358,7 +362,7 @@ def cache_paths(
     recipe: Recipe, corpus_digest: str, folder: Path | None = None
 ) -> tuple[Path, Path]:
     folder = folder or cache_dir()
-    stem = f"gpt-stdlib-{recipe.key(corpus_digest)}"
+    stem = cache_stem(GPT_BASELINE, recipe.key(corpus_digest))
     return folder / f"{stem}.pt", folder / f"{stem}.json"
 
 
@@ -389,22 +393,6 @@ def load_cached(
         trained_now=False,
         train_seconds=sidecar.get("train_seconds"),
     )
-
-
-def _remove_superseded(recipe: Recipe, folder: Path, keep: Path) -> None:
-    """Delete the GPTs this one replaces: the same recipe on another corpus or torch, or an
-    older version of the recipe. Other recipes (another seed) stay."""
-    for sidecar_path in folder.glob("gpt-stdlib-*.json"):
-        if sidecar_path == keep:
-            continue
-        try:
-            old = json.loads(sidecar_path.read_text(encoding="utf-8"))["recipe"]
-            superseded = old == asdict(recipe) or old["version"] < recipe.version
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-        if superseded:
-            sidecar_path.with_suffix(".pt").unlink(missing_ok=True)
-            sidecar_path.unlink(missing_ok=True)
 
 
 def ensure_gpt_baseline(
@@ -463,7 +451,7 @@ def ensure_gpt_baseline(
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         write_verified(weights_path, sidecar_path, recipe.key(digest), stored, sidecar)
-        _remove_superseded(recipe, folder, keep=sidecar_path)
+        remove_superseded(GPT_BASELINE, asdict(recipe), folder, keep=sidecar_path)
         report(None, None, f"GPT trained in {seconds:.0f} s: held-out {bits:.3f} bits/byte")
         return GPTBaseline(
             recipe=recipe,
@@ -479,11 +467,7 @@ def ensure_gpt_baseline(
 
 
 def _main() -> None:  # pragma: no cover - a developer's convenience: train and report
-    def show(step: int | None, total: int | None, message: str) -> None:
-        if message:
-            print(message, flush=True)
-
-    baseline = ensure_gpt_baseline(progress=show)
+    baseline = ensure_gpt_baseline(progress=print_progress)
     print(f"{baseline.path}: held-out {baseline.fp32_bits_per_byte:.4f} bits/byte")
 
 

@@ -141,7 +141,7 @@ def test_a_new_baseline_removes_the_ones_it_supersedes(cache_copy: Path) -> None
     older_recipe = fake("oldrecipe", {**asdict(TINY), "version": TINY.version - 1, "lr": 1.0})
     other_recipe = fake("other", asdict(replace(TINY, seed=5)))
     _, keep = bl.cache_paths(TINY, cache_copy)
-    bl._remove_superseded(TINY, cache_copy, keep=keep)
+    bl.remove_superseded(bl.RESNET, asdict(TINY), cache_copy, keep=keep)
     assert not older_torch.exists() and not older_torch.with_suffix(".pt").exists()
     assert not older_recipe.exists()
     assert other_recipe.exists() and keep.exists()

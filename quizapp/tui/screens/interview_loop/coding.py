@@ -157,8 +157,9 @@ class LoopCodingScreen(ExerciseScreen, inherit_bindings=False):
                     Text("Time is up: waiting for the running grade, which counts.", style="bold")
                 )
                 return
-            if self.coding_round.final_grade_needed(self._saved_sha()):
-                self.coding_round.begin_final_grade(self._saved_sha())
+            final_answer = self._saved_sha()
+            if self.coding_round.final_grade_needed(final_answer):
+                self.coding_round.begin_final_grade(final_answer)
                 self.session.save(self.app.db)
                 self.watcher.sync()
                 self.grade_panel.request()
@@ -272,8 +273,8 @@ class LoopCodingScreen(ExerciseScreen, inherit_bindings=False):
             self.app.pop_screen()
 
     def on_unmount(self) -> None:
-        # Quitting the app mid-round (ctrl+q) is leaving it: keep the time and the code.
-        super().on_unmount()
+        # Quitting the app mid-round (ctrl+q) is leaving it: keep the time (the exercise
+        # screen's own on_unmount, which runs after this one, keeps the code).
         if self.coding_round.status in ("running", "closing"):
             self.coding_round.tick()
             # the database may already be closed with the app
