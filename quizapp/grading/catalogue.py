@@ -141,6 +141,16 @@ class Catalogue:
     def ids(self) -> list[str]:
         return [e.id for e in self.exercises]
 
+    @cached_property
+    def by_card(self) -> dict[str, list[Exercise]]:
+        """The exercises that list each card (`deck/card`), in catalogue order: the way back
+        from a drilled card to the code that practises it."""
+        linked: dict[str, list[Exercise]] = {}
+        for exercise in self.exercises:
+            for card in exercise.manifest.cards:
+                linked.setdefault(card, []).append(exercise)
+        return linked
+
 
 class UnknownExercise(KeyError):
     def __init__(self, exercise_id: str, known: list[str]) -> None:

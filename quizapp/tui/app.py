@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import App, SystemCommand
@@ -21,6 +22,9 @@ from quizapp.tui.start import (
     StartMock,
     StartStats,
 )
+
+if TYPE_CHECKING:
+    from quizapp.grading.catalogue import Catalogue
 
 # Browsers keep some ctrl keys for themselves (ctrl+t, ctrl+n and ctrl+w never reach a page;
 # the others may not, depending on the browser). In `quizapp serve` every one of them has a
@@ -48,15 +52,17 @@ class QuizApp(App[None]):
         start: StartMessage | None = None,
         database: Database | None = None,
         library: LoadResult | None = None,
+        catalogue: Catalogue | None = None,
     ) -> None:
         """`start` opens the app straight into a main screen (`quizapp drill`, `quizapp
-        mock`). `database` and `library` are injected by tests; by default they come from the
-        user's data folder and deck sources."""
+        mock`). `database`, `library` and `catalogue` are injected by tests; by default they
+        come from the user's data folder, deck sources and the shipped exercises."""
         super().__init__()
         self.start = start
         self._database = database
         self._library = library
         self._fixed_library = library is not None
+        self._catalogue = catalogue
 
     def action_press_instead(self, key: str) -> None:
         """alt+LETTER: the same as ctrl+LETTER, for browsers that keep ctrl+LETTER."""
@@ -73,6 +79,15 @@ class QuizApp(App[None]):
         if self._library is None:
             self._library = load_library()
         return self._library
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The coding exercises, read once: a drilled card links to the ones that list it."""
+        if self._catalogue is None:
+            from quizapp.grading.catalogue import load_catalogue
+
+            self._catalogue = load_catalogue()
+        return self._catalogue
 
     def reload_library(self) -> LoadResult:
         if not self._fixed_library:

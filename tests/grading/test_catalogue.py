@@ -40,6 +40,9 @@ def test_shipped_exercises_load_and_link_to_real_cards() -> None:
         assert missing == [], f"{exercise.id} links to unknown cards {missing}"
         assert "TODO" in exercise.starter.read_text()
         assert exercise.manifest.entry_point.name in exercise.starter.read_text()
+        assert exercise.manifest.cards, f"{exercise.id} links to no deck card"
+        for card in exercise.manifest.cards:  # and each card links back
+            assert exercise in catalogue.by_card[card]
 
 
 def test_unknown_exercise_lists_the_known_ones() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fsrs import Rating, State
@@ -17,6 +18,7 @@ from tui.drill_support import (
     utc_days,
 )
 
+from quizapp.grading.catalogue import load_catalogue
 from quizapp.storage.reviews import (
     get_interview_date,
     load_state,
@@ -29,6 +31,7 @@ from quizapp.tui.app import QuizApp
 from quizapp.tui.screens.drill.session import DrillScreen
 from quizapp.tui.screens.drill.setup import DrillSetupScreen
 from quizapp.tui.screens.drill.summary import DrillSummaryScreen
+from quizapp.tui.start import StartDrill
 
 __all__ = ["utc_days"]
 pytestmark = pytest.mark.usefixtures("utc_days")
@@ -662,3 +665,21 @@ async def test_setup_new_card_limit_follows_the_one_rule_with_its_range() -> Non
         await pilot.pause()
         messages = [n.message for n in app._notifications]
         assert not any(m.startswith("New cards:") for m in messages), messages
+
+
+async def test_a_card_an_exercise_lists_names_that_exercise_once_answered() -> None:
+    exercises = Path(__file__).resolve().parent.parent / "fixtures" / "exercises"
+    catalogue = load_catalogue(exercises)
+    start = StartDrill(deck=DECK, tag="only-flashcard", autostart=True, clock=FakeClock(), seed=7)
+    app = QuizApp(start=start, library=fixture_library(), catalogue=catalogue)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DrillScreen)
+        assert screen.question.key == f"{DECK}/why-calibrate"
+        assert not screen.query("#practice")  # the question side gives nothing away
+        await pilot.press("space")
+        await pilot.pause()
+        line = shown_text(screen.query_one("#practice", Static))
+        assert "Practise it in code: tiny-dequantize (Dequantize one code)" in line
+        assert "e on home" in line

@@ -593,3 +593,23 @@ def test_exercise_screen_at_80x24(snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=show)
+
+
+async def test_the_task_lists_the_deck_cards_on_the_exercise_and_how_to_drill_them() -> None:
+    app = exercise_app("tiny-dequantize")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ExerciseScreen)
+        shown = rendered(app.screen.query_one("#linked-cards", Static))
+        assert "Cards on this in the decks" in shown
+        assert "Why does static PTQ need a **calibration** step?" in shown
+        assert (
+            "drill-basics/no-such-card (not in your decks)" in shown
+        )  # a listed card the decks lack is said, not hidden
+        assert "quizapp drill --deck drill-basics" in shown
+
+
+async def test_an_exercise_without_cards_shows_no_card_list() -> None:
+    async with exercise_app().run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not pilot.app.screen.query("#linked-cards")

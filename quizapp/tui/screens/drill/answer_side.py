@@ -4,6 +4,8 @@ enter gives."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fsrs import Rating
 from rich.text import Text
 from textual.containers import ScrollableContainer
@@ -17,8 +19,11 @@ from quizapp.tui.widgets.cards import KeyPointList, MarkdownText, Section, key_r
 AUTO_GRADED = ("choice", "numeric", "generated")
 
 
-def answer_side(question: Question, verdict: Text | None) -> list[Widget]:
-    """The widgets under the question once it is answered; `verdict` for a checked answer."""
+def answer_side(
+    question: Question, verdict: Text | None, exercises: Sequence[tuple[str, str]] = ()
+) -> list[Widget]:
+    """The widgets under the question once it is answered; `verdict` for a checked answer;
+    `exercises` (id, title): the coding exercises that practise this card."""
     side: list[Widget] = []
     if verdict is not None:
         side.append(Static(verdict, id="verdict"))
@@ -50,9 +55,24 @@ def answer_side(question: Question, verdict: Text | None) -> list[Widget]:
         side.append(Section("Working", MarkdownText(question.working, id="working")))
     if question.explanation:
         side.append(Section("Explanation", MarkdownText(question.explanation, id="explanation")))
+    if exercises:
+        side.append(Static(practice_line(exercises), id="practice"))
     if question.source:
         side.append(Static(Text(f"Source: {question.source}", style="dim italic"), id="source"))
     return side
+
+
+def practice_line(exercises: Sequence[tuple[str, str]]) -> Text:
+    """Where to write this card's idea as code: the exercises that list it."""
+    text = Text()
+    text.append("Practise it in code: ", style="bold")
+    for n, (exercise_id, title) in enumerate(exercises):
+        if n:
+            text.append("; ")
+        text.append(exercise_id, style="bold cyan")
+        text.append(f" ({title})")
+    text.append("   e on home opens the exercises", style="dim")
+    return text
 
 
 def bring_into_view(

@@ -127,6 +127,9 @@ class DrillScreen(QuizScreen[None]):
         self.title = "quizapp"
         self.sub_title = ("Cram: " if self.session.cram else "Drill: ") + self.scope_title
         await self.show_next()
+        # Read once the first card is drawn, before it is answered: the answer side names
+        # the exercises that practise a card.
+        self.call_after_refresh(lambda: self.app.catalogue)
 
     # --- the card ---------------------------------------------------------------------------
 
@@ -272,7 +275,8 @@ class DrillScreen(QuizScreen[None]):
             self.suggested = free_rating(0, len(question.key_points))
             self.query_one("#free-answer", TextArea).read_only = True
         verdict = self._verdict_text() if question.kind in AUTO_GRADED else None
-        side = answer_side(question, verdict)
+        linked = self.app.catalogue.by_card.get(question.key, [])
+        side = answer_side(question, verdict, [(e.id, e.title) for e in linked])
         if self.session.cram:
             self.intervals = None
         else:

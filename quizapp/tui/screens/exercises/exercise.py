@@ -104,6 +104,8 @@ class ExerciseScreen(QuizScreen[None]):
                 # Drawn by Rich in one widget: Textual's Markdown (a widget per block) took
                 # ~0.6 s longer to open the ptq-resnet18 task.
                 yield MarkdownText(self._readme(), id="readme")
+                if self.exercise.manifest.cards:
+                    yield Static(self._linked_cards(), id="linked-cards")
             yield self.editor
         yield self.grade_panel.data_bind(ExerciseScreen.watching)
         yield QuickFooter()
@@ -113,6 +115,24 @@ class ExerciseScreen(QuizScreen[None]):
             return self.exercise.readme.read_text(encoding="utf-8")
         except OSError as exc:
             return f"*The task could not be read: {exc}*"
+
+    def _linked_cards(self) -> Text:
+        """The deck cards on this exercise's idea, to drill before or after writing it."""
+        prompts = {
+            f"{deck.deck}/{card.id}": card.prompt or card.id
+            for deck in self.app.library.decks
+            for card in deck.cards
+        }
+        text = Text()
+        text.append("Cards on this in the decks", style="bold")
+        for ref in self.exercise.manifest.cards:
+            prompt = prompts.get(ref, "").strip()
+            text.append("\n• ")
+            text.append(prompt.splitlines()[0] if prompt else f"{ref} (not in your decks)")
+        decks = sorted({ref.split("/")[0] for ref in self.exercise.manifest.cards})
+        drill = " or ".join(f"quizapp drill --deck {deck}" for deck in decks)
+        text.append(f"\nDrill them: {drill}", style="dim italic")
+        return text
 
     def on_mount(self) -> None:
         self.query_one("#task-pane").border_title = "Task"
