@@ -144,8 +144,7 @@ def returns_model(ctx: Context):
     except LearnerError as exc:
         return failed(exc.message, threshold=threshold)
     return passed(
-        f"apply_awq() returned the model; its {len(model.state_dict())} tensors load into the "
-        "GPT.",
+        f"apply_awq() returned the model; its {len(model.state_dict())} tensors load into the GPT.",
         measured="fits",
         threshold=threshold,
     )

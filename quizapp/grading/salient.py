@@ -56,4 +56,3 @@ def rtn_w4(model: nn.Module, group_size: int = GROUP_SIZE) -> nn.Module:
     names = [name for name, module in model.named_modules() if isinstance(module, nn.Linear)]
     with torch.no_grad():
         return replace_weights(model, rtn_weights(model, names, group_size))
-
