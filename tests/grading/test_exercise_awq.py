@@ -121,3 +121,38 @@ def test_no_search_is_no_scaling_and_fails_on_the_cost(graded) -> None:
     assert checks[COST].status == "fail"
     assert checks[COST].measured > 0.9
     assert "stuck at alpha = 0" in checks[COST].message
+
+
+def test_salient_channels_keep_the_function_and_are_drawn_per_seed() -> None:
+    import torch
+
+    from quizapp.grading import gpt_baseline as gb
+    from quizapp.grading import salient, w8a8
+
+    torch.manual_seed(0)
+    model = gb.build_model().eval()
+
+    def planted_copy(seed: int):
+        copy = gb.build_model().eval()
+        copy.load_state_dict(model.state_dict())
+        return copy, *salient.plant_salient_channels(copy, seed)
+
+    planted, channels, factor = planted_copy(5)
+    assert salient.FACTOR_LOW <= factor < salient.FACTOR_HIGH
+    assert len(channels) == 2 * len(model.blocks)
+    assert all(len(set(c)) == salient.SALIENT_CHANNELS for c in channels.values())
+    ids = torch.randint(0, 256, (2, 33))
+    with torch.no_grad():
+        before, after = model(ids[:, :-1]), planted(ids[:, :-1])
+    assert ((after - before).norm() / before.norm()).item() < 1e-5
+    assert planted_copy(6)[1] != channels
+    # Not smoothquant's channels for the same install: one exercise says nothing of the other.
+    outliers = gb.build_model().eval()
+    assert w8a8.plant_outliers(outliers, 5, channels=salient.SALIENT_CHANNELS) != channels
+
+    quantized = salient.rtn_w4(planted)
+    for name in gb.linear_names(quantized):
+        weight = quantized.get_submodule(name).weight
+        groups = weight.reshape(weight.shape[0], -1, salient.GROUP_SIZE)
+        levels = max(len(torch.unique(group)) for group in groups.reshape(-1, salient.GROUP_SIZE))
+        assert levels <= 16, name
