@@ -152,7 +152,7 @@ def returns_model(ctx: Context):
 
 @suite.check(PREMISE, direction="higher")
 def premise(ctx: Context):
-    from quizapp.grading.salient import SALIENT_CHANNELS
+    from quizapp.grading.salient import FACTOR_HIGH, FACTOR_LOW, SALIENT_CHANNELS
 
     plain = rtn_cost(ctx, ctx.store["baseline"].model())
     salient = given_cost(ctx)
@@ -162,8 +162,8 @@ def premise(ctx: Context):
         f"The grader's W4 g64 round-to-nearest costs {salient:+.4f} bits/byte on the model you "
         f"were given and {plain:+.4f} on the same GPT before its salient channels were made "
         f"({extra:+.4f}). Those: {SALIENT_CHANNELS} input channels of every qkv and up, their "
-        f"LayerNorm channel times {ctx.store['factor']:g} and their weight column divided by as "
-        "much, so rounding zeroes weights that meet large activations.",
+        f"LayerNorm channel times a factor in [{FACTOR_LOW:g}, {FACTOR_HIGH:g}) and their weight "
+        "column divided by as much, so rounding zeroes weights that meet large activations.",
         measured=round(extra, 4),
         threshold=f">= {MIN_PREMISE:g}",
     )
