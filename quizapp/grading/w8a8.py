@@ -40,20 +40,29 @@ def smoothed_pairs(model: nn.Module) -> list[tuple[str, str]]:
 
 
 @torch.no_grad()
-def plant_outliers(model: nn.Module, seed: int) -> dict[str, list[int]]:
-    """Scale OUTLIER_CHANNELS channels of each LayerNorm by OUTLIER_FACTOR and divide the next
-    Linear's columns by it (in place; the function is unchanged up to rounding). Returns the
-    channels, by LayerNorm, for the record (the checker keeps them to itself)."""
-    generator = torch.Generator().manual_seed(seed + OUTLIER_SEED_OFFSET)
+def plant_outliers(
+    model: nn.Module,
+    seed: int,
+    *,
+    channels: int = OUTLIER_CHANNELS,
+    factor: float = OUTLIER_FACTOR,
+    seed_offset: int = OUTLIER_SEED_OFFSET,
+) -> dict[str, list[int]]:
+    """Scale `channels` channels of each LayerNorm by `factor` and divide the next Linear's
+    columns by it (in place; the function is unchanged up to rounding). Which channels comes
+    from `seed + seed_offset` (each exercise its own offset, so one exercise's channels say
+    nothing about another's). Returns the channels, by LayerNorm, for the record (the checker
+    keeps them to itself)."""
+    generator = torch.Generator().manual_seed(seed + seed_offset)
     planted = {}
     for norm_name, linear_name in smoothed_pairs(model):
         norm, linear = model.get_submodule(norm_name), model.get_submodule(linear_name)
         assert isinstance(norm, nn.LayerNorm) and isinstance(linear, nn.Linear)
-        channels = torch.randperm(norm.weight.numel(), generator=generator)[:OUTLIER_CHANNELS]
-        norm.weight[channels] *= OUTLIER_FACTOR
-        norm.bias[channels] *= OUTLIER_FACTOR
-        linear.weight[:, channels] /= OUTLIER_FACTOR
-        planted[norm_name] = sorted(channels.tolist())
+        chosen = torch.randperm(norm.weight.numel(), generator=generator)[:channels]
+        norm.weight[chosen] *= factor
+        norm.bias[chosen] *= factor
+        linear.weight[:, chosen] /= factor
+        planted[norm_name] = sorted(chosen.tolist())
     return planted
 
 
