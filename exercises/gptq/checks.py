@@ -178,7 +178,8 @@ def _layers(ctx: Context) -> dict[str, dict[str, torch.Tensor]]:
 def _shape_problem(ctx: Context, name: str, layer: dict[str, torch.Tensor]) -> str | None:
     out_features, in_features = ctx.store["weights"][name].shape
     if tuple(layer["weight"].shape) != (out_features, in_features):
-        return f"weight has shape {tuple(layer['weight'].shape)}, not ({out_features}, {in_features})"
+        shown = tuple(layer["weight"].shape)
+        return f"weight has shape {shown}, not ({out_features}, {in_features})"
     for key in ("scale", "zero"):
         if layer[key].numel() != out_features:
             return (
@@ -375,7 +376,12 @@ def bits_cost(ctx: Context):
         f"{rtn_bits:.4f} ({rtn_cost:+.4f}). Your cost is {ratio:.2f}x round-to-nearest's"
         + (f" (a cost under {NOISE_COST:g} passes as noise)." if ok and ratio > 1 else ".")
     )
-    if not ok:
+    if not ok and ratio >= RTN_LIKE:
+        message += (
+            " No better than round-to-nearest: without the error feedback each column is "
+            "rounded on its own, and every layer's error reaches the logits whole."
+        )
+    elif not ok:
         message += (
             " The layers' errors add up through the model: quantize the layers in order, "
             "each Hessian measured on the inputs the already-quantized earlier layers give."
