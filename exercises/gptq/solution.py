@@ -38,26 +38,31 @@ def quantize_column(
     return (codes - zero) * scale
 
 
+class _Reached(Exception):
+    """Raised by the hook once the Linear's input is recorded: the rest of the forward pass
+    is not needed (the reference code's `Catcher` does the same)."""
+
+
 @torch.no_grad()
 def hessian(model: nn.Module, name: str, calibration: torch.Tensor) -> torch.Tensor:
     """H = 2 X^T X / N over the N calibration rows X (N, in) the named Linear receives."""
     linear = model.get_submodule(name)
     columns = linear.in_features
-    total = torch.zeros(columns, columns)
-    rows = 0
+    inputs = []
 
     def record(module, args):
-        nonlocal total, rows
-        x = args[0].reshape(-1, columns).float()
-        total += x.T @ x
-        rows += x.shape[0]
+        inputs.append(args[0].reshape(-1, columns).float())
+        raise _Reached
 
     handle = linear.register_forward_pre_hook(record)
     try:
         model(calibration[:, :-1])
+    except _Reached:
+        pass
     finally:
         handle.remove()
-    return 2 * total / rows
+    x = inputs[0]
+    return 2 * x.T @ x / x.shape[0]
 
 
 @torch.no_grad()
