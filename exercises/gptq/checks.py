@@ -217,7 +217,15 @@ def returns_layers(ctx: Context):
     try:
         layers = _layers(ctx)
     except LearnerError as exc:
-        return failed(exc.message, threshold=threshold)
+        message = exc.message
+        if "not positive-definite" in message:
+            message = (
+                "The Cholesky factorization of a Hessian failed: H = 2 X^T X from a finite "
+                "calibration set is singular, or nearly so, on this model. Dampen it first: "
+                "add 1% of the mean of diag(H) to its diagonal (and set H[i, i] = 1 for an "
+                "input that is always 0).\n" + message
+            )
+        return failed(message, threshold=threshold)
     problems = dict(_raised(ctx).get("layers") or {})
     for name, layer in layers.items():
         problem = _shape_problem(ctx, name, layer)

@@ -1,7 +1,8 @@
 """The gptq exercise through the real runner, on the session's GPT: the solution passes
 with every figure measured, the starter fails saying what is missing, and the usual wrong
 answers fail on the check written for them (round-to-nearest handed in as GPTQ, the
-error-compensated float weights handed back instead of their quantized values).
+error-compensated float weights handed back instead of their quantized values, a Hessian
+left undampened).
 
 The GPT is trained anew on each machine and its floats differ with the CPU, so these tests
 assert structure (17 Linear layers, codes on the 3-bit grid) and bounds that hold for any
@@ -45,6 +46,11 @@ RTN = """
 # as the error feedback left it (the compensated float weight), never rounded.
 ROUNDED = "quantized[:, start + i] = q"
 COMPENSATED = "quantized[:, start + i] = column"
+# No dampening: the Hessians of the Linears after a LayerNorm are nearly singular (smallest
+# eigenvalue 1e-8 to 1e-4 of a largest near 50 on three seeds, in float64), so the float32
+# Cholesky factorization of H^-1 fails whatever the CPU.
+DAMPENED = "DAMPENING = 0.01"
+UNDAMPENED = "DAMPENING = 0.0"
 
 
 @pytest.fixture(scope="module")
@@ -59,11 +65,15 @@ def graded(
     rtn.write_text(solution + "\n\n" + textwrap.dedent(RTN).lstrip())
     off_grid = folder / "gptq_off_grid.py"
     off_grid.write_text(solution.replace(ROUNDED, COMPENSATED))
+    assert DAMPENED in solution
+    undamped = folder / "gptq_undamped.py"
+    undamped.write_text(solution.replace(DAMPENED, UNDAMPENED))
     jobs = {
         "starter": (GPTQ, exercise.starter),
         "solution": (GPTQ, exercise.solution),
         "rtn": (GPTQ, rtn),
         "off grid": (GPTQ, off_grid),
+        "undamped": (GPTQ, undamped),
     }
     home = home_with_baseline(gpt_baseline_cache, tmp_path_factory, "gptq-home")
     return grade_all(jobs, home, timeout=600)
@@ -116,4 +126,13 @@ def test_the_compensated_float_weights_fail_as_off_the_grid(graded) -> None:
     assert "off the 3-bit grid" in checks[GRID].message
     assert "error-compensated float W" in checks[GRID].message
     assert checks[LAYERS].status == "skip" and checks[COST].status == "skip"
+    assert result.status == "fail"
+
+
+def test_an_undamped_hessian_fails_saying_to_dampen_it(graded) -> None:
+    result = graded["undamped"]
+    checks = by_name(result)
+    assert checks[RETURNS].status == "fail"
+    assert "Dampen it first" in checks[RETURNS].message
+    assert all(checks[name].status == "skip" for name in (GRID, LAYERS, COST))
     assert result.status == "fail"
