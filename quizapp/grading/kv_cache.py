@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from quizapp.grading.gpt_baseline import HEAD_DIM, VOCAB
+from quizapp.grading.gpt_baseline import GPT, HEAD_DIM, VOCAB, Attention, Block
 
 GRANULARITIES = ("per-token", "per-head")
 
@@ -134,21 +134,25 @@ def format_bytes(fmt: KVFormat, shape: tuple[int, ...], scale_bytes: int = 4) ->
 # --- the GPT with a KV cache ------------------------------------------------------------
 
 
-def _qkv(attn: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def _blocks(model: GPT) -> list[Block]:
+    return cast(list[Block], list(model.blocks))
+
+
+def _qkv(attn: Attention, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The attention's q, k, v for x (batch, tokens, width): each (batch, heads, tokens, 64)."""
     batch, tokens, _ = x.shape
     qkv = attn.qkv(x).view(batch, tokens, 3, attn.heads, HEAD_DIM).permute(2, 0, 3, 1, 4)
     return qkv[0], qkv[1], qkv[2]
 
 
-def _merge(attn: nn.Module, out: torch.Tensor) -> torch.Tensor:
+def _merge(attn: Attention, out: torch.Tensor) -> torch.Tensor:
     batch, _, tokens, _ = out.shape
     return attn.proj(out.transpose(1, 2).reshape(batch, tokens, -1))
 
 
 @torch.no_grad()
 def forward_kv(
-    model: nn.Module, ids: torch.Tensor, fmt: KVFormat | None
+    model: GPT, ids: torch.Tensor, fmt: KVFormat | None
 ) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
     """The GPT's logits for ids (batch, tokens) with every layer's K and V read back through
     the format (full-sequence causal attention), and each layer's (K, V) before quantization.
@@ -156,7 +160,7 @@ def forward_kv(
     positions = torch.arange(ids.shape[1])
     x = model.tok(ids) + model.pos(positions)
     kv: list[tuple[torch.Tensor, torch.Tensor]] = []
-    for block in model.blocks:
+    for block in _blocks(model):
         q, k, v = _qkv(block.attn, block.ln1(x))
         kv.append((k, v))
         out = F.scaled_dot_product_attention(
@@ -168,9 +172,7 @@ def forward_kv(
 
 
 @torch.no_grad()
-def bits_per_byte_kv(
-    model: nn.Module, ids: torch.Tensor, fmt: KVFormat | None, batch: int = 32
-) -> float:
+def bits_per_byte_kv(model: GPT, ids: torch.Tensor, fmt: KVFormat | None, batch: int = 32) -> float:
     """Held-out bits per byte with the K and V cache in the format (see the module's note:
     the same as decoding token by token with that cache)."""
     total, count = 0.0, 0
@@ -212,11 +214,11 @@ class KVCache:
 
 
 @torch.no_grad()
-def _step(model: nn.Module, ids: torch.Tensor, start: int, caches: list[KVCache]) -> torch.Tensor:
+def _step(model: GPT, ids: torch.Tensor, start: int, caches: list[KVCache]) -> torch.Tensor:
     """Logits for new tokens `ids` (batch, new) at positions start.., attending to the cache."""
     positions = torch.arange(start, start + ids.shape[1])
     x = model.tok(ids) + model.pos(positions)
-    for block, cache in zip(model.blocks, caches, strict=True):
+    for block, cache in zip(_blocks(model), caches, strict=True):
         q, k, v = _qkv(block.attn, block.ln1(x))
         keys, values = cache.append(k, v)
         # A prompt (several new tokens) attends causally; one new token sees the whole cache.
@@ -235,9 +237,7 @@ class Generation:
 
 
 @torch.no_grad()
-def generate(
-    model: nn.Module, prompts: torch.Tensor, steps: int, fmt: KVFormat | None
-) -> Generation:
+def generate(model: GPT, prompts: torch.Tensor, steps: int, fmt: KVFormat | None) -> Generation:
     """Greedy decoding of `steps` bytes after each prompt (batch, tokens), token by token
     through a KV cache in the format (FP32 when fmt is None)."""
     if prompts.shape[1] + steps - 1 > model.context:
