@@ -369,7 +369,7 @@ def bits_per_byte_cost(ctx: Context):
         f"Held-out text ({len(ids) * (ids.shape[1] - 1)} bytes the grader keeps), every "
         f"layer's K and V read back from the grader's {fmt.label} cache: {quantized:.4f} "
         f"bits/byte vs {fp32:.4f} in FP32 ({cost:+.4f}).",
-        measured=round(cost, 4),
+        measured=round(cost, 4) + 0.0,  # never "-0.0"
         threshold=f"<= {MAX_COST:g}",
     )
 
@@ -387,8 +387,8 @@ def greedy_agreement(ctx: Context):
         equal >= MIN_AGREEMENT,
         f"Greedy generation of {GENERATED} bytes after each of {PROMPTS} held-out prompts of "
         f"{PROMPT_BYTES} bytes, token by token through the grader's {fmt.label} cache: "
-        f"{equal:.1%} of the tokens equal FP32's; that cache holds {ratio:.3f} of FP32's "
-        "bytes.",
+        f"{equal:.1%} of the tokens equal FP32's. That cache (FP32 scales and zero points) "
+        f"holds {ratio:.3f} of FP32's bytes.",
         measured=round(equal, 4),
         threshold=f">= {MIN_AGREEMENT:g}",
     )
