@@ -1,7 +1,8 @@
 """kv-cache-int8 through the real runner, on the session's GPT: the starter fails saying
 what is missing, the solution passes with every figure measured, and the usual wrong answers
 fail on the check written for them (codes kept in int16, one scale for the whole tensor where
-FORMAT declares per-token, scales taken from the first token and reused for the rest).
+FORMAT declares per-token, codes truncated instead of rounded, scales taken from the first
+token and reused for the rest).
 
 The GPT is trained anew on each machine and its floats differ with the CPU, so these tests
 assert structure and bounds that hold for any sane baseline, never one run's figures.
@@ -46,6 +47,12 @@ WRONG = {
         def quantize(x):
             scale = (x.abs().amax() / QMAX).clamp(min=1e-12)
             return torch.round(x / scale).clamp(-QMAX, QMAX).to(torch.int8), scale
+    """,
+    # The right scales, but the cast truncates toward zero instead of rounding.
+    "truncated codes": """
+        def quantize(x):
+            scale = (x.abs().amax(dim=-1, keepdim=True) / QMAX).clamp(min=1e-12)
+            return (x / scale).clamp(-QMAX, QMAX).to(torch.int8), scale
     """,
     # Each head's scale measured on the first token and reused for every later one.
     "first-token scales": """
@@ -122,6 +129,18 @@ def test_a_per_tensor_scale_declared_per_token_fails_naming_the_mismatch(graded)
     assert "FORMAT declares per-token" in message
     # Held-out figures describe the declared format only when the codes follow it.
     assert checks[COST].status == "skip" and checks[GREEDY].status == "skip"
+    assert result.status == "fail"
+
+
+def test_codes_truncated_instead_of_rounded_fail_the_format_agreement(graded) -> None:
+    result = graded["truncated codes"]
+    checks = by_name(result)
+    assert checks[AGREES].status == "fail"
+    assert checks[AGREES].measured == pytest.approx(1.0, abs=0.02)
+    assert "your scales are the format's" in checks[AGREES].message
+    assert "truncates toward zero" in checks[AGREES].message
+    # One code off in half the values still costs almost nothing: only the codes tell.
+    assert checks[BYTES].status == "pass"
     assert result.status == "fail"
 
 
