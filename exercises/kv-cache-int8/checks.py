@@ -263,9 +263,17 @@ def agrees_with_format(ctx: Context):
                 measured=None,
                 threshold=threshold,
             )
-        codes, scale, zero = quantize_kv(x, fmt)
-        theirs = result["scale"].float().expand(x.shape)
-        scale_error = ((theirs - scale.expand(x.shape)).abs() / scale.expand(x.shape)).max()
+        _, scale, _ = quantize_kv(x, fmt)
+        theirs = result["scale"]
+        wide = scale.expand(x.shape)
+        scale_error = ((theirs.float().expand(x.shape) - wide).abs() / wide).max()
+        # A scale stored in float16 is the format's scale rounded to float16: then the codes
+        # are judged against the format's codes for the scale as stored.
+        eps = torch.finfo(theirs.dtype).eps if theirs.is_floating_point() else 0.0
+        tolerance = max(MAX_SCALE_ERROR, eps)
+        if scale_error <= tolerance:
+            scale = theirs.float()
+        codes, scale, zero = quantize_kv(x, fmt, scale)
         learner_values = dequantize_kv(result["codes"], result["scale"], result.get("zero"))
         apart = (learner_values - dequantize_kv(codes, scale, zero)).abs() / scale
         steps = x.float() / scale
@@ -274,7 +282,7 @@ def agrees_with_format(ctx: Context):
         code_error = torch.where(at_tie, (apart - 1).clamp(min=0), apart).max().item()
         kind = "symmetric" if fmt.symmetric else "asymmetric"
         formula = "s = max|x| / 127" if fmt.symmetric else "s = (max - min) / 255, range holding 0"
-        if not scale_error <= MAX_SCALE_ERROR:
+        if not scale_error <= tolerance:
             clipped = ((x - learner_values).abs() > result["scale"].float().abs()).float().mean()
             return failed(
                 f"{name}: your scales differ from the declared format's ({fmt.granularity}, "

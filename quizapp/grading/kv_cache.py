@@ -88,20 +88,25 @@ def scale_shape(fmt: KVFormat, shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(1 if dim in reduced_dims(fmt) else size for dim, size in enumerate(shape))
 
 
-def quantize_kv(x: torch.Tensor, fmt: KVFormat) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def quantize_kv(
+    x: torch.Tensor, fmt: KVFormat, scale: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(codes int8, scale float32, zero_point float32) of x in the format; zero is 0 when
-    symmetric. Rounding is torch.round's (half to even)."""
+    symmetric. Rounding is torch.round's (half to even). With `scale` given (one that
+    broadcasts against x), the codes and zero points are the format's for that scale."""
     qmin, qmax = fmt.levels
     x = x.float()
     dims = reduced_dims(fmt)
     tiny = torch.finfo(torch.float32).eps
     if fmt.symmetric:
-        scale = (x.abs().amax(dim=dims, keepdim=True) / qmax).clamp(min=tiny)
+        if scale is None:
+            scale = (x.abs().amax(dim=dims, keepdim=True) / qmax).clamp(min=tiny)
         zero = torch.zeros_like(scale)
     else:
         low = x.amin(dim=dims, keepdim=True).clamp(max=0.0)
-        high = x.amax(dim=dims, keepdim=True).clamp(min=0.0)
-        scale = ((high - low) / (qmax - qmin)).clamp(min=tiny)
+        if scale is None:
+            high = x.amax(dim=dims, keepdim=True).clamp(min=0.0)
+            scale = ((high - low) / (qmax - qmin)).clamp(min=tiny)
         zero = (qmin - torch.round(low / scale)).clamp(qmin, qmax)
     codes = (torch.round(x / scale) + zero).clamp(qmin, qmax).to(torch.int8)
     return codes, scale, zero

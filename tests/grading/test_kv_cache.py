@@ -75,6 +75,12 @@ def test_codes_and_scales_follow_the_formulas() -> None:
     assert int(codes.min()) == -128 and int(codes.max()) == 127
     assert ((dequantize_kv(codes, scale, zero) - x).abs() <= scale / 2 + 1e-6).all()
     assert format_bytes(KVFormat("per-head", False), (2, 2, 5, 64)) == 1280 + 20 * 8
+    # Given a scale, the codes are the format's for it: the same codes for its own scale,
+    # clipped ones for a scale too small.
+    again, _, _ = quantize_kv(x, KVFormat("per-head", False), scale)
+    assert torch.equal(again, codes)
+    small, _, _ = quantize_kv(x, KVFormat("per-head", False), scale / 4)
+    assert (small == 127).sum() > (codes == 127).sum()
 
 
 @pytest.mark.parametrize(
