@@ -350,7 +350,8 @@ def cache_bytes(ctx: Context):
         message += (
             f" Your codes are stored as {', '.join(wide)} ({max(d.itemsize for d in dtypes)} "
             "bytes each): INT8 codes take one byte (torch.int8, or torch.uint8 with a zero "
-            "point), or the cache is no smaller where it matters."
+            "point). A wider type holds the same codes in two or four times the memory, and "
+            "memory is what a KV cache is quantized for."
         )
     elif not ok:
         message += " Are the scales one per token (or token and head), not one per element?"
