@@ -82,6 +82,7 @@ def run() -> list[Figure]:
         ),
         *_gptq_figures(),
         *_awq_figures(),
+        *_kv_figures(),
     ]
 
 
@@ -146,5 +147,36 @@ def _gptq_figures() -> list[Figure]:
             "ratio",
             goal="<= 0.5",
             note=cost["message"],
+        ),
+    ]
+
+
+def _kv_figures() -> list[Figure]:
+    """`quizapp check kv-cache-int8` on its reference solution: its cache's bytes and cost."""
+    seconds, checks = _timed_grades("kv-cache-int8")
+    cost = checks["bits/byte within 0.01 of FP32"]
+    greedy = float(checks["greedy tokens >= 95% equal to FP32's"]["measured"])
+    return [
+        Figure(
+            "grading",
+            "quizapp check kv-cache-int8 (reference solution, GPT cached)",
+            seconds,
+            "s",
+            goal="<= 30 s",
+        ),
+        Figure(
+            "model",
+            "INT8 per-head KV cache / FP32 cache (scales included)",
+            float(checks["cache bytes <= 0.30 of FP32 (scales included)"]["measured"]),
+            "ratio",
+            goal="<= 0.30",
+        ),
+        Figure(
+            "model",
+            "INT8 per-head KV cache bits/byte cost over FP32",
+            float(cost["measured"]),
+            "bits/byte",
+            goal="<= 0.01",
+            note=f"{cost['message']} Greedy tokens equal to FP32's: {greedy:.1%}.",
         ),
     ]

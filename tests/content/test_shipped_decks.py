@@ -399,6 +399,12 @@ COMPUTED: dict[str, Callable[[], float]] = {
         / 2**20
     ),
     "llm-quantization/smoothquant-scale-numeric": lambda: 64**0.5 / 0.25 ** (1 - 0.5),
+    # One head's 64 cached values: int8 codes and one FP32 scale, in bits a value.
+    "llm-quantization/kv-int8-scale-overhead": lambda: (
+        8
+        * (torch.empty(64, dtype=torch.int8).nbytes + torch.empty(1, dtype=torch.float32).nbytes)
+        / 64
+    ),
     "llm-quantization/awq-scale-ratio": lambda: 16**0.5 / 1**0.5,
     "llm-quantization/fp8-e4m3-max": finfo("float8_e4m3fn"),
     # ptq-vs-qat
