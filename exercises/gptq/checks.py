@@ -27,7 +27,12 @@ from quizapp.grading.learner_run import Run
 BITS = 3
 CALIBRATION_WINDOWS = 64  # of 128 bytes: 8192 rows for each Hessian, more than any width
 HELD_OUT_WINDOWS = 8  # the held-out activations each layer's output error is measured on
-MAX_LAYER_RATIO = 0.7  # each layer's output error over round-to-nearest's
+# Layer output error over round-to-nearest's: the median layer's, and any layer's. GPTQ's
+# gain is uneven: blocks.0.attn.qkv (it reads the LayerNorm of the embeddings, a nearly
+# singular Hessian) measured 0.50 to 0.74 on five installs while the median was 0.10 to 0.20,
+# so the median carries the bar and no single layer may be worse than round-to-nearest.
+MAX_MEDIAN_RATIO = 0.7
+MAX_LAYER_RATIO = 1.0
 MAX_COST_RATIO = 0.5  # bits/byte cost over round-to-nearest's
 NOISE_COST = 0.002  # bits/byte: a cost this small passes whatever round-to-nearest's is
 RTN_LIKE = 0.95  # a median layer ratio this close to 1 is round-to-nearest handed in
@@ -35,7 +40,10 @@ PARTS = ("weight", "scale", "zero")
 
 RETURNS = "every Linear quantized (weight, scale, zero)"
 GRID = f"every weight on the {BITS}-bit grid of its scale and zero point"
-LAYERS = f"each layer's output error <= {MAX_LAYER_RATIO:g}x round-to-nearest's"
+LAYERS = (
+    f"layer output error <= {MAX_MEDIAN_RATIO:g}x round-to-nearest's "
+    f"(median; each <= {MAX_LAYER_RATIO:g}x)"
+)
 COST = f"bits/byte cost at {BITS} bits <= {MAX_COST_RATIO:g}x round-to-nearest's"
 
 suite = Suite()
@@ -335,7 +343,7 @@ def layer_errors(ctx: Context):
     }
     worst = max(ratios, key=ratios.__getitem__)
     median = statistics.median(ratios.values())
-    ok = ratios[worst] <= MAX_LAYER_RATIO
+    ok = median <= MAX_MEDIAN_RATIO and ratios[worst] <= MAX_LAYER_RATIO
     message = (
         f"Relative output error ||X(Q - W)^T||^2 / ||XW^T||^2 of each Linear on the FP32 "
         f"model's held-out activations ({HELD_OUT_WINDOWS} windows), over the grader's "
@@ -355,14 +363,23 @@ def layer_errors(ctx: Context):
                 "W[:, i+1:] -= ((w_i - q_i) / Hinv[i, i]) * Hinv[i, i+1:], with Hinv the "
                 "upper Cholesky factor of the dampened H^-1."
             )
+        elif median <= MAX_MEDIAN_RATIO:
+            message += (
+                f" {worst} is worse than round-to-nearest's: its columns were rounded on the "
+                "grid without their error going anywhere useful. Is its Hessian measured on "
+                "that Linear's own inputs, and dampened before the Cholesky factor?"
+            )
         else:
             message += (
-                f" {worst} loses too much: is its Hessian 2 X^T X from that Linear's own "
+                f" The layers lose too much ({worst} most): is each Hessian 2 X^T X from that Linear's own "
                 "inputs (not its outputs), dampened by 1% of its mean diagonal, and is the "
                 "error fed back with the rows of the upper Cholesky factor of H^-1?"
             )
     return verdict(
-        ok, message, measured=round(ratios[worst], 3), threshold=f"<= {MAX_LAYER_RATIO:g}"
+        ok,
+        message,
+        measured=round(median, 3),
+        threshold=f"<= {MAX_MEDIAN_RATIO:g} (median), <= {MAX_LAYER_RATIO:g} (each)",
     )
 
 
