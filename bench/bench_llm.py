@@ -80,6 +80,7 @@ def run() -> list[Figure]:
             goal="<= 0.02",
             note=cost["message"],
         ),
+        *_smoothquant_figures(),
         *_gptq_figures(),
         *_awq_figures(),
         *_kv_figures(),
@@ -94,6 +95,39 @@ def _timed_grades(exercise: str) -> tuple[float, dict[str, dict]]:
         result = grade_solution(exercise)
         times.append(time.perf_counter() - start)
     return statistics.median(times), {c["name"]: c for c in result["checks"]}
+
+
+def _smoothquant_figures() -> list[Figure]:
+    """`quizapp check smoothquant` on its reference solution: plain W8A8's loss on the
+    outlier GPT, and the smoothed model's."""
+    seconds, checks = _timed_grades("smoothquant")
+    naive = checks["plain W8A8 loses >= 0.02 bits/byte (the outliers)"]
+    smoothed = checks["smoothed W8A8 within 0.005 bits/byte of FP32"]
+    return [
+        Figure(
+            "grading",
+            "quizapp check smoothquant (reference solution, GPT cached)",
+            seconds,
+            "s",
+            goal="<= 30 s",
+        ),
+        Figure(
+            "model",
+            "plain W8A8 (per-tensor) bits/byte cost on the outlier GPT",
+            float(naive["measured"]),
+            "bits/byte",
+            goal=">= 0.02",
+            note=naive["message"],
+        ),
+        Figure(
+            "model",
+            "SmoothQuant W8A8 bits/byte cost over FP32",
+            float(smoothed["measured"]),
+            "bits/byte",
+            goal="<= 0.005",
+            note=smoothed["message"],
+        ),
+    ]
 
 
 def _awq_figures() -> list[Figure]:
