@@ -67,10 +67,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from rich.table import Table
 
-    table = Table("id", "title", "status", "best score", box=None, pad_edge=False)
+    table = Table("id", "topic", "title", "status", "best score", box=None, pad_edge=False)
     for row in rows:
         best = f"{row.best_score:g}/{row.max_score or 0:g}" if row.best_score is not None else "-"
-        table.add_row(row.id, row.title, row.status, best)
+        table.add_row(row.id, row.topic, row.title, row.status, best)
     console = make_console()
     console.print(table)
     console.print(

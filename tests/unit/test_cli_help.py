@@ -147,6 +147,7 @@ def test_exercise_status_is_the_apps_word(capsys: pytest.CaptureFixture[str]) ->
     assert main(["exercises"]) == 0
     [line] = [x for x in capsys.readouterr().out.splitlines() if x.startswith("ptq-resnet18 ")]
     assert " failed " in line and " fail " not in line
+    assert line.split()[1] == "ptq"  # the topic column
 
 
 def test_stats_says_when_a_retention_window_has_nothing_to_measure(
