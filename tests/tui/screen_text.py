@@ -3,7 +3,10 @@ and whether a widget is inside the screen (tests of small terminals)."""
 
 from __future__ import annotations
 
+import time
+
 from textual.app import App
+from textual.pilot import Pilot
 from textual.widget import Widget
 
 
@@ -23,6 +26,15 @@ def footer_keys(app: App) -> list[str]:
         label = " ".join(str(key.render()).split())  # the key and its description
         assert label in line, f"{label!r} is not whole in the footer: {line!r}"
         keys.append(label)
+    return keys
+
+
+async def shown_footer_keys(pilot: Pilot, app: App, timeout: float = 30.0) -> list[str]:
+    """footer_keys once the footer has drawn its keys: on a loaded machine the first screen's
+    footer can still be empty after one pause."""
+    deadline = time.monotonic() + timeout
+    while not (keys := footer_keys(app)) and time.monotonic() < deadline:
+        await pilot.pause(0.05)
     return keys
 
 
