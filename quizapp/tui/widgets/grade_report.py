@@ -67,9 +67,12 @@ class CheckTable(Static):
             return Text(self.empty, style="dim")
         # One grid per check (same column widths), its message on the lines below it: long
         # explanations get the whole width instead of a narrow last column.
-        name_width = min(max(len(r.name) for r in self.rows), NAME_WIDTH)
         measured_width = min(max([len(r.measured) for r in self.rows] + [8]), MEASURED_WIDTH)
         needs_width = min(max([len(r.threshold) for r in self.rows] + [5]), NEEDS_WIDTH)
+        # Names get what the figures leave of a wide panel (at least NAME_WIDTH): the lab's
+        # read "layer output error <= 0.7x round-to-nearest's".
+        room = self.content_size.width - (1 + measured_width + needs_width + 6)
+        name_width = min(max(len(r.name) for r in self.rows), max(NAME_WIDTH, room))
 
         def grid() -> Table:
             table = Table.grid(padding=(0, 2))

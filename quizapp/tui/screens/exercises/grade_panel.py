@@ -297,8 +297,10 @@ def _first_problem(result: GradeResult) -> Text | None:
     for check in result.checks:
         if check.status in ("fail", "error"):
             text = Text.assemble(("First to fix: ", "bold"), (check.name, "bold red"))
-            if check.measured is not None or check.threshold:
-                text.append(f"  measured {check.measured}, needs {check.threshold or '-'}", "dim")
+            figures = [f"measured {check.measured}"] if check.measured is not None else []
+            figures += [f"needs {check.threshold}"] if check.threshold else []
+            if figures:
+                text.append("  " + ", ".join(figures), "dim")
             if check.message:
                 text.append("\n" + check.message)
             if result.status in ("error", "timeout") and not result.message.startswith(
