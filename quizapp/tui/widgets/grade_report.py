@@ -55,7 +55,8 @@ class CheckTable(Static):
     """
 
     rows: reactive[tuple[CheckRow, ...]] = reactive((), layout=True)
-    empty: reactive[str] = reactive("No checks run yet.")
+    # Before any grade the panel's status line says how to run one: nothing to add here.
+    empty: reactive[str] = reactive("")
 
     def set_rows(self, rows: Sequence[CheckRow], empty: str = "No checks run yet.") -> None:
         """`empty`: what to say when there are no rows."""
