@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from rich.console import Console
@@ -165,9 +167,30 @@ def unreadable(exercise: Exercise, problem: str) -> GradeResult:
     )
 
 
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """A ctrl+c during the block takes effect after it: the result is saved whole, and the
+    interrupt is not lost (raised inside one of the database's SQL functions, SQLite turns
+    it into an OperationalError, and watch mode went on waiting)."""
+    if (
+        threading.current_thread() is not threading.main_thread()  # where signals arrive
+        or signal.getsignal(signal.SIGINT) is None  # a handler Python could not restore
+    ):
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        signal.raise_signal(signal.SIGINT)  # now, to the handler it was meant for
+
+
 def store(result: GradeResult) -> None:
     try:
-        with Database() as db:
+        with interrupts_deferred(), Database() as db:
             for notice in db.notices:
                 print(f"quizapp: {notice}", file=sys.stderr)
             record_result(db, result.to_json())

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,36 @@ def test_check_watch_regrades_each_save_until_ctrl_c(tmp_path: Path) -> None:
 def test_check_watch_does_not_combine_with_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "ptq-resnet18", "--watch", "--json"]) == 2
     assert "--watch" in capsys.readouterr().err
+
+
+@pytest.fixture
+def ctrl_c_raises() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt here even when the suite runs as a background job
+    (which starts with SIGINT ignored)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_during_a_save_stores_the_result_then_stops(
+    ctrl_c_raises: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In watch mode a ctrl+c that came while the result was being written was swallowed (SQLite
+    turned it into an error in one of its functions) and the result was lost."""
+    from quizapp.commands import check
+    from quizapp.grading.results import GradeResult
+    from quizapp.storage.db import Database
+    from quizapp.storage.exercises import results
+
+    real_record = check.record_result
+
+    def interrupted_record(db, result):  # type: ignore[no-untyped-def]
+        signal.raise_signal(signal.SIGINT)  # the user's ctrl+c, in the middle of the save
+        return real_record(db, result)
+
+    monkeypatch.setattr(check, "record_result", interrupted_record)
+    result = GradeResult("ptq-resnet18", "fail", 4, 9, 3.5, "")
+    with pytest.raises(KeyboardInterrupt):
+        check.store(result)
+    with Database() as db:
+        assert [r["score"] for r in results(db, "ptq-resnet18")] == [4]
