@@ -182,10 +182,10 @@ def interrupts_deferred() -> Iterator[None]:
     previous = signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
     try:
         yield
-    finally:
+    finally:  # a failed save too: the ctrl+c still stops
         signal.signal(signal.SIGINT, previous)
-    if received:
-        signal.raise_signal(signal.SIGINT)  # now, to the handler it was meant for
+        if received:
+            signal.raise_signal(signal.SIGINT)  # now, to the handler it was meant for
 
 
 def store(result: GradeResult) -> None:
