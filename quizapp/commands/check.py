@@ -170,8 +170,9 @@ def unreadable(exercise: Exercise, problem: str) -> GradeResult:
 @contextlib.contextmanager
 def interrupts_deferred() -> Iterator[None]:
     """A ctrl+c during the block takes effect after it: the result is saved whole, and the
-    interrupt is not lost (raised inside one of the database's SQL functions, SQLite turns
-    it into an OperationalError, and watch mode went on waiting)."""
+    interrupt is not lost (raised inside a pydantic serializer, such as the result's JSON
+    number formatting, it came out as a serialization error, and watch mode went on
+    waiting)."""
     if (
         threading.current_thread() is not threading.main_thread()  # where signals arrive
         or signal.getsignal(signal.SIGINT) is None  # a handler Python could not restore

@@ -1,5 +1,6 @@
 """What a terminal of a given size shows: the screen as lines of text, the footer's keys,
-and whether a widget is inside the screen (tests of small terminals)."""
+and whether a widget is inside the screen (tests of small terminals); waiting until it shows
+something."""
 
 from __future__ import annotations
 
@@ -29,13 +30,11 @@ def footer_keys(app: App) -> list[str]:
     return keys
 
 
-async def shown_footer_keys(pilot: Pilot, app: App, timeout: float = 30.0) -> list[str]:
-    """footer_keys once the footer has drawn its keys: on a loaded machine the first screen's
-    footer can still be empty after one pause."""
+async def wait_until(pilot: Pilot, condition, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
-    while not (keys := footer_keys(app)) and time.monotonic() < deadline:
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
         await pilot.pause(0.05)
-    return keys
 
 
 def whole_on_screen(app: App, widget: Widget) -> bool:

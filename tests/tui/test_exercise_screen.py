@@ -15,7 +15,7 @@ from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widgets import DataTable, ProgressBar, Static
 from tui.drill_support import fixture_library
-from tui.screen_text import footer_keys, screen_lines, whole_on_screen
+from tui.screen_text import footer_keys, screen_lines, wait_until, whole_on_screen
 
 from quizapp.grading.catalogue import load_catalogue
 from quizapp.grading.results import CheckResult, Env, GradeResult
@@ -65,13 +65,6 @@ def rendered(widget: Static) -> str:
     console = Console(width=400, file=io.StringIO(), color_system=None)
     console.print(widget.render())
     return console.file.getvalue()  # type: ignore[attr-defined]
-
-
-async def wait_until(pilot: Pilot, condition, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
 
 
 async def wait_for_grading(pilot: Pilot, screen: ExerciseScreen) -> None:

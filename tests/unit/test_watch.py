@@ -263,8 +263,8 @@ def ctrl_c_raises() -> Iterator[None]:
 def test_ctrl_c_during_a_save_stores_the_result_then_stops(
     ctrl_c_raises: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """In watch mode a ctrl+c that came while the result was being written was swallowed (SQLite
-    turned it into an error in one of its functions) and the result was lost."""
+    """In watch mode a ctrl+c that came while the result was being written was swallowed
+    (pydantic turned it into a serialization error) and the result was lost."""
     from quizapp.commands import check
     from quizapp.grading.results import GradeResult
     from quizapp.storage.db import Database
