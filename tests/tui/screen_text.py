@@ -37,6 +37,13 @@ async def wait_until(pilot: Pilot, condition, timeout: float = 90.0) -> None:
         await pilot.pause(0.05)
 
 
+async def shown_footer_keys(pilot: Pilot, app: App, timeout: float = 30.0) -> list[str]:
+    """footer_keys once the footer has drawn its keys: on a loaded machine a new screen's
+    footer can still be empty after one pause (seen on the home and exercise list)."""
+    await wait_until(pilot, lambda: footer_keys(app), timeout)
+    return footer_keys(app)
+
+
 def whole_on_screen(app: App, widget: Widget) -> bool:
     """True when all of `widget` is inside the terminal (not cut at an edge)."""
     screen = app.screen.region

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.widget import Widget
 from tui.drill_support import FakeClock, drill_app, utc_days
-from tui.screen_text import footer_keys, screen_lines, whole_on_screen
+from tui.screen_text import screen_lines, shown_footer_keys, whole_on_screen
 
 __all__ = ["utc_days"]
 pytestmark = pytest.mark.usefixtures("utc_days")
@@ -39,7 +39,7 @@ async def test_the_question_side_shows_the_answer_field_and_the_way_back(kind, s
             assert whole_on_screen(app, field), f"{selector} at {field.region}"
         lines = screen_lines(app)
         assert "1 left: 1 new" in lines[1] and "0 done" in lines[1], lines[1]
-        assert "esc End session" in footer_keys(app)
+        assert "esc End session" in await shown_footer_keys(pilot, app)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -60,5 +60,5 @@ async def test_the_answer_side_shows_the_suggestion_and_every_rating(kind, size)
             assert whole_on_screen(app, button), name
             label = str(button.label)
             assert label in text, f"{label!r} is cut"
-        keys = footer_keys(app)
+        keys = await shown_footer_keys(pilot, app)
         assert "esc End session" in keys and "⏎ Accept" in keys, keys

@@ -15,7 +15,7 @@ from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widgets import DataTable, ProgressBar, Static
 from tui.drill_support import fixture_library
-from tui.screen_text import footer_keys, screen_lines, wait_until, whole_on_screen
+from tui.screen_text import screen_lines, shown_footer_keys, wait_until, whole_on_screen
 
 from quizapp.grading.catalogue import load_catalogue
 from quizapp.grading.results import CheckResult, Env, GradeResult
@@ -487,7 +487,9 @@ async def test_list_fits_small_terminals(size: tuple[int, int]) -> None:
                 break
             status, best, hints = (str(cell) for cell in table.get_row(row_key)[4:])
             assert table_line(lines[y]).split()[-3:] == [status, best, hints], table_line(lines[y])
-        assert {"⏎ Open", "esc Back", "^q Quit", "^p palette"} <= set(footer_keys(app))
+        assert {"⏎ Open", "esc Back", "^q Quit", "^p palette"} <= set(
+            await shown_footer_keys(pilot, app)
+        )
         assert whole_on_screen(app, screen.query_one("#exercises-summary"))
         assert screen.query_one("#exercise-detail").region.height >= 3
 
@@ -504,7 +506,9 @@ async def test_exercise_screen_fits_small_terminals(size: tuple[int, int], code_
         assert screen.editor.scrollable_content_region.height >= code_lines
         assert screen.editor.region.height > screen.query_one("#results-pane").region.height
         assert whole_on_screen(app, screen.query_one("#grade-status"))
-        assert {"^r Run", "^s Save", "esc Back", "^q Quit", "^p palette"} <= set(footer_keys(app))
+        assert {"^r Run", "^s Save", "esc Back", "^q Quit", "^p palette"} <= set(
+            await shown_footer_keys(pilot, app)
+        )
 
 
 async def test_keys_the_footer_hides_are_in_the_palette() -> None:
@@ -513,7 +517,7 @@ async def test_keys_the_footer_hides_are_in_the_palette() -> None:
     app = exercise_app()
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()
-        assert "f2 Reset" not in footer_keys(app)
+        assert "f2 Reset" not in await shown_footer_keys(pilot, app)
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"keys")

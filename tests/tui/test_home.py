@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Static
 from tui.drill_support import fixture_library
-from tui.screen_text import footer_keys, screen_lines, wait_until, whole_on_screen
+from tui.screen_text import screen_lines, shown_footer_keys, whole_on_screen
 from unit.test_loader import GOOD
 
 from quizapp.tui.app import QuizApp
@@ -73,9 +73,7 @@ async def test_home_fits_small_terminals(size: tuple[int, int]) -> None:
             row = table.get_row(row_key)
             due, new = str(row[4]), str(row[5])
             assert table_line(lines[y]).split()[-2:] == [due, new], table_line(lines[y])
-        # on a loaded machine the first screen's footer can be empty after one pause
-        await wait_until(pilot, lambda: footer_keys(app), timeout=30)
-        keys = footer_keys(app)
+        keys = await shown_footer_keys(pilot, app)
         assert [k for k in keys if k.endswith("Quit")] == ["q Quit"]
         assert keys[:3] == ["d Drill", "m Mock", "e Exercises"]
         assert "^p palette" in keys
@@ -87,9 +85,7 @@ async def test_home_footer_shows_quit_once(user_decks: Path) -> None:
     app = QuizApp()
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
-        # on a loaded machine the first screen's footer can be empty after one pause
-        await wait_until(pilot, lambda: footer_keys(app), timeout=30)
-        keys = footer_keys(app)
+        keys = await shown_footer_keys(pilot, app)
         assert [k for k in keys if k.endswith("Quit")] == ["q Quit"]
         assert keys[-1] == "^p palette"
 

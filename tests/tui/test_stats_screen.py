@@ -15,7 +15,7 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Static, TabbedContent
 from tui.drill_support import utc_days
-from tui.screen_text import footer_keys, screen_lines
+from tui.screen_text import screen_lines, shown_footer_keys
 
 from quizapp.cli import main
 from quizapp.core.loader import LoadResult, load_decks
@@ -419,7 +419,7 @@ async def test_small_terminals_keep_every_figure_whole(
         lines = screen_lines(app)
         for label in ("Overview", "Decks", "Activity", "Mocks & exercises", "Leeches (1)"):
             assert label in lines[1], lines[1]
-        assert {"esc Back", "^q Quit", "^p palette"} <= set(footer_keys(app))
+        assert {"esc Back", "^q Quit", "^p palette"} <= set(await shown_footer_keys(pilot, app))
         await pilot.press("2")
         await pilot.pause()
         table = screen.query_one("#deck-progress", Static)
